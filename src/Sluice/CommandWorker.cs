@@ -1,0 +1,369 @@
+using System;
+using System.Collections.Generic;
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Internal;
+
+namespace Sluice;
+
+/// <summary>The life cycle of a <see cref="CommandWorker{TConnection}"/>.</summary>
+public enum WorkerState
+{
+    /// <summary>Created; <see cref="CommandWorker{TConnection}.StartAsync"/> has not been called. Commands run in-process.</summary>
+    Created,
+    /// <summary>The worker thread is opening its connection (or retrying after a failure). Commands run in-process.</summary>
+    Booting,
+    /// <summary>The worker thread serves commands.</summary>
+    Running,
+    /// <summary>Shutdown began: no new commands are accepted; queued ones finish within the shutdown timeout.</summary>
+    Stopping,
+    /// <summary>Stopped: every command returns <see cref="Interruption.ShutDown"/> at once.</summary>
+    Stopped,
+}
+
+/// <summary>
+/// Runs commands on a dedicated thread that owns its own connection, one at a time, in FIFO order, each in its own
+/// transaction (unless its handler opts out). Callers never block: they await a task completed by the worker.
+/// Until the worker has booted, commands run in-process (see <see cref="CommandWorkerOptions.InProcessFallback"/>);
+/// after shutdown they return <see cref="Interruption.ShutDown"/> at once.
+/// </summary>
+/// <typeparam name="TConnection">The provider's connection type.</typeparam>
+public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposable
+    where TConnection : DbConnection
+{
+    private static readonly TimeSpan MaxBootRetryDelay = TimeSpan.FromSeconds(30);
+
+    private readonly IWorkerConnectionFactory<TConnection> _connections;
+    private readonly CommandWorkerOptions _options;
+    private readonly ILogger _logger;
+    private readonly CommandPipeline<TConnection> _pipeline;
+    private readonly InProcessExecutor<TConnection> _fallback;
+    private readonly Channel<CommandRequest> _inbox;
+    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly TaskCompletionSource<bool> _booted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly KeyValuePair<string, object?> _workerTag;
+    private Thread? _thread;
+    private int _state = (int)WorkerState.Created;
+    private int _idle;
+    private volatile bool _rejectQueued;
+
+    /// <summary>Creates a worker. Usually called through the generated <c>CreateWorker</c> method of a <c>[Worker]</c> class.</summary>
+    public CommandWorker(
+        ICommandDispatcher<TConnection> dispatcher,
+        IWorkerConnectionFactory<TConnection> connections,
+        CommandWorkerOptions? options = null,
+        ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(dispatcher);
+        ArgumentNullException.ThrowIfNull(connections);
+        _options = options ?? new CommandWorkerOptions();
+        _options.Validate();
+        _connections = connections;
+        _logger = logger ?? NullLogger.Instance;
+        _pipeline = new CommandPipeline<TConnection>(dispatcher, new ChangeHub(_options.ChangeBufferCapacity), _logger);
+        _fallback = new InProcessExecutor<TConnection>(_pipeline, connections);
+        _inbox = Channel.CreateBounded<CommandRequest>(new BoundedChannelOptions(_options.InboxCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _workerTag = new("sluice.worker", dispatcher.WorkerName);
+    }
+
+    /// <summary>The worker's name (its <c>[Worker]</c> class).</summary>
+    public string Name => _pipeline.Dispatcher.WorkerName;
+
+    /// <summary>The current life-cycle state.</summary>
+    public WorkerState State => (WorkerState)Volatile.Read(ref _state);
+
+    /// <summary>Commands waiting in the inbox.</summary>
+    public int QueueLength => _inbox.Reader.CanCount ? _inbox.Reader.Count : 0;
+
+    /// <summary>Completes when the worker has booted (true) or stopped without booting (false).</summary>
+    public Task<bool> Booted => _booted.Task;
+
+    /// <summary>
+    /// Starts the worker thread and waits up to <see cref="CommandWorkerOptions.BootTimeout"/> for it to open its
+    /// connection. Returns true when it is serving; false when boot failed or timed out, in which case commands run
+    /// in-process and the worker keeps retrying in the background, taking over from the next command once it boots.
+    /// </summary>
+    public async Task<bool> StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, (int)WorkerState.Booting, (int)WorkerState.Created) == (int)WorkerState.Created)
+        {
+            _thread = new Thread(ThreadMain)
+            {
+                IsBackground = true,
+                Name = _options.ThreadName ?? $"Sluice {Name}",
+            };
+            _thread.Start();
+        }
+
+        try
+        {
+            return await _booted.Task.WaitAsync(_options.BootTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log.WorkerBootTimedOut(_logger, Name, _options.BootTimeout);
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Result<TResult, TError>> SendAsync<TResult, TError>(ICommand<TResult, TError> command, CancellationToken cancellationToken = default)
+        where TError : class, IWireError<TError>
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var state = State;
+        if (state >= WorkerState.Stopping)
+        {
+            SluiceTelemetry.RejectedSends.Add(1, _workerTag);
+            return Task.FromResult(Result<TResult, TError>.Interrupted(Interruption.ShutDown));
+        }
+
+        if (state != WorkerState.Running && _options.InProcessFallback)
+        {
+            return _fallback.SendAsync(command, cancellationToken);
+        }
+
+        var request = new CommandRequest<TResult, TError>(command, cancellationToken);
+        request.EnqueuedAt = Stopwatch.GetTimestamp();
+        if (_inbox.Writer.TryWrite(request))
+        {
+            OnEnqueued();
+            return request.Task;
+        }
+
+        return EnqueueSlowAsync(request, cancellationToken);
+    }
+
+    private async Task<Result<TResult, TError>> EnqueueSlowAsync<TResult, TError>(CommandRequest<TResult, TError> request, CancellationToken cancellationToken)
+        where TError : class, IWireError<TError>
+    {
+        Interruption? rejection = null;
+        try
+        {
+            // The inbox is full: wait for room (backpressure) rather than drop or grow without bound.
+            await _inbox.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            rejection = Interruption.Cancelled;
+        }
+        catch (ChannelClosedException)
+        {
+            rejection = Interruption.ShutDown;
+        }
+
+        if (rejection is { } why)
+        {
+            request.TryInterruptQueued(why);
+            SluiceTelemetry.RejectedSends.Add(1, _workerTag);
+        }
+        else
+        {
+            OnEnqueued();
+        }
+
+        return await request.Task.ConfigureAwait(false);
+    }
+
+    private void OnEnqueued()
+    {
+        SluiceTelemetry.QueueDepth.Add(1, _workerTag);
+        // Pairs with the fence in WaitForWork: either the worker sees the item, or we see it idle and wake it.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _idle) == 1)
+        {
+            _wake.Set();
+        }
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<TChange> Changes<TChange>(CancellationToken cancellationToken = default) =>
+        _pipeline.Changes.Subscribe<TChange>(cancellationToken);
+
+    /// <summary>
+    /// Stops accepting commands, lets queued ones finish within <see cref="CommandWorkerOptions.ShutdownTimeout"/>
+    /// (or until <paramref name="cancellationToken"/> fires), returns the rest as <see cref="Interruption.ShutDown"/>,
+    /// waits for the command in progress, then closes the connection. Later sends return Interrupted at once.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        var previous = (WorkerState)Interlocked.Exchange(ref _state, (int)WorkerState.Stopping);
+        if (previous >= WorkerState.Stopping)
+        {
+            await _exited.Task.ConfigureAwait(false);
+            return;
+        }
+
+        _inbox.Writer.TryComplete();
+        _stopping.Cancel();
+        _wake.Set();
+        if (_thread is null)
+        {
+            _exited.TrySetResult();
+        }
+
+        try
+        {
+            await _exited.Task.WaitAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
+        {
+            _rejectQueued = true;
+            _wake.Set();
+        }
+
+        var rejected = RejectQueued();
+        if (rejected > 0)
+        {
+            Log.ShutdownRejected(_logger, Name, _options.ShutdownTimeout, rejected);
+        }
+
+        // The command in progress, if any, still finishes; its caller gets its real outcome.
+        await _exited.Task.ConfigureAwait(false);
+        await _fallback.WaitIdleAsync().ConfigureAwait(false);
+        Volatile.Write(ref _state, (int)WorkerState.Stopped);
+        _booted.TrySetResult(false);
+        _pipeline.Changes.Complete();
+        Log.WorkerStopped(_logger, Name);
+    }
+
+    /// <summary>Stops the worker (see <see cref="StopAsync"/>).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _wake.Dispose();
+        _stopping.Dispose();
+    }
+
+    private int RejectQueued()
+    {
+        var rejected = 0;
+        while (_inbox.Reader.TryRead(out var request))
+        {
+            SluiceTelemetry.QueueDepth.Add(-1, _workerTag);
+            if (request.TryInterruptQueued(Interruption.ShutDown))
+            {
+                rejected++;
+                SluiceTelemetry.RejectedSends.Add(1, _workerTag);
+            }
+        }
+
+        return rejected;
+    }
+
+    private void ThreadMain()
+    {
+        TConnection? connection = null;
+        try
+        {
+            connection = Boot();
+            if (connection is null)
+            {
+                return;
+            }
+
+            var context = new WorkerContext<TConnection>(connection);
+            while (true)
+            {
+                while (!_rejectQueued && _inbox.Reader.TryRead(out var request))
+                {
+                    SluiceTelemetry.QueueDepth.Add(-1, _workerTag);
+                    if (!request.TryStart())
+                    {
+                        SluiceTelemetry.RejectedSends.Add(1, _workerTag);
+                        continue; // Cancelled while queued; its caller already has Interrupted.
+                    }
+
+                    if (connection.State != ConnectionState.Open)
+                    {
+                        Log.Reconnecting(_logger, Name, null);
+                        connection.Dispose();
+                        connection = _connections.Open(CancellationToken.None);
+                        context = new WorkerContext<TConnection>(connection);
+                    }
+
+                    _pipeline.Execute(request, context);
+                }
+
+                if (_rejectQueued || _inbox.Reader.Completion.IsCompleted)
+                {
+                    break;
+                }
+
+                WaitForWork();
+            }
+        }
+        finally
+        {
+            connection?.Dispose();
+            _exited.TrySetResult();
+        }
+    }
+
+    /// <summary>Opens the connection, retrying with backoff until it works or the worker stops; null when stopped first.</summary>
+    private TConnection? Boot()
+    {
+        var delay = _options.BootRetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var connection = _connections.Open(_stopping.Token);
+                if (Interlocked.CompareExchange(ref _state, (int)WorkerState.Running, (int)WorkerState.Booting) != (int)WorkerState.Booting)
+                {
+                    // Stopping began while we booted: serve what was queued, then exit.
+                    _booted.TrySetResult(false);
+                    return connection;
+                }
+
+                Log.WorkerBooted(_logger, Name);
+                _booted.TrySetResult(true);
+                return connection;
+            }
+#pragma warning disable CA1031 // A failed boot is logged and retried; commands meanwhile run in-process.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                if (_stopping.IsCancellationRequested)
+                {
+                    _booted.TrySetResult(false);
+                    return null;
+                }
+
+                Log.WorkerBootFailed(_logger, Name, attempt, delay, exception);
+                if (_stopping.Token.WaitHandle.WaitOne(delay))
+                {
+                    _booted.TrySetResult(false);
+                    return null;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBootRetryDelay.Ticks));
+            }
+        }
+    }
+
+    private void WaitForWork()
+    {
+        Volatile.Write(ref _idle, 1);
+        Interlocked.MemoryBarrier();
+        if (!_inbox.Reader.TryPeek(out _) && !_inbox.Reader.Completion.IsCompleted && !_rejectQueued)
+        {
+            _wake.Wait();
+        }
+
+        Volatile.Write(ref _idle, 0);
+        _wake.Reset();
+    }
+}

@@ -1,0 +1,107 @@
+using System;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+
+namespace Sluice.Internal;
+
+/// <summary>
+/// Runs one command the same way on the worker thread and in-process: transaction, handler, commit or roll back,
+/// change events after commit, exceptions mapped to typed errors or defects. Never throws.
+/// </summary>
+internal sealed class CommandPipeline<TConnection>(
+    ICommandDispatcher<TConnection> dispatcher,
+    ChangeHub changes,
+    ILogger logger)
+    where TConnection : DbConnection
+{
+    public ICommandDispatcher<TConnection> Dispatcher => dispatcher;
+
+    public ChangeHub Changes => changes;
+
+    /// <summary>Runs a request that <see cref="CommandRequest.TryStart"/> has claimed.</summary>
+    public void Execute(CommandRequest request, WorkerContext<TConnection> context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var activity = SluiceTelemetry.ActivitySource.StartActivity("sluice.command", ActivityKind.Internal, request.ParentContext);
+        activity?.SetTag("sluice.worker", dispatcher.WorkerName);
+        activity?.SetTag("sluice.command", request.Command.GetType().Name);
+        context.Reset(request.CancellationToken);
+        DbTransaction? transaction = null;
+        var outcome = "ok";
+        try
+        {
+            request.CancellationToken.ThrowIfCancellationRequested();
+            if (dispatcher.IsTransactional(request))
+            {
+                transaction = context.Connection.BeginTransaction();
+                context.Transaction = transaction;
+            }
+
+            var dispatched = dispatcher.DispatchAsync(request, context);
+            if (!dispatched.IsCompletedSuccessfully)
+            {
+                // Handlers run on the worker's own thread; blocking it on an asynchronous handler is the point.
+                dispatched.AsTask().GetAwaiter().GetResult();
+            }
+
+            if (request.Succeeded)
+            {
+                transaction?.Commit();
+                context.DeliverChanges(changes);
+            }
+            else
+            {
+                outcome = "failed";
+                transaction?.Rollback();
+                context.DiscardChanges();
+            }
+
+            request.Complete();
+        }
+#pragma warning disable CA1031 // Every exception becomes a result: a cancellation, a typed error or a defect.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            outcome = "exception";
+            context.DiscardChanges();
+            RollBackQuietly(transaction, exception);
+            activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
+            if (exception is not OperationCanceledException)
+            {
+                Log.CommandDefect(logger, request.Command.GetType().Name, dispatcher.WorkerName, exception);
+            }
+
+            request.CompleteWithException(exception);
+        }
+        finally
+        {
+            transaction?.Dispose();
+            context.Transaction = null;
+            SluiceTelemetry.CommandDuration.Record(
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                new("sluice.worker", dispatcher.WorkerName),
+                new("sluice.outcome", outcome));
+        }
+    }
+
+    private static void RollBackQuietly(DbTransaction? transaction, Exception cause)
+    {
+        if (transaction is null)
+        {
+            return;
+        }
+
+        try
+        {
+            transaction.Rollback();
+        }
+#pragma warning disable CA1031 // The original exception is what the caller needs; a failed rollback is attached to it.
+        catch (Exception rollbackFailure)
+#pragma warning restore CA1031
+        {
+            cause.Data["Sluice.RollbackFailure"] = rollbackFailure.Message;
+        }
+    }
+}

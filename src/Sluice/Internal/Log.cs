@@ -1,0 +1,28 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace Sluice.Internal;
+
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Worker {Worker} booted on its own thread and is serving commands.")]
+    public static partial void WorkerBooted(ILogger logger, string worker);
+
+    [LoggerMessage(2, LogLevel.Warning, "Worker {Worker} could not boot (attempt {Attempt}); commands run in-process on the caller's thread until it does. Retrying in {RetryDelay}.")]
+    public static partial void WorkerBootFailed(ILogger logger, string worker, int attempt, TimeSpan retryDelay, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Warning, "Worker {Worker} did not boot within {Timeout}; commands run in-process until it does, then switch to the worker.")]
+    public static partial void WorkerBootTimedOut(ILogger logger, string worker, TimeSpan timeout);
+
+    [LoggerMessage(4, LogLevel.Error, "Command {Command} on worker {Worker} failed with an unexpected exception; returned as a Defect.")]
+    public static partial void CommandDefect(ILogger logger, string command, string worker, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "Worker {Worker} did not drain within {Timeout}; {Rejected} queued commands were returned as Interrupted.")]
+    public static partial void ShutdownRejected(ILogger logger, string worker, TimeSpan timeout, int rejected);
+
+    [LoggerMessage(6, LogLevel.Information, "Worker {Worker} stopped.")]
+    public static partial void WorkerStopped(ILogger logger, string worker);
+
+    [LoggerMessage(7, LogLevel.Warning, "Worker {Worker} lost its connection; reopening it.")]
+    public static partial void Reconnecting(ILogger logger, string worker, Exception? exception);
+}

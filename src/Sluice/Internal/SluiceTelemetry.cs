@@ -1,0 +1,23 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Sluice.Internal;
+
+/// <summary>The <c>Sluice</c> activity source and meter, shared by every worker.</summary>
+internal static class SluiceTelemetry
+{
+    public const string Name = "Sluice";
+
+    public static readonly ActivitySource ActivitySource = new(Name, typeof(SluiceTelemetry).Assembly.GetName().Version?.ToString());
+
+    public static readonly Meter Meter = new(Name, typeof(SluiceTelemetry).Assembly.GetName().Version?.ToString());
+
+    public static readonly UpDownCounter<long> QueueDepth = Meter.CreateUpDownCounter<long>(
+        "sluice.worker.queue_depth", unit: "{command}", description: "Commands waiting in worker inboxes.");
+
+    public static readonly Histogram<double> CommandDuration = Meter.CreateHistogram<double>(
+        "sluice.command.duration", unit: "ms", description: "Time from dequeue to completion of a command, including commit.");
+
+    public static readonly Counter<long> RejectedSends = Meter.CreateCounter<long>(
+        "sluice.worker.rejected", unit: "{command}", description: "Commands that were not executed: cancelled while queued or sent during or after shutdown.");
+}

@@ -1,0 +1,17 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Sluice.Internal;
+
+internal static class ThrowHelper
+{
+    [DoesNotReturn]
+    public static T ThrowResultNotOk<T>(string actual) =>
+        throw new InvalidOperationException($"The result is not Ok: {actual}. Use TryGetValue or Match to handle every case.");
+
+    [DoesNotReturn]
+    public static void ThrowInvalidOperation(string message) => throw new InvalidOperationException(message);
+
+    [DoesNotReturn]
+    public static T ThrowJson<T>(string message) => throw new System.Text.Json.JsonException(message);
+}
