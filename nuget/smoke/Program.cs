@@ -1,0 +1,45 @@
+// Consumer smoke program: compiled against the packed Sluice and Sluice.Sqlite packages
+// (nuget/smoke.sh copies it into a throw-away project outside the repository).
+using Microsoft.Data.Sqlite;
+using Sluice;
+using Sluice.Sqlite;
+
+var path = Path.Combine(Path.GetTempPath(), $"sluice-smoke-{Guid.NewGuid():N}.db");
+await using var worker = Notes.CreateWorker(new Notes(), new SqliteWorkerConnectionFactory($"Data Source={path}"));
+await worker.StartAsync();
+var client = new Notes.Client(worker);
+var created = await client.AddNoteAsync("hello");
+if (!created.TryGetValue(out var id)) { Console.Error.WriteLine($"add failed: {created}"); return 1; }
+var missing = await client.DeleteNoteAsync(id + 1000);
+if (!missing.TryGetError(out var err) || err is not NoteError.NotFound { Id: var missingId } || missingId != id + 1000) { Console.Error.WriteLine($"expected NotFound, got {missing}"); return 1; }
+Console.WriteLine($"smoke ok: note {id}, {missing}");
+return 0;
+
+[WireErrors]
+public abstract partial record NoteError
+{
+    public sealed partial record NotFound(long Id) : NoteError;
+}
+public sealed partial record AddNote(string Text) : ICommand<long, NoteError>;
+public sealed partial record DeleteNote(long Id) : ICommand<Unit, NoteError>;
+
+[Worker]
+public sealed partial class Notes
+{
+    [Handler]
+    private Result<long, NoteError> Handle(AddNote command, WorkerContext<SqliteConnection> context)
+    {
+        using (var ddl = context.CreateCommand("CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")) ddl.ExecuteNonQuery();
+        using var insert = context.CreateCommand("INSERT INTO notes (text) VALUES ($text) RETURNING id");
+        var p = insert.CreateParameter(); p.ParameterName = "$text"; p.Value = command.Text; insert.Parameters.Add(p);
+        return (long)insert.ExecuteScalar()!;
+    }
+
+    [Handler]
+    private Result<Unit, NoteError> Handle(DeleteNote command, WorkerContext<SqliteConnection> context)
+    {
+        using var delete = context.CreateCommand("DELETE FROM notes WHERE id = $id");
+        var p = delete.CreateParameter(); p.ParameterName = "$id"; p.Value = command.Id; delete.Parameters.Add(p);
+        return delete.ExecuteNonQuery() == 0 ? new NoteError.NotFound(command.Id) : Unit.Value;
+    }
+}
