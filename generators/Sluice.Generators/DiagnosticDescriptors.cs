@@ -1,0 +1,168 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace Sluice.Generators;
+
+/// <summary>
+/// Every diagnostic the generator reports. Ids are assigned by hand, never reused, and documented in
+/// docs/diagnostics/SLxxxx.md; a retired id stays retired. Tracked in AnalyzerReleases.*.md.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    public const string Category = "Sluice";
+
+    // Relative to the repository root: the docs ship with the source, not on a website.
+    private const string HelpLinkBase = "docs/diagnostics/";
+
+    public static readonly DiagnosticDescriptor WorkerNotPartial = Error(
+        "SL0001",
+        "[Worker] class must be partial",
+        "[Worker] class '{0}' must be declared partial so Sluice can add its dispatcher and client; write 'partial class {0}'");
+
+    public static readonly DiagnosticDescriptor WireErrorsNotPartial = Error(
+        "SL0002",
+        "[WireErrors] record must be partial",
+        "[WireErrors] type '{0}' must be declared partial so Sluice can add its wire members; write 'abstract partial record {0}'");
+
+    public static readonly DiagnosticDescriptor WireErrorsNotAbstract = Error(
+        "SL0003",
+        "[WireErrors] record must be abstract",
+        "[WireErrors] type '{0}' must be abstract: only its nested sealed records are cases; write 'abstract partial record {0}'");
+
+    public static readonly DiagnosticDescriptor WireErrorsCaseNotSealed = Error(
+        "SL0004",
+        "[WireErrors] case must be sealed",
+        "Case '{0}' of [WireErrors] union '{1}' must be sealed so the union stays closed; write 'sealed partial record {0}'");
+
+    public static readonly DiagnosticDescriptor DuplicateWireReason = Error(
+        "SL0005",
+        "Duplicate wire reason",
+        "Cases '{0}' and '{1}' of '{2}' share the wire reason '{3}'; give one of them a distinct [WireReason(\"...\")]");
+
+    public static readonly DiagnosticDescriptor WireReasonNotKebabCase = Error(
+        "SL0006",
+        "Wire reason must be kebab-case",
+        "Wire reason '{0}' of case '{1}' is not kebab-case; use lowercase letters, digits and single hyphens, starting with a letter, e.g. '{2}'");
+
+    public static readonly DiagnosticDescriptor ReservedWireReason = Error(
+        "SL0007",
+        "Wire reason is reserved",
+        "Wire reason '{0}' of case '{1}' is reserved for Result's own cases ('defect', 'interrupted'); rename the case or set [WireReason(\"...\")]");
+
+    public static readonly DiagnosticDescriptor MapDbErrorNeedsOneCode = Error(
+        "SL0008",
+        "[MapDbError] must set exactly one code",
+        "[MapDbError] on '{0}' must set exactly one of SqlState (e.g. SqlState = \"40001\") or SqliteCode (e.g. SqliteCode = 5); use two attributes to map both");
+
+    public static readonly DiagnosticDescriptor MapDbErrorCaseHasParameters = Error(
+        "SL0009",
+        "[MapDbError] case must be constructible without arguments",
+        "Case '{0}' is marked [MapDbError] but its constructor takes parameters; a mapped database error carries no values, so declare it as 'sealed partial record {0} : {1};'");
+
+    public static readonly DiagnosticDescriptor MapDbErrorSqliteNotReferenced = Error(
+        "SL0010",
+        "[MapDbError(SqliteCode)] needs Microsoft.Data.Sqlite",
+        "[MapDbError(SqliteCode = ...)] on '{0}' matches SqliteException, but the project does not reference Microsoft.Data.Sqlite; reference it (or the Sluice.Sqlite package) or map by SqlState");
+
+    public static readonly DiagnosticDescriptor WireErrorsHasNoCases = Error(
+        "SL0011",
+        "[WireErrors] union has no cases",
+        "[WireErrors] union '{0}' has no cases; declare at least one nested 'public sealed partial record Name(...) : {0};'");
+
+    public static readonly DiagnosticDescriptor HandlerSignature = Error(
+        "SL0012",
+        "Handler has the wrong signature",
+        "Handler '{0}' must take (TCommand command, WorkerContext<TConnection> context) and return Result<TResult, TError> or ValueTask<Result<TResult, TError>>");
+
+    public static readonly DiagnosticDescriptor CommandNotICommand = Error(
+        "SL0013",
+        "Command does not implement ICommand<TResult, TError>",
+        "Handler '{0}' takes '{1}', which does not implement ICommand<TResult, TError>; declare it as 'record {1}(...) : ICommand<{2}, {3}>'");
+
+    public static readonly DiagnosticDescriptor DuplicateHandler = Error(
+        "SL0014",
+        "Two handlers for one command",
+        "Command '{0}' has two handlers in worker '{1}': '{2}' and '{3}'; remove one");
+
+    public static readonly DiagnosticDescriptor HandlerResultMismatch = Error(
+        "SL0015",
+        "Handler result disagrees with the command",
+        "Handler '{0}' returns Result<{1}, {2}> but command '{3}' implements ICommand<{4}, {5}>; make them agree");
+
+    public static readonly DiagnosticDescriptor MixedConnectionTypes = Error(
+        "SL0016",
+        "Handlers of one worker use different connection types",
+        "Handler '{0}' takes WorkerContext<{1}> but worker '{2}' owns a {3}; a worker has one connection, so move the handler to a worker of its own");
+
+    public static readonly DiagnosticDescriptor WorkerHasNoHandlers = Warning(
+        "SL0017",
+        "[Worker] has no handlers",
+        "[Worker] class '{0}' has no [Handler] methods; add one, e.g. 'Result<TResult, TError> Handle(MyCommand command, WorkerContext<SqliteConnection> context)'");
+
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Error(
+        "SL0018",
+        "Containing type must be partial",
+        "'{0}' is nested in '{1}', which must also be declared partial so Sluice can add members to '{0}'");
+
+    public static readonly DiagnosticDescriptor GenericNotSupported = Error(
+        "SL0019",
+        "Generic [Worker] or [WireErrors] types are not supported",
+        "'{0}' is generic; [Worker] and [WireErrors] types must not have type parameters");
+
+    public static readonly DiagnosticDescriptor CommandImplementsICommandTwice = Error(
+        "SL0020",
+        "Command implements ICommand<TResult, TError> more than once",
+        "Command '{0}' implements ICommand<TResult, TError> more than once; a command has exactly one result and one error type");
+
+    public static readonly DiagnosticDescriptor ErrorTypeNotWireErrors = Error(
+        "SL0021",
+        "Command error type is not a [WireErrors] union",
+        "Command '{0}' uses '{1}' as its error type, which is not a [WireErrors] union; mark it '[WireErrors] abstract partial record {1}'");
+
+    public static readonly DiagnosticDescriptor CaseNotConstructible = Error(
+        "SL0022",
+        "[WireErrors] case cannot be rebuilt from its wire form",
+        "Case '{0}' needs a public constructor whose parameters all match public properties by name (a positional record does); the reader rebuilds the case through it");
+
+    public static readonly DiagnosticDescriptor GeneratorFault = Error(
+        "SL9999",
+        "Sluice generator fault",
+        "The Sluice generator failed on '{0}' and generated nothing for it: {1}. Please report this with the declaration that triggers it.");
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
+    {
+        [WorkerNotPartial.Id] = WorkerNotPartial,
+        [WireErrorsNotPartial.Id] = WireErrorsNotPartial,
+        [WireErrorsNotAbstract.Id] = WireErrorsNotAbstract,
+        [WireErrorsCaseNotSealed.Id] = WireErrorsCaseNotSealed,
+        [DuplicateWireReason.Id] = DuplicateWireReason,
+        [WireReasonNotKebabCase.Id] = WireReasonNotKebabCase,
+        [ReservedWireReason.Id] = ReservedWireReason,
+        [MapDbErrorNeedsOneCode.Id] = MapDbErrorNeedsOneCode,
+        [MapDbErrorCaseHasParameters.Id] = MapDbErrorCaseHasParameters,
+        [MapDbErrorSqliteNotReferenced.Id] = MapDbErrorSqliteNotReferenced,
+        [WireErrorsHasNoCases.Id] = WireErrorsHasNoCases,
+        [HandlerSignature.Id] = HandlerSignature,
+        [CommandNotICommand.Id] = CommandNotICommand,
+        [DuplicateHandler.Id] = DuplicateHandler,
+        [HandlerResultMismatch.Id] = HandlerResultMismatch,
+        [MixedConnectionTypes.Id] = MixedConnectionTypes,
+        [WorkerHasNoHandlers.Id] = WorkerHasNoHandlers,
+        [ContainingTypeNotPartial.Id] = ContainingTypeNotPartial,
+        [GenericNotSupported.Id] = GenericNotSupported,
+        [CommandImplementsICommandTwice.Id] = CommandImplementsICommandTwice,
+        [ErrorTypeNotWireErrors.Id] = ErrorTypeNotWireErrors,
+        [CaseNotConstructible.Id] = CaseNotConstructible,
+        [GeneratorFault.Id] = GeneratorFault,
+    };
+
+    public static IEnumerable<DiagnosticDescriptor> AllDescriptors => All.Values;
+
+    public static DiagnosticDescriptor ById(string id) => All[id];
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
+}

@@ -1,0 +1,29 @@
+namespace Sluice.Generators.Model;
+
+/// <summary>A <c>[WireErrors]</c> union ready to emit.</summary>
+internal sealed record WireErrorsSpec(
+    TypeDeclarationSpec Type,
+    EquatableArray<WireCaseSpec> Cases);
+
+/// <summary>One case of a union: its reason, the properties that cross the wire, and the database errors mapped to it.</summary>
+internal sealed record WireCaseSpec(
+    string Name,
+    string FullyQualifiedName,
+    string Reason,
+    EquatableArray<WirePropertySpec> Properties,
+    EquatableArray<string> SqlStates,
+    EquatableArray<int> SqliteCodes);
+
+/// <summary>
+/// A property of a case, bound to the constructor parameter of the same name.
+/// <paramref name="JsonKind"/> names the Utf8JsonWriter/Reader primitive used ("String", "Int64", …) or "Other"
+/// for types written through the caller's <c>JsonSerializerOptions</c>.
+/// </summary>
+internal sealed record WirePropertySpec(
+    string PropertyName,
+    string ParameterName,
+    string JsonName,
+    string TypeFullyQualifiedName,
+    string JsonKind,
+    bool IsNullable,
+    bool IsValueType);

@@ -1,0 +1,10 @@
+namespace Sluice.Generators;
+
+/// <summary>Names of the pipeline steps, so incrementality tests can check each one.</summary>
+internal static class TrackingNames
+{
+    public const string WireErrorsParse = nameof(WireErrorsParse);
+    public const string WireErrorsSpec = nameof(WireErrorsSpec);
+    public const string WorkerParse = nameof(WorkerParse);
+    public const string WorkerSpec = nameof(WorkerSpec);
+}
