@@ -28,7 +28,7 @@ internal static class GeneratedFile
     /// Opens the namespace (file-scoped) and every containing type, then calls <paramref name="body"/> inside the
     /// innermost declaration header <paramref name="typeHeader"/>; closes everything afterwards.
     /// </summary>
-    public static void WriteInType(SourceWriter writer, TypeDeclarationSpec type, string typeHeader, Action body)
+    public static void WriteInType(SourceWriter writer, TypeDeclarationSpec type, string typeHeader, Action body, string? typeAttribute = null)
     {
         if (type.Namespace is not null)
         {
@@ -43,6 +43,11 @@ internal static class GeneratedFile
             writer.WriteLine("{");
             writer.Indentation++;
             open++;
+        }
+
+        if (typeAttribute is not null)
+        {
+            writer.WriteLine(typeAttribute);
         }
 
         using (writer.Braces(typeHeader))

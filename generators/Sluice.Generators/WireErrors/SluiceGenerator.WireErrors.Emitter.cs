@@ -14,7 +14,6 @@ public sealed partial class SluiceGenerator
         {
             var writer = GeneratedFile.Start();
             var type = spec.Type;
-            writer.WriteLine($"[global::System.Text.Json.Serialization.JsonConverter(typeof(global::Sluice.WireErrorJsonConverter<{type.FullyQualifiedName}>))]");
             GeneratedFile.WriteInType(writer, type, $"partial record {type.Name} : global::Sluice.IWireError<{type.FullyQualifiedName}>", () =>
             {
                 WriteReasons(writer, spec);
@@ -26,7 +25,7 @@ public sealed partial class SluiceGenerator
                 WriteWriteCase(writer, spec);
                 writer.WriteLine();
                 WriteTryReadCase(writer, spec);
-            });
+            }, $"[global::System.Text.Json.Serialization.JsonConverter(typeof(global::Sluice.WireErrorJsonConverter<{type.FullyQualifiedName}>))]");
             return writer.ToString();
         }
 

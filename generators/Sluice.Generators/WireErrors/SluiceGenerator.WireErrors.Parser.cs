@@ -223,9 +223,9 @@ public sealed partial class SluiceGenerator
             }
 
             return new WirePropertySpec(
-                property.Name,
+                Naming.EscapeIdentifier(property.Name),
                 Naming.EscapeIdentifier(parameter.Name),
-                Naming.ToCamelCase(property.Name),
+                Naming.ToCamelCase(property.Name.TrimStart('@')),
                 type.ToFullyQualified(),
                 JsonKindOf(underlying),
                 isNullable,
