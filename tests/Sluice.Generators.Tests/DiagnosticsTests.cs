@@ -1,0 +1,280 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Sluice.Generators.Model;
+using Sluice.Generators.Tests.Harness;
+using Sluice.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace Sluice.Generators.Tests;
+
+/// <summary>
+/// Every misuse becomes a diagnostic with a fixed id; each case here has its expected diagnostics committed in
+/// <c>Snapshots/Diagnostics_SLxxxx.verified.txt</c>, and every id has a page in docs/diagnostics/.
+/// </summary>
+public sealed class DiagnosticsTests
+{
+    private const string Usings = """
+        using System.Threading.Tasks;
+        using Microsoft.Data.Sqlite;
+        using Npgsql;
+        using Sluice;
+
+        """;
+
+    private const string Union = """
+        [WireErrors]
+        public abstract partial record E
+        {
+            public sealed partial record NotFound(long Id) : E;
+        }
+
+        """;
+
+    public static readonly Dictionary<string, (string Source, string[] Excluded)> Cases = new()
+    {
+        ["SL0001"] = (Union + """
+            public sealed record Cmd : ICommand<Unit, E>;
+            [Worker]
+            public sealed class W
+            {
+                [Handler] Result<Unit, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
+            }
+            """, []),
+        ["SL0002"] = ("""
+            [WireErrors]
+            public abstract record E
+            {
+                public sealed record NotFound(long Id) : E;
+            }
+            """, []),
+        ["SL0003"] = ("""
+            [WireErrors]
+            public partial record E
+            {
+                public sealed partial record NotFound(long Id) : E;
+            }
+            """, []),
+        ["SL0004"] = ("""
+            [WireErrors]
+            public abstract partial record E
+            {
+                public partial record NotFound(long Id) : E;
+            }
+            """, []),
+        ["SL0005"] = ("""
+            [WireErrors]
+            public abstract partial record E
+            {
+                public sealed partial record NotFound(long Id) : E;
+                [WireReason("not-found")] public sealed partial record Missing(long Id) : E;
+            }
+            """, []),
+        ["SL0006"] = ("""
+            [WireErrors]
+            public abstract partial record E
+            {
+                [WireReason("NotFound")] public sealed partial record NotFound(long Id) : E;
+            }
+            """, []),
+        ["SL0007"] = ("""
+            [WireErrors]
+            public abstract partial record E
+            {
+                public sealed partial record Defect(string Detail) : E;
+                [WireReason("interrupted")] public sealed partial record Stopped : E;
+            }
+            """, []),
+        ["SL0008"] = ("""
+            [WireErrors]
+            public abstract partial record E
+            {
+                [MapDbError] public sealed partial record Neither : E;
+                [MapDbError(SqlState = "40001", SqliteCode = 5)] public sealed partial record Both : E;
+            }
+            """, []),
+        ["SL0009"] = ("""
+            [WireErrors]
+            public abstract partial record E
+            {
+                [MapDbError(SqlState = "40001")] public sealed partial record Busy(int Attempt) : E;
+            }
+            """, []),
+        ["SL0010"] = ("""
+            using Sluice;
+
+            [WireErrors]
+            public abstract partial record E
+            {
+                [MapDbError(SqliteCode = 5)] public sealed partial record Busy : E;
+            }
+            """, ["Microsoft.Data.Sqlite"]),
+        ["SL0011"] = ("""
+            [WireErrors]
+            public abstract partial record E;
+            """, []),
+        ["SL0012"] = (Union + """
+            public sealed record Cmd : ICommand<Unit, E>;
+            [Worker]
+            public sealed partial class W
+            {
+                [Handler] Result<Unit, E> Handle(Cmd command) => Unit.Value;
+                [Handler] Task<Result<Unit, E>> HandleTask(Cmd command, WorkerContext<SqliteConnection> context) => Task.FromResult<Result<Unit, E>>(Unit.Value);
+            }
+            """, []),
+        ["SL0013"] = (Union + """
+            public sealed record NotACommand;
+            [Worker]
+            public sealed partial class W
+            {
+                [Handler] Result<Unit, E> Handle(NotACommand command, WorkerContext<SqliteConnection> context) => Unit.Value;
+            }
+            """, []),
+        ["SL0014"] = (Union + """
+            public sealed record Cmd : ICommand<Unit, E>;
+            [Worker]
+            public sealed partial class W
+            {
+                [Handler] Result<Unit, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
+                [Handler] Result<Unit, E> HandleAgain(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
+            }
+            """, []),
+        ["SL0015"] = (Union + """
+            public sealed record Cmd : ICommand<long, E>;
+            [Worker]
+            public sealed partial class W
+            {
+                [Handler] Result<int, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => 1;
+            }
+            """, []),
+        ["SL0016"] = (Union + """
+            public sealed record A : ICommand<Unit, E>;
+            public sealed record B : ICommand<Unit, E>;
+            [Worker]
+            public sealed partial class W
+            {
+                [Handler] Result<Unit, E> Handle(A command, WorkerContext<SqliteConnection> context) => Unit.Value;
+                [Handler] Result<Unit, E> Handle(B command, WorkerContext<NpgsqlConnection> context) => Unit.Value;
+            }
+            """, []),
+        ["SL0017"] = ("""
+            [Worker]
+            public sealed partial class W
+            {
+            }
+            """, []),
+        ["SL0018"] = ("""
+            public static class Outer
+            {
+                [WireErrors]
+                public abstract partial record E
+                {
+                    public sealed partial record NotFound(long Id) : E;
+                }
+            }
+            """, []),
+        ["SL0019"] = (Union + """
+            public sealed record Cmd : ICommand<Unit, E>;
+            [Worker]
+            public sealed partial class W<T>
+            {
+                [Handler] Result<Unit, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
+            }
+            """, []),
+        ["SL0020"] = (Union + """
+            public sealed record Cmd : ICommand<Unit, E>, ICommand<long, E>;
+            [Worker]
+            public sealed partial class W
+            {
+                [Handler] Result<Unit, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
+            }
+            """, []),
+        ["SL0021"] = ("""
+            public abstract record Plain;
+            public sealed record Cmd : ICommand<Unit, Plain>;
+            [Worker]
+            public sealed partial class W
+            {
+                [Handler] Result<Unit, Plain> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
+            }
+            """, []),
+        ["SL0022"] = ("""
+            [WireErrors]
+            public abstract partial record E
+            {
+                public sealed partial record Odd : E
+                {
+                    public Odd(int unrelated) { }
+                }
+            }
+            """, []),
+    };
+
+    public static TheoryData<string> Ids => new(Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Misuse_is_reported_with_its_id_and_never_throws(string id)
+    {
+        var (source, excluded) = Cases[id];
+        var text = source.StartsWith("using Sluice;", StringComparison.Ordinal) ? source : Usings + source;
+
+        var run = GeneratorHarness.Run(text, excluded);
+
+        Assert.All(run.Result.Results, result => Assert.Null(result.Exception));
+        Assert.Contains(run.GeneratorDiagnostics, d => d.Id == id);
+        Assert.All(run.GeneratorDiagnostics, d => Assert.StartsWith("SL", d.Id, StringComparison.Ordinal));
+        Assert.All(run.GeneratorDiagnostics, d => Assert.Equal("docs/diagnostics/" + d.Id + ".md", d.Descriptor.HelpLinkUri));
+        Snapshot.Match(GeneratorHarness.Format(run.GeneratorDiagnostics), "Diagnostics_" + id, SnapshotKind.Text);
+    }
+
+    [Fact]
+    public void Every_descriptor_has_a_test_case_except_the_fault_path()
+    {
+        var ids = DiagnosticDescriptors.AllDescriptors.Select(d => d.Id).Where(id => id != "SL9999").OrderBy(id => id, StringComparer.Ordinal);
+        Assert.Equal(ids, Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_descriptor_is_documented_and_tracked()
+    {
+        var root = RepositoryRoot();
+        var unshipped = File.ReadAllText(Path.Combine(root, "generators", "Sluice.Generators", "AnalyzerReleases.Unshipped.md"));
+        foreach (var descriptor in DiagnosticDescriptors.AllDescriptors)
+        {
+            var page = Path.Combine(root, "docs", "diagnostics", descriptor.Id + ".md");
+            Assert.True(File.Exists(page), $"{descriptor.Id} has no page at {page}");
+            Assert.Contains("# " + descriptor.Id, File.ReadAllText(page), StringComparison.Ordinal);
+            Assert.Contains(descriptor.Id + " | Sluice | " + descriptor.DefaultSeverity, unshipped, StringComparison.Ordinal);
+            Assert.Equal(DiagnosticDescriptors.Category, descriptor.Category);
+        }
+    }
+
+    [Fact]
+    public void Fault_diagnostic_travels_as_plain_data_and_names_the_type()
+    {
+        var info = DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFault, Location.None, "Worker", "boom");
+
+        var diagnostic = info.ToDiagnostic();
+
+        Assert.Equal("SL9999", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Contains("'Worker'", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Equal(info, DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFault, Location.None, "Worker", "boom"));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Toolkit.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Toolkit.sln not found above " + AppContext.BaseDirectory);
+    }
+}
