@@ -183,7 +183,10 @@ public sealed class PostgresServer : IAsyncDisposable
 
         var binDirectory = FindBinDirectory();
         var runAsPostgresUser = Environment.UserName == "root" || IsRoot();
-        var root = Path.Combine(Path.GetTempPath(), $"sluice-pg-{Guid.NewGuid():N}");
+        // As root the server runs as `postgres`, which must be able to reach the folder: a TMPDIR
+        // under /root would not do, /tmp always does.
+        var tempBase = runAsPostgresUser && Directory.Exists("/tmp") ? "/tmp" : Path.GetTempPath();
+        var root = Path.Combine(tempBase, $"sluice-pg-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
         var socketDirectory = Path.Combine(root, "sock");
         Directory.CreateDirectory(socketDirectory);
