@@ -1,0 +1,39 @@
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Sluice.Benchmarks.Scenarios;
+
+/// <summary>How big a scenario's data set is.</summary>
+internal enum Scale
+{
+    /// <summary>A tenth of the incident's size: quick runs and CI.</summary>
+    Small,
+    /// <summary>The incident's size (the default).</summary>
+    Full,
+}
+
+/// <summary>Options given to every scenario.</summary>
+internal sealed record ScenarioOptions(Scale Scale, string? PostgresConnectionString);
+
+/// <summary>One scenario: the naive approach and the Sluice approach measured side by side on a real database.</summary>
+internal interface IScenario
+{
+    /// <summary>The name used with <c>--only</c>.</summary>
+    string Name { get; }
+
+    /// <summary>One line on what it measures.</summary>
+    string Description { get; }
+
+    /// <summary>Runs the scenario on every engine it supports (given the options) and returns one result per engine.</summary>
+    Task<IReadOnlyList<ScenarioResult>> RunAsync(ScenarioOptions options, CancellationToken cancellationToken);
+}
+
+/// <summary>The scenarios by name: the ones implemented and the ones DESIGN.md plans.</summary>
+internal static class ScenarioCatalog
+{
+    public static IReadOnlyList<IScenario> Implemented { get; } = [new PurgeWorkerScenario()];
+
+    /// <summary>Named in DESIGN.md; not implemented yet.</summary>
+    public static IReadOnlyList<string> Planned { get; } = ["channels-bulk", "events-feed", "backfill", "membership-cache", "audit"];
+}
