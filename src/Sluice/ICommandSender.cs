@@ -20,6 +20,7 @@ public interface ICommandSender
 
     /// <summary>
     /// Streams change events of exactly type <typeparamref name="TChange"/> published by committed commands, in commit order.
+    /// The subscription starts when this method is called (events committed before enumeration begins are buffered).
     /// A subscriber that falls more than its buffer behind gets <see cref="ChangesLaggedException"/> after the buffered events.
     /// </summary>
     IAsyncEnumerable<TChange> Changes<TChange>(CancellationToken cancellationToken = default);

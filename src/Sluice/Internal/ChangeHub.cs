@@ -35,7 +35,12 @@ internal sealed class ChangeHub
     public int SubscriberCount<TChange>() =>
         _subscribersByType.TryGetValue(typeof(TChange), out var set) ? ((SubscriberSet<TChange>)set).Count : 0;
 
-    public async IAsyncEnumerable<TChange> Subscribe<TChange>([EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Subscribes now, at the call, not at the first <c>MoveNextAsync</c>: events committed between this call and
+    /// the start of enumeration are buffered, not missed. A subscription that is never enumerated fills its buffer
+    /// and is dropped as lagging, so it cannot leak.
+    /// </summary>
+    public IAsyncEnumerable<TChange> Subscribe<TChange>(CancellationToken cancellationToken)
     {
         var channel = Channel.CreateBounded<TChange>(new BoundedChannelOptions(_bufferCapacity)
         {
@@ -50,11 +55,20 @@ internal sealed class ChangeHub
             channel.Writer.TryComplete();
         }
 
+        return ReadAll(channel.Reader, set, channel.Writer, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<TChange> ReadAll<TChange>(
+        ChannelReader<TChange> reader,
+        SubscriberSet<TChange> set,
+        ChannelWriter<TChange> writer,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         try
         {
-            while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (channel.Reader.TryRead(out var change))
+                while (reader.TryRead(out var change))
                 {
                     yield return change;
                 }
@@ -62,7 +76,7 @@ internal sealed class ChangeHub
         }
         finally
         {
-            set.Remove(channel.Writer);
+            set.Remove(writer);
         }
     }
 
