@@ -14,7 +14,7 @@ namespace Sluice.Tests.Worker;
 /// <summary>A WAL database with the test schema, a <see cref="WorkerProbe"/> and a worker (started on demand).</summary>
 internal sealed class SqliteWorkerHarness : IAsyncDisposable
 {
-    public SqliteWorkerHarness(string name, CommandWorkerOptions? options = null, IWorkerConnectionFactory<SqliteConnection>? connections = null, ILogger? logger = null)
+    public SqliteWorkerHarness(string name, CommandWorkerOptions? options = null, Func<IWorkerConnectionFactory<SqliteConnection>, IWorkerConnectionFactory<SqliteConnection>>? wrapConnections = null, ILogger? logger = null)
     {
         Database = new SqliteTestDatabase(name);
         using (var connection = Database.OpenConnection())
@@ -24,7 +24,8 @@ internal sealed class SqliteWorkerHarness : IAsyncDisposable
             command.ExecuteNonQuery();
         }
 
-        Connections = connections ?? new SqliteWorkerConnectionFactory(Database.ConnectionString);
+        IWorkerConnectionFactory<SqliteConnection> connections = new SqliteWorkerConnectionFactory(Database.ConnectionString);
+        Connections = wrapConnections is null ? connections : wrapConnections(connections);
         Worker = Mutations.CreateWorker(new Mutations(Probe), Connections, options, logger);
         Client = new Mutations.Client(Worker);
     }
