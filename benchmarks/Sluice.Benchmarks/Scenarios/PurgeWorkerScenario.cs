@@ -80,7 +80,20 @@ internal sealed class PurgeWorkerScenario : IScenario
                 worker.Add(await RunWorkerAsync(ui, NextDatabase(), findings, sessions, cancellationToken));
             }
 
-            Report(result, inProcess, worker, findings);
+            // The machine's own noise: the UI thread awaiting a timer as long as a worker purge, with nothing else running.
+            var idleMs = (int)Math.Ceiling(Median(worker.Select(r => r.WallMs)));
+            var idle = new List<Run>();
+            for (var i = 0; i < Runs; i++)
+            {
+                idle.Add(await MeasureAsync(ui, null, async () =>
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    await Task.Delay(idleMs, cancellationToken);
+                    return new Window(start, Stopwatch.GetTimestamp(), 0, true);
+                }));
+            }
+
+            Report(result, inProcess, worker, idle, findings);
         }
         finally
         {
@@ -101,7 +114,7 @@ internal sealed class PurgeWorkerScenario : IScenario
     /// <summary>What one purge did to the UI thread.</summary>
     private sealed record Run(
         double MaxGapMs, double P99GapMs, double WallMs, int Purged, long FindingsLeft, long EvidenceLeft, bool ResumedOnUi, int Gaps,
-        int Gen0Collections, double GcPauseMs, long AllocatedBytes);
+        int Gen0Collections, double GcPauseMs, long AllocatedBytes, double MaxGapAtMs, List<double> AllGaps);
 
     /// <summary>Where the window began and ended (Stopwatch timestamps, taken on the UI thread) and what the purge returned.</summary>
     private sealed record Window(long Start, long End, int Purged, bool ResumedOnUi);
@@ -185,7 +198,7 @@ internal sealed class PurgeWorkerScenario : IScenario
     /// Records the UI thread's ticks around <paramref name="purge"/> (posted to the UI thread) and returns the gaps
     /// that overlap the purge window: from just before the purge starts until the UI thread has its result.
     /// </summary>
-    private static async Task<Run> MeasureAsync(UiThread ui, string path, Func<Task<Window>> purge)
+    private static async Task<Run> MeasureAsync(UiThread ui, string? path, Func<Task<Window>> purge)
     {
         // Start every run from the same heap state: the seeding garbage is not part of the purge.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
@@ -225,10 +238,23 @@ internal sealed class PurgeWorkerScenario : IScenario
             throw new InvalidOperationException("No UI tick interval overlapped the purge window.");
         }
 
-        gaps.Sort();
-        long findingsLeft, evidenceLeft;
-        using (var check = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        // Where the longest gap ended, relative to the window start (diagnostics: start, middle or end of the purge).
+        var maxGapAt = 0.0;
+        var longest = 0.0;
+        for (var i = 1; i < ticks.Length; i++)
         {
+            if (ticks[i] > window.Start && ticks[i - 1] < window.End && ticks[i] - ticks[i - 1] > longest)
+            {
+                longest = ticks[i] - ticks[i - 1];
+                maxGapAt = Stopwatch.GetElapsedTime(window.Start, ticks[i]).TotalMilliseconds;
+            }
+        }
+
+        gaps.Sort();
+        long findingsLeft = 0, evidenceLeft = 0;
+        if (path is not null)
+        {
+            using var check = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
             check.Open();
             findingsLeft = FindingsSql.Count(check, "findings");
             evidenceLeft = FindingsSql.Count(check, "evidence");
@@ -245,7 +271,9 @@ internal sealed class PurgeWorkerScenario : IScenario
             gaps.Count,
             gen0,
             gcPause.TotalMilliseconds,
-            allocated);
+            allocated,
+            maxGapAt,
+            gaps);
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>
@@ -344,7 +372,7 @@ internal sealed class PurgeWorkerScenario : IScenario
         }
     }
 
-    private static void Report(ScenarioResult result, List<Run> inProcess, List<Run> worker, int findings)
+    private static void Report(ScenarioResult result, List<Run> inProcess, List<Run> worker, List<Run> idle, int findings)
     {
         var inMax = Median(inProcess.Select(r => r.MaxGapMs));
         var inP99 = Median(inProcess.Select(r => r.P99GapMs));
@@ -386,6 +414,13 @@ internal sealed class PurgeWorkerScenario : IScenario
         result.Notes.Add("per run p99 gap (ms):   naive " + string.Join(' ', inProcess.Select(r => F(r.P99GapMs))) + " | worker " + string.Join(' ', worker.Select(r => F(r.P99GapMs))));
         result.Notes.Add("per run wall (ms):      naive " + string.Join(' ', inProcess.Select(r => F(r.WallMs))) + " | worker " + string.Join(' ', worker.Select(r => F(r.WallMs))));
         result.Notes.Add("UI tick intervals in the window per worker run: " + string.Join(' ', worker.Select(r => r.Gaps)));
+        var pooled = worker.SelectMany(r => r.AllGaps).OrderBy(g => g).ToList();
+        result.Metrics.Add(new Metric("worker_p99_gap_pooled_ms", Percentile(pooled, 0.99), "ms"));
+        result.Metrics.Add(new Metric("idle_max_stall_ms", Median(idle.Select(r => r.MaxGapMs)), "ms"));
+        result.Notes.Add($"p99 is nearest-rank per run; a run with fewer than 100 tick intervals has p99 = its max. Pooled over the {pooled.Count} worker-run intervals: p99 {F(Percentile(pooled, 0.99))} ms, p95 {F(Percentile(pooled, 0.95))} ms, median {F(Percentile(pooled, 0.5))} ms");
+        result.Notes.Add("where the longest worker-run gap ended (ms after send / window length): " + string.Join(' ', worker.Select(r => $"{F(r.MaxGapAtMs)}/{F(r.WallMs)}")));
+        result.Notes.Add($"idle baseline (UI thread awaiting a timer as long as the median worker purge, no purge running): max stall per run " + string.Join(' ', idle.Select(r => F(r.MaxGapMs)))
+            + $" ms, median {F(Median(idle.Select(r => r.MaxGapMs)))} ms; p99 median {F(Median(idle.Select(r => r.P99GapMs)))} ms");
         result.Notes.Add("GCs (gen0 count / total pause ms) during each window: naive " + string.Join(' ', inProcess.Select(r => $"{r.Gen0Collections}/{F(r.GcPauseMs)}"))
             + " | worker " + string.Join(' ', worker.Select(r => $"{r.Gen0Collections}/{F(r.GcPauseMs)}")));
         result.Notes.Add("bytes allocated by the process during each window (KiB): naive " + string.Join(' ', inProcess.Select(r => (r.AllocatedBytes / 1024).ToString(CultureInfo.InvariantCulture)))
