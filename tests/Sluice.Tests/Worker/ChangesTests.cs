@@ -8,10 +8,7 @@ namespace Sluice.Tests.Worker;
 
 public sealed class ChangesTests
 {
-    /// <summary>
-    /// Subscribes: the first MoveNextAsync runs the iterator up to its first wait, which registers the subscriber,
-    /// so events published after this call are seen. Returns the enumerator and that pending first move.
-    /// </summary>
+    /// <summary>Subscribes (the subscription starts at the <c>Changes&lt;T&gt;()</c> call) and starts the first move.</summary>
     private static (IAsyncEnumerator<T> Enumerator, ValueTask<bool> First) Subscribe<T>(Mutations.Client client)
     {
         var enumerator = client.Changes<T>().GetAsyncEnumerator();
@@ -189,6 +186,18 @@ public sealed class ChangesTests
         Assert.True((await h.Client.EmitTicksAsync(3, 1, fail: false)).IsOk);
         Assert.True(await keptFirst);
         Assert.Equal(new Tick(3), kept.Current);
+    }
+
+    [Fact]
+    public async Task Events_committed_between_Changes_and_the_first_MoveNext_are_not_missed()
+    {
+        await using var h = await new SqliteWorkerHarness(nameof(ChangesTests)).StartedAsync();
+        var stream = h.Client.Changes<Tick>();
+
+        Assert.True((await h.Client.EmitTicksAsync(0, 2, fail: false)).IsOk);
+
+        await using var changes = stream.GetAsyncEnumerator();
+        Assert.Equal([0, 1], (await TakeAsync(changes, changes.MoveNextAsync(), 2)).Select(t => t.N));
     }
 
     [Fact]
