@@ -53,6 +53,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     private Thread? _thread;
     private int _state = (int)WorkerState.Created;
     private int _idle;
+    private int _fallbackInFlight;
     private volatile bool _rejectQueued;
 
     /// <summary>Creates a worker. Usually called through the generated <c>CreateWorker</c> method of a <c>[Worker]</c> class.</summary>
@@ -132,7 +133,15 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
 
         if (state != WorkerState.Running && _options.InProcessFallback)
         {
-            return _fallback.SendAsync(command, cancellationToken);
+            // Announce the in-process command before re-checking the state, so the worker, once Running, can wait
+            // for every command that chose the fallback: commands never overlap across the switch.
+            Interlocked.Increment(ref _fallbackInFlight);
+            if (State != WorkerState.Running)
+            {
+                return RunInProcessAsync(command, cancellationToken);
+            }
+
+            Interlocked.Decrement(ref _fallbackInFlight);
         }
 
         var request = new CommandRequest<TResult, TError>(command, cancellationToken);
@@ -144,6 +153,19 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         }
 
         return EnqueueSlowAsync(request, cancellationToken);
+    }
+
+    private async Task<Result<TResult, TError>> RunInProcessAsync<TResult, TError>(ICommand<TResult, TError> command, CancellationToken cancellationToken)
+        where TError : class, IWireError<TError>
+    {
+        try
+        {
+            return await _fallback.SendAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _fallbackInFlight);
+        }
     }
 
     private async Task<Result<TResult, TError>> EnqueueSlowAsync<TResult, TError>(CommandRequest<TResult, TError> request, CancellationToken cancellationToken)
@@ -272,6 +294,13 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
             if (connection is null)
             {
                 return;
+            }
+
+            // Commands that chose the in-process fallback before the switch finish before the first worker command.
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _fallbackInFlight) > 0)
+            {
+                spin.SpinOnce(sleep1Threshold: 20);
             }
 
             var context = new WorkerContext<TConnection>(connection);
