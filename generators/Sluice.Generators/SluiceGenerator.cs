@@ -2,6 +2,7 @@ using System;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
+using Sluice.Generators.Helpers;
 using Sluice.Generators.Model;
 
 namespace Sluice.Generators;
@@ -22,7 +23,7 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
                 static (node, _) => node is TypeDeclarationSyntax,
                 WireErrorsParser.Parse)
             .WithTrackingName(TrackingNames.WireErrorsParse);
-        Register(context, wireErrors, TrackingNames.WireErrorsSpec, "WireErrors", WireErrorsEmitter.Emit, static spec => spec.Type);
+        Register(context, wireErrors, TrackingNames.WireErrorsSpec, WireErrorsEmitter.Emit, static spec => GeneratedFile.HintName(spec.Type, "WireErrors"), static spec => spec.Type.DisplayName);
 
         var workers = context.SyntaxProvider
             .ForAttributeWithMetadataName(
@@ -30,16 +31,26 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
                 static (node, _) => node is TypeDeclarationSyntax,
                 WorkerParser.Parse)
             .WithTrackingName(TrackingNames.WorkerParse);
-        Register(context, workers, TrackingNames.WorkerSpec, "Worker", WorkerEmitter.Emit, static spec => spec.Type);
+        Register(context, workers, TrackingNames.WorkerSpec, WorkerEmitter.Emit, static spec => GeneratedFile.HintName(spec.Type, "Worker"), static spec => spec.Type.DisplayName);
+
+        var queries = context.SyntaxProvider
+            .ForAttributeWithMetadataName(QueryParser.QueryAttribute, static (node, _) => node is MethodDeclarationSyntax, QueryParser.ParseQuery)
+            .WithTrackingName(TrackingNames.QueryParse);
+        Register(context, queries, TrackingNames.QuerySpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
+
+        var loaders = context.SyntaxProvider
+            .ForAttributeWithMetadataName(QueryParser.BulkLoaderAttribute, static (node, _) => node is MethodDeclarationSyntax, QueryParser.ParseLoader)
+            .WithTrackingName(TrackingNames.BulkLoaderParse);
+        Register(context, loaders, TrackingNames.BulkLoaderSpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
     }
 
     private static void Register<TSpec>(
         IncrementalGeneratorInitializationContext context,
         IncrementalValuesProvider<ParseResult<TSpec>> results,
         string specTrackingName,
-        string part,
         Func<TSpec, string> emit,
-        Func<TSpec, TypeDeclarationSpec> typeOf)
+        Func<TSpec, string> hintName,
+        Func<TSpec, string> displayName)
         where TSpec : class
     {
         context.RegisterSourceOutput(results.Select(static (result, _) => result.Diagnostics), static (output, diagnostics) =>
@@ -56,7 +67,6 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             .WithTrackingName(specTrackingName);
         context.RegisterSourceOutput(specs, (output, spec) =>
         {
-            var type = typeOf(spec);
             string source;
             try
             {
@@ -65,11 +75,11 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             catch (Exception exception)
             {
                 // The generator never fails the build with an exception: a fault is a diagnostic naming the type.
-                output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratorFault, Location.None, type.DisplayName, exception.Message));
+                output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratorFault, Location.None, displayName(spec), exception.Message));
                 return;
             }
 
-            output.AddSource(Helpers.GeneratedFile.HintName(type, part), SourceText.From(source, System.Text.Encoding.UTF8));
+            output.AddSource(hintName(spec), SourceText.From(source, System.Text.Encoding.UTF8));
         });
     }
 }

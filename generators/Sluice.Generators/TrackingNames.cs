@@ -7,4 +7,8 @@ internal static class TrackingNames
     public const string WireErrorsSpec = nameof(WireErrorsSpec);
     public const string WorkerParse = nameof(WorkerParse);
     public const string WorkerSpec = nameof(WorkerSpec);
+    public const string QueryParse = nameof(QueryParse);
+    public const string QuerySpec = nameof(QuerySpec);
+    public const string BulkLoaderParse = nameof(BulkLoaderParse);
+    public const string BulkLoaderSpec = nameof(BulkLoaderSpec);
 }

@@ -17,6 +17,8 @@ namespace Sluice.Generators.Tests;
 public sealed class DiagnosticsTests
 {
     private const string Usings = """
+        using System.Collections.Generic;
+        using System.Threading;
         using System.Threading.Tasks;
         using Microsoft.Data.Sqlite;
         using Npgsql;
@@ -208,6 +210,116 @@ public sealed class DiagnosticsTests
                 {
                     public Odd(int unrelated) { }
                 }
+            }
+            """, []),
+        ["SL0030"] = ("""
+            public static partial class Q
+            {
+                [Query("SELECT 1")]
+                public static Task<long> NotPartial(this SqliteConnection db) => Task.FromResult(1L);
+            }
+            """, []),
+        ["SL0031"] = ("""
+            public static partial class Q
+            {
+                [Query("")]
+                public static partial Task<long> Empty(this SqliteConnection db);
+            }
+            """, []),
+        ["SL0032"] = ("""
+            public static partial class Q
+            {
+                [Query("SELECT 1")]
+                public static partial Task<long> NoConnection(long id);
+            }
+            """, []),
+        ["SL0033"] = ("""
+            public sealed record Member(long ChannelId, long UserId);
+            public static partial class Q
+            {
+                [BulkLoader("SELECT channel_id, user_id FROM members WHERE channel_id IN (SELECT value FROM json_each($1))")]
+                public static partial Task<List<Member>> Members(this SqliteConnection db, IReadOnlyCollection<long> ids);
+            }
+            """, []),
+        ["SL0034"] = ("""
+            public sealed record Member(long ChannelId, long UserId);
+            public static partial class Q
+            {
+                [BulkLoader("SELECT channel_id, user_id FROM members WHERE channel_id IN (SELECT value FROM json_each($1))")]
+                public static partial Task<IReadOnlyDictionary<long, Member>> Members(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0035"] = ("""
+            public static partial class Q
+            {
+                [Query("SELECT 1")]
+                public static partial Task<System.IO.Stream> Weird(this SqliteConnection db);
+            }
+            """, []),
+        ["SL0036"] = ("""
+            public static partial class Q
+            {
+                [Query("SELECT count(*) FROM users WHERE id = $1 AND name = $2")]
+                public static partial Task<long> Count(this SqliteConnection db, long id);
+
+                [Query("SELECT count(*) FROM users WHERE id = @id")]
+                public static partial Task<long> ByName(this SqliteConnection db, long userId);
+            }
+            """, []),
+        ["SL0037"] = ("""
+            public sealed record User(long Id, string Name);
+            public static partial class Q
+            {
+                [BulkLoader("SELECT id, name FROM users u WHERE EXISTS (SELECT 1 FROM json_each($1) k WHERE k.value = u.id)")]
+                public static partial Task<IReadOnlyDictionary<long, User>> Users(this SqliteConnection db, IReadOnlyCollection<long> ids);
+            }
+            """, []),
+        ["SL0038"] = ("""
+            public sealed record User(long Id, string Name);
+            public static partial class Q
+            {
+                [BulkLoader("SELECT id, name FROM users WHERE id IN ($1)")]
+                public static partial Task<IReadOnlyDictionary<long, User>> Users(this NpgsqlConnection db, IReadOnlyCollection<long> ids);
+            }
+            """, []),
+        ["SL0039"] = ("""
+            public sealed record User(long Id, string Name);
+            public static partial class Q
+            {
+                [BulkLoader("SELECT id, name FROM users WHERE id = $1")]
+                public static partial Task<IReadOnlyDictionary<long, User>> Users(this NpgsqlConnection db, IReadOnlyCollection<long> ids);
+            }
+            """, []),
+        ["SL0040"] = ("""
+            public sealed record User(long Id, string Name);
+            public static partial class Q
+            {
+                [BulkLoader("SELECT id, name FROM users WHERE id IN ($1)")]
+                public static partial Task<IReadOnlyDictionary<long, User>> Users(this SqliteConnection db, IReadOnlyCollection<long> ids);
+            }
+            """, []),
+        ["SL0041"] = ("""
+            public sealed record User(string Name);
+            public static partial class Q
+            {
+                [BulkLoader("SELECT name FROM users WHERE id = ANY($1)")]
+                public static partial Task<IReadOnlyDictionary<long, User>> Users(this NpgsqlConnection db, IReadOnlyCollection<long> ids);
+            }
+            """, []),
+        ["SL0042"] = ("""
+            public sealed record User(long Id, string Name, string Email);
+            public static partial class Q
+            {
+                [Query("SELECT id, name FROM users WHERE id = $1")]
+                public static partial Task<User?> User(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0043"] = ("""
+            public sealed record User(long Id, System.Uri Home);
+            public static partial class Q
+            {
+                [Query("SELECT id, home FROM users WHERE id = $1")]
+                public static partial Task<User?> User(this SqliteConnection db, long id);
             }
             """, []),
     };

@@ -40,6 +40,9 @@ internal static class Naming
         return builder.ToString().Trim('-');
     }
 
+    /// <summary><c>ChannelId</c> → <c>channel_id</c>.</summary>
+    public static string ToSnakeCase(string name) => ToKebabCase(name).Replace('-', '_');
+
     /// <summary>True for <c>not-found</c>, <c>http2-timeout</c>; false for <c>NotFound</c>, <c>-x</c>, <c>a--b</c>, <c>a_b</c>.</summary>
     public static bool IsKebabCase(string reason)
     {

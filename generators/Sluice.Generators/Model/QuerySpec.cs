@@ -1,0 +1,58 @@
+namespace Sluice.Generators.Model;
+
+/// <summary>A <c>[Query]</c> or <c>[BulkLoader]</c> method ready to emit.</summary>
+internal sealed record QuerySpec(
+    TypeDeclarationSpec Type,
+    string MethodName,
+    string Modifiers,
+    string ReturnTypeFullyQualifiedName,
+    string Dialect,
+    string ConnectionKind,
+    EquatableArray<MethodParameterSpec> MethodParameters,
+    string ConnectionParameter,
+    string? TransactionParameter,
+    string? CancellationTokenParameter,
+    string Sql,
+    EquatableArray<BoundParameterSpec> BoundParameters,
+    string Shape,
+    string? ResultTypeFullyQualifiedName,
+    RowSpec? Row,
+    ColumnValueSpec? Scalar,
+    LoaderSpec? Loader);
+
+/// <summary>A parameter of the partial method's signature, repeated verbatim in the implementation.</summary>
+internal sealed record MethodParameterSpec(string Name, string TypeFullyQualifiedName, bool IsThis, bool IsEnumeratorCancellation);
+
+/// <summary>A statement parameter and the method parameter bound to it.</summary>
+internal sealed record BoundParameterSpec(string SqlName, string MethodParameter, string TypeFullyQualifiedName, bool IsNullable);
+
+/// <summary>How rows become objects: constructor arguments and property initializers, each read from one column.</summary>
+internal sealed record RowSpec(
+    string TypeFullyQualifiedName,
+    string DisplayName,
+    bool ColumnsKnown,
+    EquatableArray<RowMemberSpec> Members);
+
+/// <summary>One member of a row type and the column it is read from.</summary>
+internal sealed record RowMemberSpec(string MemberName, bool ViaConstructor, ColumnValueSpec Value);
+
+/// <summary>
+/// Reading one column: its name, its ordinal in the SELECT list (-1 when only known at run time), the C# type and
+/// the typed getter (<c>GetInt64</c>, …, or <c>GetFieldValue</c>).
+/// </summary>
+internal sealed record ColumnValueSpec(
+    string Column,
+    int Ordinal,
+    string TypeFullyQualifiedName,
+    string ReadExpressionFormat,
+    bool IsNullable);
+
+/// <summary>The bulk-loader part of a query: the key, its column and the result container.</summary>
+internal sealed record LoaderSpec(
+    string KeysParameter,
+    string KeysSqlName,
+    string KeyTypeFullyQualifiedName,
+    string KeyKind,
+    ColumnValueSpec KeyColumn,
+    bool IsLookup,
+    int MaxBatchSize);

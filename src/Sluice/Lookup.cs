@@ -1,0 +1,95 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Sluice;
+
+/// <summary>
+/// The result of a one-to-many bulk loader: every requested key is present (a key with no rows maps to an empty
+/// list), keys enumerate in request order, and each key's rows keep the order the statement returned them in.
+/// Implements <see cref="ILookup{TKey, TElement}"/>, so callers can declare either type.
+/// </summary>
+/// <typeparam name="TKey">The key.</typeparam>
+/// <typeparam name="TRow">The row.</typeparam>
+public sealed class Lookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionary<TKey, IReadOnlyList<TRow>>
+    where TKey : notnull
+{
+    private static readonly List<TRow> NoRows = new(0);
+    private readonly Dictionary<TKey, List<TRow>> _rows;
+
+    /// <summary>Creates a lookup holding <paramref name="keys"/> (distinct, in request order), each with no rows yet.</summary>
+    public Lookup(IReadOnlyList<TKey> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        _rows = new Dictionary<TKey, List<TRow>>(keys.Count);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            _rows.Add(keys[i], new List<TRow>());
+        }
+    }
+
+    /// <summary>The rows of <paramref name="key"/>; empty when the key was requested but has none, or was not requested.</summary>
+    public IReadOnlyList<TRow> this[TKey key] => _rows.TryGetValue(key, out var rows) ? rows : NoRows;
+
+    IEnumerable<TRow> ILookup<TKey, TRow>.this[TKey key] => this[key];
+
+    /// <summary>The number of requested keys.</summary>
+    public int Count => _rows.Count;
+
+    /// <summary>The requested keys, in request order.</summary>
+    public IEnumerable<TKey> Keys => _rows.Keys;
+
+    /// <summary>The row lists, in request order.</summary>
+    public IEnumerable<IReadOnlyList<TRow>> Values => _rows.Values;
+
+    /// <summary>Whether <paramref name="key"/> was requested.</summary>
+    public bool Contains(TKey key) => _rows.ContainsKey(key);
+
+    /// <inheritdoc />
+    public bool ContainsKey(TKey key) => _rows.ContainsKey(key);
+
+    /// <inheritdoc />
+    public bool TryGetValue(TKey key, out IReadOnlyList<TRow> value)
+    {
+        var found = _rows.TryGetValue(key, out var rows);
+        value = rows ?? NoRows;
+        return found;
+    }
+
+    /// <summary>Adds a row to a requested key. Called by generated loaders; a key that was not requested is ignored.</summary>
+    public void Add(TKey key, TRow row)
+    {
+        if (_rows.TryGetValue(key, out var rows))
+        {
+            rows.Add(row);
+        }
+    }
+
+    IEnumerator<IGrouping<TKey, TRow>> IEnumerable<IGrouping<TKey, TRow>>.GetEnumerator()
+    {
+        foreach (var pair in _rows)
+        {
+            yield return new Grouping(pair.Key, pair.Value);
+        }
+    }
+
+    IEnumerator<KeyValuePair<TKey, IReadOnlyList<TRow>>> IEnumerable<KeyValuePair<TKey, IReadOnlyList<TRow>>>.GetEnumerator()
+    {
+        foreach (var pair in _rows)
+        {
+            yield return new KeyValuePair<TKey, IReadOnlyList<TRow>>(pair.Key, pair.Value);
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => ((IEnumerable<IGrouping<TKey, TRow>>)this).GetEnumerator();
+
+    private sealed class Grouping(TKey key, List<TRow> rows) : IGrouping<TKey, TRow>
+    {
+        public TKey Key => key;
+
+        public IEnumerator<TRow> GetEnumerator() => rows.GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => rows.GetEnumerator();
+    }
+}

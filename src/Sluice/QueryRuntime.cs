@@ -1,0 +1,215 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Sluice;
+
+/// <summary>Helpers called by generated queries and loaders. Not meant to be called by hand.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class QueryRuntime
+{
+    /// <summary>Throws the error a NULL in a non-nullable member produces, naming the column and the row type.</summary>
+    [DoesNotReturn]
+    public static T NullColumn<T>(string column, string rowType) =>
+        throw new InvalidOperationException(
+            $"Column '{column}' is NULL but {rowType} declares its member as non-nullable; make the member nullable or fix the data/query (e.g. COALESCE).");
+
+    /// <summary>
+    /// Finds the ordinal of <paramref name="column"/> in a result whose columns are only known at run time
+    /// (<c>SELECT *</c>); names compare ignoring case and underscores, so <c>channel_id</c> matches <c>ChannelId</c>.
+    /// </summary>
+    public static int Ordinal(System.Data.Common.DbDataReader reader, string column, string rowType)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(column);
+        for (var i = 0; i < reader.FieldCount; i++)
+        {
+            if (SameName(reader.GetName(i), column))
+            {
+                return i;
+            }
+        }
+
+        var names = new string[reader.FieldCount];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = reader.GetName(i);
+        }
+
+        throw new InvalidOperationException(
+            $"The result has no column for {rowType}'s member '{column}' (names compare ignoring case and underscores); its columns are: {string.Join(", ", names)}.");
+    }
+
+    private static bool SameName(string a, string b)
+    {
+        int i = 0, j = 0;
+        while (true)
+        {
+            while (i < a.Length && a[i] == '_')
+            {
+                i++;
+            }
+
+            while (j < b.Length && b[j] == '_')
+            {
+                j++;
+            }
+
+            if (i == a.Length || j == b.Length)
+            {
+                return i == a.Length && j == b.Length;
+            }
+
+            if (char.ToUpperInvariant(a[i]) != char.ToUpperInvariant(b[j]))
+            {
+                return false;
+            }
+
+            i++;
+            j++;
+        }
+    }
+
+    /// <summary>Throws when a statement meant to return one value per key returned two.</summary>
+    [DoesNotReturn]
+    public static void DuplicateKey<TKey>(TKey key, string loader) =>
+        throw new InvalidOperationException(
+            $"{loader} returns IReadOnlyDictionary (one row per key) but the statement returned more than one row for key '{key}'; return Lookup<,> instead, or make the statement unique per key.");
+
+    /// <summary>Throws when a scalar query returned no row for a non-nullable result.</summary>
+    [DoesNotReturn]
+    public static T NoRow<T>(string query) =>
+        throw new InvalidOperationException($"{query} returned no row, but its result type is not nullable.");
+
+    /// <summary>
+    /// The distinct keys of <paramref name="keys"/> in first-seen order; throws <see cref="ArgumentNullException"/>
+    /// for a null key (a null never matches a row, so asking for one is a bug at the call site).
+    /// </summary>
+    public static List<TKey> DistinctKeys<TKey>(IEnumerable<TKey> keys, string parameterName)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(keys, parameterName);
+        var distinct = new List<TKey>(keys is IReadOnlyCollection<TKey> collection ? collection.Count : 16);
+        var seen = new HashSet<TKey>();
+        foreach (var key in keys)
+        {
+            if (key is null)
+            {
+                throw new ArgumentNullException(parameterName, "A key set must not contain null.");
+            }
+
+            if (seen.Add(key))
+            {
+                distinct.Add(key);
+            }
+        }
+
+        return distinct;
+    }
+
+    /// <summary>Copies <paramref name="count"/> keys starting at <paramref name="start"/> into an array (a PostgreSQL array parameter).</summary>
+    public static TKey[] Slice<TKey>(List<TKey> keys, int start, int count)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (start == 0 && count == keys.Count)
+        {
+            return keys.ToArray();
+        }
+
+        var slice = new TKey[count];
+        keys.CopyTo(start, slice, 0, count);
+        return slice;
+    }
+
+    /// <summary>
+    /// Writes keys as a JSON array for SQLite's <c>json_each</c>: numbers as numbers, strings as strings, Guids as
+    /// upper-case "D" strings (Microsoft.Data.Sqlite stores Guid parameters as upper-case TEXT).
+    /// </summary>
+    public static string JsonArray(List<long> keys, int start, int count)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var builder = new StringBuilder(count * 8 + 2);
+        builder.Append('[');
+        for (var i = start; i < start + count; i++)
+        {
+            if (i > start)
+            {
+                builder.Append(',');
+            }
+
+            builder.Append(keys[i].ToString(CultureInfo.InvariantCulture));
+        }
+
+        return builder.Append(']').ToString();
+    }
+
+    /// <inheritdoc cref="JsonArray(List{long}, int, int)"/>
+    public static string JsonArray(List<int> keys, int start, int count)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var builder = new StringBuilder(count * 6 + 2);
+        builder.Append('[');
+        for (var i = start; i < start + count; i++)
+        {
+            if (i > start)
+            {
+                builder.Append(',');
+            }
+
+            builder.Append(keys[i].ToString(CultureInfo.InvariantCulture));
+        }
+
+        return builder.Append(']').ToString();
+    }
+
+    /// <inheritdoc cref="JsonArray(List{long}, int, int)"/>
+    public static string JsonArray(List<string> keys, int start, int count)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var buffer = new ArrayBufferWriter<byte>(count * 16 + 2);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            for (var i = start; i < start + count; i++)
+            {
+                writer.WriteStringValue(keys[i]);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <inheritdoc cref="JsonArray(List{long}, int, int)"/>
+    public static string JsonArray(List<Guid> keys, int start, int count)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var builder = new StringBuilder(count * 39 + 2);
+        builder.Append('[');
+        Span<char> text = stackalloc char[36];
+        for (var i = start; i < start + count; i++)
+        {
+            if (i > start)
+            {
+                builder.Append(',');
+            }
+
+            keys[i].TryFormat(text, out _, "D");
+            builder.Append('"');
+            for (var c = 0; c < text.Length; c++)
+            {
+                builder.Append(char.ToUpperInvariant(text[c]));
+            }
+
+            builder.Append('"');
+        }
+
+        return builder.Append(']').ToString();
+    }
+}
