@@ -636,11 +636,16 @@ public sealed partial class SluiceGenerator
                 type = nullable.TypeArguments[0];
             }
 
+            if (type is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Byte, Rank: 1 })
+            {
+                return true;
+            }
+
             return type.TypeKind == TypeKind.Enum
                 || type.SpecialType is SpecialType.System_Int64 or SpecialType.System_Int32 or SpecialType.System_Int16 or SpecialType.System_Byte
                     or SpecialType.System_Boolean or SpecialType.System_Double or SpecialType.System_Single or SpecialType.System_Decimal
                     or SpecialType.System_String or SpecialType.System_DateTime or SpecialType.System_Char
-                || type.ToDisplayString() is "System.Guid" or "System.DateTimeOffset" or "byte[]" or "System.TimeSpan" or "System.DateOnly" or "System.TimeOnly";
+                || type.ToDisplayString() is "System.Guid" or "System.DateTimeOffset" or "System.TimeSpan" or "System.DateOnly" or "System.TimeOnly";
         }
 
         private static bool IsReadableType(ITypeSymbol type) => IsScalarType(type);

@@ -1,0 +1,78 @@
+using Sluice.Generators.Tests.Harness;
+using Sluice.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace Sluice.Generators.Tests;
+
+/// <summary>Committed expected output of <c>[Query]</c> and <c>[BulkLoader]</c> bodies on both dialects; each must compile.</summary>
+public sealed class QuerySnapshotTests
+{
+    private const string Rows = """
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.Data.Sqlite;
+        using Npgsql;
+        using Sluice;
+
+        namespace Relay.Data;
+
+        public enum Role { Member, Owner }
+        public sealed record Member(Guid ChannelId, long UserId, Role Role, DateTimeOffset JoinedAt, string? Nickname);
+        public sealed class UserRow
+        {
+            public long Id { get; init; }
+            [Column("display_name")] public string Name { get; set; } = "";
+            public byte[]? Avatar { get; set; }
+        }
+
+        """;
+
+    [Theory]
+    [InlineData("Sqlite_single_row", """
+        public static partial class Q
+        {
+            [Query("SELECT id, display_name, avatar FROM users WHERE id = @id")]
+            public static partial Task<UserRow?> UserAsync(this SqliteConnection db, long id, SqliteTransaction? transaction = null, CancellationToken cancellationToken = default);
+        }
+        """)]
+    [InlineData("Sqlite_stream_select_star", """
+        public static partial class Q
+        {
+            [Query("SELECT * FROM users WHERE name LIKE $1")]
+            public static partial IAsyncEnumerable<UserRow> UsersAsync(this SqliteConnection db, string? pattern, CancellationToken cancellationToken = default);
+        }
+        """)]
+    [InlineData("Sqlite_lookup_loader", """
+        public static partial class Q
+        {
+            [BulkLoader("SELECT channel_id, user_id, role, joined_at, nickname FROM members WHERE channel_id IN (SELECT value FROM json_each($channel_ids))", MaxBatchSize = 500)]
+            public static partial Task<ILookup<Guid, Member>> MembersAsync(this SqliteConnection db, IReadOnlyCollection<Guid> channelIds, CancellationToken cancellationToken = default);
+        }
+        """)]
+    [InlineData("Npgsql_dictionary_loader", """
+        public static partial class Q
+        {
+            [BulkLoader("SELECT id, display_name, avatar FROM users WHERE id = ANY($1) AND deleted = @deleted")]
+            public static partial Task<IReadOnlyDictionary<long, UserRow>> UsersAsync(this NpgsqlConnection db, IReadOnlyCollection<long> ids, bool deleted, CancellationToken cancellationToken = default);
+        }
+        """)]
+    [InlineData("Npgsql_list_scalar_nonquery", """
+        public static partial class Q
+        {
+            [Query("SELECT user_id FROM members WHERE channel_id = @channelId AND role = @role ORDER BY user_id")]
+            public static partial Task<List<long>> MemberIdsAsync(this NpgsqlDataSource db, Guid channelId, Role role, CancellationToken cancellationToken = default);
+        }
+        """)]
+    public void Query_bodies(string name, string declarations)
+    {
+        var run = GeneratorHarness.Run(Rows + declarations);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationErrors);
+        var source = Assert.Single(run.Sources).Value;
+        Snapshot.Match(source, "Query_" + name, versionToNormalize: GeneratorHarness.Version);
+    }
+}
