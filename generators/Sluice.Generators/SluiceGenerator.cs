@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
@@ -36,15 +37,27 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
         var queries = context.SyntaxProvider
             .ForAttributeWithMetadataName(QueryParser.QueryAttribute, static (node, _) => node is MethodDeclarationSyntax, QueryParser.ParseQuery)
             .WithTrackingName(TrackingNames.QueryParse);
-        Register(context, queries, TrackingNames.QuerySpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
+        var querySpecs = Register(context, queries, TrackingNames.QuerySpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
 
         var loaders = context.SyntaxProvider
             .ForAttributeWithMetadataName(QueryParser.BulkLoaderAttribute, static (node, _) => node is MethodDeclarationSyntax, QueryParser.ParseLoader)
             .WithTrackingName(TrackingNames.BulkLoaderParse);
-        Register(context, loaders, TrackingNames.BulkLoaderSpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
+        var loaderSpecs = Register(context, loaders, TrackingNames.BulkLoaderSpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
+
+        var catalog = querySpecs.Collect()
+            .Combine(loaderSpecs.Collect())
+            .Select(static (pair, _) => new EquatableArray<QuerySpec>(pair.Left.AddRange(pair.Right).ToArray()))
+            .WithTrackingName(TrackingNames.Catalog);
+        context.RegisterSourceOutput(catalog, static (output, specs) =>
+        {
+            if (CatalogEmitter.Emit(specs) is { } source)
+            {
+                output.AddSource(CatalogEmitter.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
+            }
+        });
     }
 
-    private static void Register<TSpec>(
+    private static IncrementalValuesProvider<TSpec> Register<TSpec>(
         IncrementalGeneratorInitializationContext context,
         IncrementalValuesProvider<ParseResult<TSpec>> results,
         string specTrackingName,
@@ -81,5 +94,6 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
 
             output.AddSource(hintName(spec), SourceText.From(source, System.Text.Encoding.UTF8));
         });
+        return specs;
     }
 }

@@ -11,4 +11,5 @@ internal static class TrackingNames
     public const string QuerySpec = nameof(QuerySpec);
     public const string BulkLoaderParse = nameof(BulkLoaderParse);
     public const string BulkLoaderSpec = nameof(BulkLoaderSpec);
+    public const string Catalog = nameof(Catalog);
 }

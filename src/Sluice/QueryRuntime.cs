@@ -29,7 +29,7 @@ public static class QueryRuntime
         ArgumentNullException.ThrowIfNull(column);
         for (var i = 0; i < reader.FieldCount; i++)
         {
-            if (SameName(reader.GetName(i), column))
+            if (SameColumnName(reader.GetName(i), column))
             {
                 return i;
             }
@@ -45,7 +45,8 @@ public static class QueryRuntime
             $"The result has no column for {rowType}'s member '{column}' (names compare ignoring case and underscores); its columns are: {string.Join(", ", names)}.");
     }
 
-    private static bool SameName(string a, string b)
+    /// <summary>Whether two column names are the same ignoring case and underscores.</summary>
+    public static bool SameColumnName(string a, string b)
     {
         int i = 0, j = 0;
         while (true)

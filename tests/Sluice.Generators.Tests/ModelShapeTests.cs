@@ -18,9 +18,9 @@ public sealed class ModelShapeTests
     [Fact]
     public void Specs_hold_no_roslyn_types()
     {
-        var specs = ParsedSpecs(GeneratorSnapshotTests.PurgeSource);
+        var specs = ParsedSpecs(GeneratorSnapshotTests.PurgeSource + QueriesSource);
 
-        Assert.Equal(2, specs.Count);
+        Assert.Equal(4, specs.Count);
         foreach (var spec in specs)
         {
             Walk(spec, new HashSet<object>(ReferenceEqualityComparer.Instance), spec.GetType().Name);
@@ -30,8 +30,8 @@ public sealed class ModelShapeTests
     [Fact]
     public void The_same_source_twice_gives_equal_specs()
     {
-        var first = ParsedSpecs(GeneratorSnapshotTests.PurgeSource);
-        var second = ParsedSpecs(GeneratorSnapshotTests.PurgeSource);
+        var first = ParsedSpecs(GeneratorSnapshotTests.PurgeSource + QueriesSource);
+        var second = ParsedSpecs(GeneratorSnapshotTests.PurgeSource + QueriesSource);
 
         Assert.Equal(first, second);
         Assert.Equal(first.Select(s => s.GetHashCode()), second.Select(s => s.GetHashCode()));
@@ -56,11 +56,24 @@ public sealed class ModelShapeTests
         }
     }
 
+    private const string QueriesSource = """
+
+        public sealed record Finding(long Id, string Title);
+        public static partial class FindingQueries
+        {
+            [Query("SELECT id, title FROM findings WHERE id = $1")]
+            public static partial Task<Finding?> FindingAsync(this SqliteConnection db, long id);
+
+            [BulkLoader("SELECT id, title FROM findings WHERE id IN (SELECT value FROM json_each($1))")]
+            public static partial Task<IReadOnlyDictionary<long, Finding>> FindingsAsync(this SqliteConnection db, IReadOnlyCollection<long> ids);
+        }
+        """;
+
     private static List<object> ParsedSpecs(string source)
     {
         var run = GeneratorHarness.Run(source);
         return run.Result.Results.Single().TrackedSteps
-            .Where(pair => pair.Key is TrackingNames.WireErrorsSpec or TrackingNames.WorkerSpec)
+            .Where(pair => pair.Key is TrackingNames.WireErrorsSpec or TrackingNames.WorkerSpec or TrackingNames.QuerySpec or TrackingNames.BulkLoaderSpec)
             .OrderBy(pair => pair.Key, StringComparer.Ordinal)
             .SelectMany(pair => pair.Value.SelectMany(step => step.Outputs).Select(output => output.Value))
             .ToList();

@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Sluice.Generators.Helpers;
+using Sluice.Generators.Model;
+
+namespace Sluice.Generators;
+
+public sealed partial class SluiceGenerator
+{
+    /// <summary>
+    /// Writes the assembly's catalog of generated statements: a module initializer registers each statement, with
+    /// the columns its row type expects, with <c>SluiceCatalog</c>, so tests can check them against a live schema.
+    /// </summary>
+    internal static class CatalogEmitter
+    {
+        public const string HintName = "Sluice.Catalog.g.cs";
+
+        public static string? Emit(EquatableArray<QuerySpec> specs)
+        {
+            if (specs.Count == 0)
+            {
+                return null;
+            }
+
+            var writer = GeneratedFile.Start();
+            writer.WriteLine("#pragma warning disable CA2255 // A module initializer is how generated statements register themselves without reflection.");
+            writer.WriteLine();
+            writer.WriteLine("namespace Sluice.Generated;");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Registers this assembly's generated statements with <see cref=\"global::Sluice.SluiceCatalog\"/>.</summary>");
+            writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
+            using (writer.Braces("internal static class SluiceGeneratedCatalog"))
+            {
+                writer.WriteLine("[global::System.Runtime.CompilerServices.ModuleInitializer]");
+                using (writer.Braces("internal static void Register()"))
+                {
+                    writer.WriteLine("global::Sluice.SluiceCatalog.Register(new global::Sluice.CatalogStatement[]");
+                    writer.WriteLine("{");
+                    writer.Indentation++;
+                    foreach (var spec in specs.OrderBy(s => Name(s), StringComparer.Ordinal))
+                    {
+                        WriteStatement(writer, spec);
+                    }
+
+                    writer.Indentation--;
+                    writer.WriteLine("});");
+                }
+            }
+
+            return writer.ToString();
+        }
+
+        private static string Name(QuerySpec spec) =>
+            (spec.Type.Namespace is null ? string.Empty : spec.Type.Namespace + ".") + spec.Type.DisplayName + "." + spec.MethodName;
+
+        private static void WriteStatement(SourceWriter writer, QuerySpec spec)
+        {
+            var parameters = new List<string>();
+            if (spec.Loader is { } loader)
+            {
+                parameters.Add(loader.KeysSqlName);
+            }
+
+            parameters.AddRange(spec.BoundParameters.Select(p => p.SqlName));
+            if (spec.Dialect == "Npgsql")
+            {
+                parameters.Sort(StringComparer.Ordinal);
+            }
+
+            var columns = new List<ColumnValueSpec>();
+            if (spec.Loader is { } keyed)
+            {
+                columns.Add(keyed.KeyColumn);
+            }
+
+            if (spec.Row is { } row)
+            {
+                columns.AddRange(row.Members.Select(m => m.Value));
+            }
+            else if (spec.Scalar is { } scalar && scalar.Ordinal >= 0 && scalar.Column != "0")
+            {
+                columns.Add(scalar);
+            }
+
+            var columnList = string.Join(", ", columns
+                .GroupBy(c => c.Column, StringComparer.OrdinalIgnoreCase)
+                .Select(g => g.First())
+                .Select(c => $"new global::Sluice.CatalogColumn({Naming.Literal(c.Column)}, typeof({c.TypeFullyQualifiedName.TrimEnd('?')}), {(c.IsNullable ? "true" : "false")})"));
+            writer.WriteLine($"new global::Sluice.CatalogStatement({Naming.Literal(Name(spec))}, {Naming.Literal(spec.Dialect)}, {Naming.Literal(spec.Sql)},");
+            writer.WriteLine($"    new string[] {{ {string.Join(", ", parameters.Select(Naming.Literal))} }},");
+            writer.WriteLine($"    new global::Sluice.CatalogColumn[] {{ {columnList} }}),");
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System;
+using System.Collections.Generic;
+using System.Data;
+using System.Data.Common;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Sluice;
+
+/// <summary>A column a generated statement is expected to return, and the CLR type its row member reads it as.</summary>
+/// <param name="Name">The column name as the statement returns it (names compare ignoring case and underscores).</param>
+/// <param name="ClrType">The member's type, without nullability.</param>
+/// <param name="IsNullable">Whether the member accepts NULL.</param>
+public sealed record CatalogColumn(string Name, Type ClrType, bool IsNullable);
+
+/// <summary>A statement the generator wrote, registered so it can be checked against a live schema.</summary>
+/// <param name="Name">The declaring type and method, e.g. <c>Relay.MemberQueries.MembersByChannelAsync</c>.</param>
+/// <param name="Dialect"><c>Sqlite</c> or <c>Npgsql</c>.</param>
+/// <param name="Sql">The statement text as sent.</param>
+/// <param name="Parameters">The statement's parameter names as sent (<c>$1</c>, <c>@id</c>, …).</param>
+/// <param name="Columns">The result columns the row type expects; empty for statements that return no rows.</param>
+public sealed record CatalogStatement(string Name, string Dialect, string Sql, IReadOnlyList<string> Parameters, IReadOnlyList<CatalogColumn> Columns);
+
+/// <summary>The outcome of checking one statement.</summary>
+/// <param name="Statement">The statement.</param>
+/// <param name="Problems">What is wrong; empty when the statement prepared and its columns match.</param>
+public sealed record CatalogCheck(CatalogStatement Statement, IReadOnlyList<string> Problems)
+{
+    /// <summary>True when nothing is wrong.</summary>
+    public bool Ok => Problems.Count == 0;
+}
+
+/// <summary>The outcome of <see cref="SluiceCatalog.VerifyAsync"/>: one check per statement, and a readable report.</summary>
+/// <param name="Checks">Every statement checked.</param>
+public sealed record CatalogReport(IReadOnlyList<CatalogCheck> Checks)
+{
+    /// <summary>True when every statement prepared and returned the columns its row type expects.</summary>
+    public bool Ok => Checks.All(c => c.Ok);
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var builder = new StringBuilder();
+        builder.Append("Sluice catalog: ").Append(Checks.Count(c => c.Ok)).Append(" of ").Append(Checks.Count).AppendLine(" statements match the schema.");
+        foreach (var check in Checks.Where(c => !c.Ok))
+        {
+            builder.Append("✗ ").AppendLine(check.Statement.Name);
+            builder.Append("    ").AppendLine(check.Statement.Sql.ReplaceLineEndings(" "));
+            foreach (var problem in check.Problems)
+            {
+                builder.Append("    - ").AppendLine(problem);
+            }
+        }
+
+        return builder.ToString();
+    }
+}
+
+/// <summary>
+/// Every statement the Sluice generator wrote in the loaded assemblies (registered by generated module initializers),
+/// and a check of those statements against a live schema: each is prepared (never executed: SchemaOnly, inside a
+/// transaction that is rolled back) and its result columns are compared with the row type's members.
+/// </summary>
+/// <example><code>
+/// [Fact] public async Task Statements_match_the_schema() =>
+///     Assert.True((await SluiceCatalog.VerifyAsync(connection)).Ok, (await SluiceCatalog.VerifyAsync(connection)).ToString());
+/// </code></example>
+public static class SluiceCatalog
+{
+    private static readonly List<CatalogStatement> Registered = new();
+    private static readonly Lock Gate = new();
+
+    /// <summary>Every registered statement.</summary>
+    public static IReadOnlyList<CatalogStatement> Statements
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return Registered.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Registers generated statements. Called by generated module initializers.</summary>
+    public static void Register(IEnumerable<CatalogStatement> statements)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        lock (Gate)
+        {
+            Registered.AddRange(statements);
+        }
+    }
+
+    /// <summary>
+    /// Checks every registered statement of <paramref name="connection"/>'s dialect (optionally only those
+    /// <paramref name="include"/> selects) against the schema the connection sees. The connection must be open.
+    /// </summary>
+    public static async Task<CatalogReport> VerifyAsync(DbConnection connection, Func<CatalogStatement, bool>? include = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var dialect = connection.GetType().FullName switch
+        {
+            "Microsoft.Data.Sqlite.SqliteConnection" => "Sqlite",
+            "Npgsql.NpgsqlConnection" => "Npgsql",
+            var other => throw new ArgumentException($"Sluice has no dialect for {other}.", nameof(connection)),
+        };
+        var checks = new List<CatalogCheck>();
+        foreach (var statement in Statements.Where(s => s.Dialect == dialect && (include is null || include(s))))
+        {
+            checks.Add(new CatalogCheck(statement, await CheckAsync(connection, statement, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return new CatalogReport(checks);
+    }
+
+    private static async Task<IReadOnlyList<string>> CheckAsync(DbConnection connection, CatalogStatement statement, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = statement.Sql;
+            command.Transaction = transaction;
+            foreach (var name in statement.Parameters)
+            {
+                var parameter = command.CreateParameter();
+                if (statement.Dialect == "Sqlite")
+                {
+                    parameter.ParameterName = name;
+                }
+
+                parameter.Value = DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+
+            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SchemaOnly, cancellationToken).ConfigureAwait(false);
+            var actual = new List<(string Name, Type? Type)>();
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                actual.Add((reader.GetName(i), statement.Dialect == "Npgsql" ? reader.GetFieldType(i) : null));
+            }
+
+            foreach (var expected in statement.Columns)
+            {
+                var match = actual.FindIndex(a => QueryRuntime.SameColumnName(a.Name, expected.Name));
+                if (match < 0)
+                {
+                    problems.Add($"expects column '{expected.Name}' ({expected.ClrType.Name}) but the statement returns: {string.Join(", ", actual.Select(a => a.Name))}");
+                }
+                else if (actual[match].Type is { } type && !Compatible(type, expected.ClrType))
+                {
+                    problems.Add($"column '{expected.Name}' is {type.Name} in the database but the row reads it as {expected.ClrType.Name}");
+                }
+            }
+        }
+#pragma warning disable CA1031 // Any failure to prepare is what the report is for.
+        catch (Exception exception) when (exception is DbException or InvalidOperationException or NotSupportedException)
+#pragma warning restore CA1031
+        {
+            problems.Add($"does not prepare: {exception.Message}");
+        }
+        finally
+        {
+            await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return problems;
+    }
+
+    private static bool Compatible(Type database, Type member)
+    {
+        if (database == member || (member.IsEnum && Enum.GetUnderlyingType(member) == database))
+        {
+            return true;
+        }
+
+        // Widening reads the providers perform: smaller integers into larger ones, float into double.
+        return (member == typeof(long) && (database == typeof(int) || database == typeof(short)))
+            || (member == typeof(int) && database == typeof(short))
+            || (member == typeof(double) && database == typeof(float))
+            || (member == typeof(DateTimeOffset) && database == typeof(DateTime));
+    }
+}

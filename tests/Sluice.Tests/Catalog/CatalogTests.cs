@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Sluice.Tests.Infrastructure;
+using Xunit;
+
+namespace Sluice.Tests.Catalog;
+
+public sealed record CatalogMember(long ChannelId, long UserId, string Role);
+
+public static partial class CatalogQueries
+{
+    [Query("SELECT channel_id, user_id, role FROM catalog_members WHERE channel_id = $1")]
+    public static partial Task<List<CatalogMember>> MembersLiteAsync(this SqliteConnection db, long channelId);
+
+    [Query("UPDATE catalog_members SET role = @role WHERE user_id = @userId")]
+    public static partial Task<int> SetRoleLiteAsync(this SqliteConnection db, long userId, string role);
+
+    [BulkLoader("SELECT channel_id, user_id, role FROM catalog_members WHERE channel_id IN (SELECT value FROM json_each($1))")]
+    public static partial Task<ILookup<long, CatalogMember>> MembersByChannelLiteAsync(this SqliteConnection db, IReadOnlyCollection<long> channelIds);
+
+    [Query("SELECT channel_id, user_id, role FROM catalog_members WHERE channel_id = $1")]
+    public static partial Task<List<CatalogMember>> MembersPgAsync(this NpgsqlConnection db, long channelId);
+
+    [BulkLoader("SELECT channel_id, user_id, role FROM catalog_members WHERE channel_id = ANY($1)")]
+    public static partial Task<ILookup<long, CatalogMember>> MembersByChannelPgAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds);
+}
+
+/// <summary>The catalog of generated statements, checked against real schemas: a matching one passes, a drifted one is reported.</summary>
+public sealed class CatalogTests(PostgresDatabaseFixture<CatalogTests> postgres) : IClassFixture<PostgresDatabaseFixture<CatalogTests>>
+{
+    private static bool Mine(CatalogStatement statement) => statement.Name.StartsWith("Sluice.Tests.Catalog.", StringComparison.Ordinal);
+
+    [Fact]
+    public void Generated_statements_register_themselves_with_their_columns()
+    {
+        var statement = SluiceCatalog.Statements.Single(s => s.Name == "Sluice.Tests.Catalog.CatalogQueries.MembersByChannelPgAsync");
+
+        Assert.Equal("Npgsql", statement.Dialect);
+        Assert.Equal(new[] { "channel_id", "user_id", "role" }, statement.Columns.Select(c => c.Name));
+        Assert.Equal(typeof(long), statement.Columns[0].ClrType);
+        Assert.Equal(5, SluiceCatalog.Statements.Count(Mine));
+    }
+
+    [Fact]
+    public async Task Sqlite_statements_match_a_matching_schema_and_are_never_executed()
+    {
+        using var database = new SqliteTestDatabase(nameof(CatalogTests));
+        using var connection = database.OpenConnection();
+        Execute(connection, "CREATE TABLE catalog_members (channel_id INTEGER NOT NULL, user_id INTEGER NOT NULL, role TEXT NOT NULL); INSERT INTO catalog_members VALUES (1, 2, 'owner');");
+
+        var report = await SluiceCatalog.VerifyAsync(connection, Mine);
+
+        Assert.True(report.Ok, report.ToString());
+        Assert.Equal(3, report.Checks.Count);
+        Assert.Equal("owner", Scalar(connection, "SELECT role FROM catalog_members"));
+    }
+
+    [Fact]
+    public async Task Sqlite_drift_is_reported_with_the_statement_and_the_missing_column()
+    {
+        using var database = new SqliteTestDatabase(nameof(CatalogTests));
+        using var connection = database.OpenConnection();
+        Execute(connection, "CREATE TABLE catalog_members (channel_id INTEGER NOT NULL, user_id INTEGER NOT NULL, member_role TEXT NOT NULL)");
+
+        var report = await SluiceCatalog.VerifyAsync(connection, Mine);
+
+        Assert.False(report.Ok);
+        Assert.All(report.Checks, check => Assert.False(check.Ok));
+        Assert.Contains("MembersLiteAsync", report.ToString(), StringComparison.Ordinal);
+        Assert.Contains("role", report.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Postgres_statements_match_and_type_drift_is_reported()
+    {
+        await using var connection = await postgres.OpenConnectionAsync();
+        await ExecuteAsync(connection, "DROP TABLE IF EXISTS catalog_members; CREATE TABLE catalog_members (channel_id bigint NOT NULL, user_id bigint NOT NULL, role text NOT NULL)");
+
+        var good = await SluiceCatalog.VerifyAsync(connection, Mine);
+        Assert.True(good.Ok, good.ToString());
+        Assert.Equal(2, good.Checks.Count);
+
+        await ExecuteAsync(connection, "ALTER TABLE catalog_members ALTER COLUMN role TYPE integer USING 0");
+        var drifted = await SluiceCatalog.VerifyAsync(connection, Mine);
+
+        Assert.False(drifted.Ok);
+        Assert.Contains("column 'role' is Int32 in the database but the row reads it as String", drifted.ToString(), StringComparison.Ordinal);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
