@@ -194,6 +194,11 @@ internal static class DiagnosticDescriptors
         "Row member type cannot be read from a column",
         "'{0}' has type '{1}', which Sluice cannot read from a column; use an integer, bool, double, float, decimal, string, Guid, DateTime, DateTimeOffset, byte[], an enum, or their nullable forms");
 
+    public static readonly DiagnosticDescriptor DataLoaderShape = Error(
+        "SL0044",
+        "DataLoader needs a keys-only bulk loader",
+        "'{0}' sets DataLoader = true, so its parameters must be the connection, the keys as IEnumerable/IReadOnlyCollection/IReadOnlyList<{1}>, and optionally a CancellationToken; move other filters into a separate loader");
+
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",
         "Sluice generator fault",
@@ -237,6 +242,7 @@ internal static class DiagnosticDescriptors
         [LoaderKeyColumnNotSelected.Id] = LoaderKeyColumnNotSelected,
         [RowMemberWithoutColumn.Id] = RowMemberWithoutColumn,
         [UnsupportedColumnType.Id] = UnsupportedColumnType,
+        [DataLoaderShape.Id] = DataLoaderShape,
         [GeneratorFault.Id] = GeneratorFault,
     };
 

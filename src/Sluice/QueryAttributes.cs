@@ -34,6 +34,13 @@ public sealed class BulkLoaderAttribute(string sql) : Attribute
 
     /// <summary>The most keys sent in one statement; larger sets are split. Default 1,000.</summary>
     public int MaxBatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Also generates a <see cref="DataLoader{TKey, TValue}"/> subclass named after the method (<c>UsersByIdAsync</c> →
+    /// <c>UsersByIdLoader</c>) that coalesces single-key loads into calls of this loader. Register it as scoped
+    /// (the generated <c>AddSluiceDataLoaders()</c> does).
+    /// </summary>
+    public bool DataLoader { get; set; }
 }
 
 /// <summary>Maps a row member to a result column whose name does not follow the snake_case ↔ PascalCase convention.</summary>

@@ -322,6 +322,14 @@ public sealed class DiagnosticsTests
                 public static partial Task<User?> User(this SqliteConnection db, long id);
             }
             """, []),
+        ["SL0044"] = ("""
+            public sealed record User(long Id, string Name);
+            public static partial class Q
+            {
+                [BulkLoader("SELECT id, name FROM users WHERE id IN (SELECT value FROM json_each($1)) AND name <> $2", DataLoader = true)]
+                public static partial Task<IReadOnlyDictionary<long, User>> Users(this SqliteConnection db, IReadOnlyCollection<long> ids, string excluded);
+            }
+            """, []),
     };
 
     public static TheoryData<string> Ids => new(Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));

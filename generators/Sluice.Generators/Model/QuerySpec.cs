@@ -55,4 +55,14 @@ internal sealed record LoaderSpec(
     string KeyKind,
     ColumnValueSpec KeyColumn,
     bool IsLookup,
-    int MaxBatchSize);
+    int MaxBatchSize,
+    DataLoaderSpec? DataLoader);
+
+/// <summary>The generated DataLoader class over a bulk loader.</summary>
+internal sealed record DataLoaderSpec(
+    string ClassName,
+    string ValueTypeFullyQualifiedName,
+    string MissingValue,
+    bool SerializeFetches,
+    bool RowIsValueType,
+    bool NeedsLookupCast);

@@ -48,6 +48,30 @@ public sealed partial class SluiceGenerator
                 }
             }
 
+            var loaders = specs.Where(s => s.Loader?.DataLoader is not null).OrderBy(s => Name(s), StringComparer.Ordinal).ToArray();
+            if (loaders.Length > 0)
+            {
+                writer.WriteLine();
+                writer.WriteLine("/// <summary>Registers this assembly's generated DataLoaders with dependency injection.</summary>");
+                writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
+                using (writer.Braces("internal static class SluiceDataLoaderServiceCollectionExtensions"))
+                {
+                    writer.WriteLine("/// <summary>Registers every generated DataLoader as scoped (one cache per scope); each resolves its connection or data source from the container.</summary>");
+                    using (writer.Braces("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddSluiceDataLoaders(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services)"))
+                    {
+                        foreach (var spec in loaders)
+                        {
+                            var loaderType = $"{spec.Type.FullyQualifiedName}.{spec.Loader!.DataLoader!.ClassName}";
+                            writer.WriteLine($"global::Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddScoped<{loaderType}>(");
+                            writer.WriteLine("    services,");
+                            writer.WriteLine($"    static provider => new {loaderType}(global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{spec.MethodParameters[0].TypeFullyQualifiedName}>(provider)));");
+                        }
+
+                        writer.WriteLine("return services;");
+                    }
+                }
+            }
+
             return writer.ToString();
         }
 

@@ -40,6 +40,12 @@ public sealed partial class SluiceGenerator
                     writer.WriteLine();
                     WriteRowReader(writer, spec);
                 }
+
+                if (spec.Loader is { DataLoader: { } dataLoader } loader)
+                {
+                    writer.WriteLine();
+                    WriteDataLoader(writer, spec, loader, dataLoader);
+                }
             });
             return writer.ToString();
         }
@@ -345,6 +351,69 @@ public sealed partial class SluiceGenerator
 
             var ordinals = row.ColumnsKnown ? string.Empty : string.Concat(row.Members.Select(m => ", " + OrdinalLocal(m.Value)));
             return $"{RowReaderName(spec)}(reader{ordinals})";
+        }
+
+        private static void WriteDataLoader(SourceWriter writer, QuerySpec spec, LoaderSpec loader, DataLoaderSpec dataLoader)
+        {
+            var connectionType = spec.MethodParameters[0].TypeFullyQualifiedName;
+            var key = loader.KeyTypeFullyQualifiedName;
+            var value = dataLoader.ValueTypeFullyQualifiedName;
+            writer.WriteLine($"/// <summary>Coalesces single-key loads into calls of <see cref=\"{spec.MethodName}\"/>; one instance per scope (request).</summary>");
+            writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
+            using (writer.Braces($"public sealed class {dataLoader.ClassName} : global::Sluice.DataLoader<{key}, {value}>"))
+            {
+                writer.WriteLine($"private readonly {connectionType} _connection;");
+                writer.WriteLine();
+                writer.WriteLine("/// <summary>Creates a loader over <paramref name=\"connection\"/>.</summary>");
+                if (dataLoader.SerializeFetches)
+                {
+                    writer.WriteLine("// One connection runs one command at a time, so batches are fetched one after another.");
+                }
+
+                writer.WriteLine($"public {dataLoader.ClassName}({connectionType} connection)");
+                writer.WriteLine($"    : base(new global::Sluice.DataLoaderOptions {{ MaxBatchSize = {loader.MaxBatchSize}, SerializeFetches = {(dataLoader.SerializeFetches ? "true" : "false")} }})");
+                writer.WriteLine("{");
+                writer.WriteLine("    global::System.ArgumentNullException.ThrowIfNull(connection);");
+                writer.WriteLine("    _connection = connection;");
+                writer.WriteLine("}");
+
+                writer.WriteLine();
+                writer.WriteLine("/// <inheritdoc />");
+                writer.WriteLine($"protected override {value} MissingValue => {dataLoader.MissingValue};");
+                writer.WriteLine();
+                writer.WriteLine("/// <inheritdoc />");
+                using (writer.Braces($"protected override async global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyDictionary<{key}, {value}>> FetchAsync(global::System.Collections.Generic.IReadOnlyList<{key}> keys, global::System.Threading.CancellationToken cancellationToken)"))
+                {
+                    var arguments = spec.MethodParameters.Select(parameter =>
+                        parameter.Name == spec.ConnectionParameter ? "_connection"
+                        : parameter.Name == loader.KeysParameter ? "keys"
+                        : parameter.Name == spec.CancellationTokenParameter ? "cancellationToken"
+                        : "default");
+                    writer.WriteLine($"var rows = await {spec.MethodName}({string.Join(", ", arguments)}).ConfigureAwait(false);");
+                    if (loader.IsLookup)
+                    {
+                        writer.WriteLine(dataLoader.NeedsLookupCast
+                            ? $"return (global::Sluice.Lookup<{key}, {spec.Row!.TypeFullyQualifiedName}>)rows;"
+                            : "return rows;");
+                    }
+                    else if (dataLoader.RowIsValueType)
+                    {
+                        writer.WriteLine($"var values = new global::System.Collections.Generic.Dictionary<{key}, {value}>(rows.Count);");
+                        using (writer.Braces("foreach (var pair in rows)"))
+                        {
+                            writer.WriteLine("values.Add(pair.Key, pair.Value);");
+                        }
+
+                        writer.WriteLine();
+                        writer.WriteLine("return values;");
+                    }
+                    else
+                    {
+                        writer.WriteLine("// Rows are never null; the value type is nullable only because a key may be missing.");
+                        writer.WriteLine($"return (global::System.Collections.Generic.IReadOnlyDictionary<{key}, {value}>)rows!;");
+                    }
+                }
+            }
         }
 
         private static string RowReaderName(QuerySpec spec) => "Read" + spec.MethodName + "Row";

@@ -288,6 +288,16 @@ public sealed partial class SluiceGenerator
                 }
 
                 var keysParameterSqlName = dialect == "Npgsql" || positional ? "$1" : SqlParameterName(sql, tokens, keysSqlName!);
+                DataLoaderSpec? dataLoader = null;
+                if (attribute.NamedArguments.FirstOrDefault(a => a.Key == "DataLoader").Value.Value is true)
+                {
+                    dataLoader = DescribeDataLoader(method, keysParameter!, keyType!, rowType!, bound.Count, connectionKind!, isLookup, diagnostics);
+                    if (dataLoader is null)
+                    {
+                        return null;
+                    }
+                }
+
                 loader = new LoaderSpec(
                     Naming.EscapeIdentifier(keysParameter!.Name),
                     keysParameterSqlName,
@@ -295,7 +305,8 @@ public sealed partial class SluiceGenerator
                     KeyKind(keyType!)!,
                     ColumnValue(columns?[keyOrdinal] ?? keyColumn!, keyOrdinal, keyType!),
                     isLookup,
-                    maxBatch);
+                    maxBatch,
+                    dataLoader);
             }
 
             var modifiers = string.Join(" ", declaration.Modifiers.Select(m => m.Text));
@@ -325,6 +336,29 @@ public sealed partial class SluiceGenerator
                 row,
                 scalar,
                 loader);
+        }
+
+        private static DataLoaderSpec? DescribeDataLoader(IMethodSymbol method, IParameterSymbol keys, ITypeSymbol keyType, ITypeSymbol rowType, int otherParameters, string connectionKind, bool isLookup, List<DiagnosticInfo> diagnostics)
+        {
+            // The loader calls the bulk method with an IReadOnlyList<TKey> and nothing else but the connection.
+            var acceptsList = keys.Type is INamedTypeSymbol { TypeArguments.Length: 1 } named
+                && named.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.IEnumerable<T>" or "System.Collections.Generic.IReadOnlyCollection<T>" or "System.Collections.Generic.IReadOnlyList<T>";
+            if (!acceptsList || otherParameters > 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DataLoaderShape, method.FirstLocation(), method.Name, keyType.ToDisplayString()));
+                return null;
+            }
+
+            var baseName = method.Name.EndsWith("Async", StringComparison.Ordinal) ? method.Name.Substring(0, method.Name.Length - 5) : method.Name;
+            var row = rowType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified();
+            var declaredReturn = UnwrapTask(method.ReturnType, out _, out _)!.OriginalDefinition.ToDisplayString();
+            return new DataLoaderSpec(
+                baseName + "Loader",
+                isLookup ? $"global::System.Collections.Generic.IReadOnlyList<{row}>" : row + (rowType.IsValueType ? "?" : "?"),
+                isLookup ? $"global::System.Array.Empty<{row}>()" : "default",
+                connectionKind != "NpgsqlDataSource",
+                rowType.IsValueType,
+                declaredReturn == "System.Linq.ILookup<TKey, TElement>");
         }
 
         private static BoundParameterSpec Bind(string sqlName, IParameterSymbol parameter)
