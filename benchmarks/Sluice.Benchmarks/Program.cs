@@ -71,7 +71,7 @@ internal static class Program
         Console.WriteLine($"Sluice scenarios: scale {arguments.Scale.ToString().ToLowerInvariant()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}");
         if (arguments.PostgresConnectionString is not null)
         {
-            Console.WriteLine("note: --pg was given, but no PostgreSQL scenario is implemented yet (purge-worker is a SQLite desktop scenario); only SQLite results follow.");
+            Console.WriteLine("note: --pg was given: channels-bulk also runs on PostgreSQL; purge-worker is a SQLite desktop scenario and runs on SQLite only.");
         }
 
         if (arguments.Only is null)
@@ -201,6 +201,6 @@ internal static class Program
               runs the scenarios (default: all implemented ones, scale full); exit code 1 when a check or target fails
           Sluice.Benchmarks bench [--filter PATTERN] [BenchmarkDotNet options]
               runs the BenchmarkDotNet suites, e.g. bench --filter *Worker*
-        scenarios: purge-worker; planned (not implemented yet): channels-bulk, events-feed, backfill, membership-cache, audit
+        scenarios: purge-worker, channels-bulk; planned (not implemented yet): events-feed, backfill, membership-cache, audit
         """;
 }
