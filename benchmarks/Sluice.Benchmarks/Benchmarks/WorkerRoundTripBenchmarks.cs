@@ -7,6 +7,7 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Mediator;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,6 +72,34 @@ public class WorkerRoundTripBenchmarks
     [Benchmark(Description = "Sluice worker client (no-op handler)")]
     public Task<Result<int, PingError>> SluiceWorker() => _client.PingAsync(1, CancellationToken.None);
 
+    /// <summary>Commands in flight in the burst benchmarks: the worker finds the next one without parking, so this is its per-command CPU cost.</summary>
+    public const int Burst = 64;
+
+    private readonly Task<int>[] _rawBurst = new Task<int>[Burst];
+    private readonly Task<Result<int, PingError>>[] _sluiceBurst = new Task<Result<int, PingError>>[Burst];
+
+    [Benchmark(OperationsPerInvoke = Burst, Description = "burst of 64, per command: raw hop (event)")]
+    public async Task RawHopEventBurst()
+    {
+        for (var i = 0; i < Burst; i++)
+        {
+            _rawBurst[i] = _rawEvent.SendAsync(i);
+        }
+
+        await Task.WhenAll(_rawBurst);
+    }
+
+    [Benchmark(OperationsPerInvoke = Burst, Description = "burst of 64, per command: Sluice worker client")]
+    public async Task SluiceWorkerBurst()
+    {
+        for (var i = 0; i < Burst; i++)
+        {
+            _sluiceBurst[i] = _client.PingAsync(i, CancellationToken.None);
+        }
+
+        await Task.WhenAll(_sluiceBurst);
+    }
+
     [Benchmark(Description = "Mediator 3.0.2 Send (in-process, no hop)")]
     public ValueTask<int> MediatorSend() => _mediator.Send(new MediatorPing(1));
 
@@ -78,8 +107,10 @@ public class WorkerRoundTripBenchmarks
     {
         public Config()
         {
-            // Short enough for a 2-core machine, long enough for stable microsecond figures.
-            AddJob(Job.ShortRun.WithWarmupCount(5).WithIterationCount(15).WithId("Short15"));
+            // Short enough for a 2-core machine, long enough for stable microsecond figures. In-process toolchain: the
+            // benchmarks run in this (already built) process instead of a rebuilt copy of the project, so a run does not
+            // depend on the rest of the work tree compiling at that moment, and no build competes for the two cores.
+            AddJob(Job.ShortRun.WithWarmupCount(5).WithIterationCount(15).WithToolchain(InProcessEmitToolchain.Instance).WithId("Short15-InProcess"));
             AddDiagnoser(MemoryDiagnoser.Default);
             AddColumn(BaselineRatioColumn.RatioMean);
             SummaryStyle = BenchmarkDotNet.Reports.SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend);
