@@ -17,6 +17,16 @@ public sealed class UserRow
     public string? Email { get; set; }
 }
 
+/// <summary>A class with an optional settable property that the users table does not have.</summary>
+public sealed class UserWithNickname
+{
+    public long Id { get; set; }
+
+    public string Name { get; set; } = "";
+
+    public string? Nickname { get; set; }
+}
+
 /// <summary>A one-to-many row: a channel's members.</summary>
 public sealed record Member(long ChannelId, long UserId, string Role);
 

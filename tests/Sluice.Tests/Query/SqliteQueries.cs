@@ -38,6 +38,12 @@ public static partial class SqliteQueries
     [Query("SELECT * FROM users WHERE id = @id")]
     public static partial Task<UserRow?> UserRowByIdAsync(this SqliteConnection db, long id);
 
+    [Query("SELECT id, name FROM users WHERE id = $1")]
+    public static partial Task<UserWithNickname?> UserWithNicknameAsync(this SqliteConnection db, long id);
+
+    [Query("SELECT * FROM users WHERE id = $1")]
+    public static partial Task<UserWithNickname?> UserWithNicknameStarAsync(this SqliteConnection db, long id);
+
     [Query("SELECT email, id, name FROM users ORDER BY id")]
     public static partial Task<List<User>> UsersColumnsReorderedAsync(this SqliteConnection db);
 

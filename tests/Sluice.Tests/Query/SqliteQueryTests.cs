@@ -204,6 +204,22 @@ public sealed class SqliteQueryTests : IDisposable
     }
 
     [Fact]
+    public async Task An_optional_settable_property_the_select_list_does_not_name_keeps_its_default()
+    {
+        var user = await Db.UserWithNicknameAsync(1);
+        Assert.NotNull(user);
+        Assert.Equal((1L, "ada", (string?)null), (user.Id, user.Name, user.Nickname));
+    }
+
+    [Fact(Skip = "bug: with SELECT * every settable property is looked up at run time and a missing optional one throws, unlike an explicit SELECT list where it keeps its default (see report)")]
+    public async Task Select_star_leaves_an_optional_settable_property_without_a_column_at_its_default()
+    {
+        var user = await Db.UserWithNicknameStarAsync(1);
+        Assert.NotNull(user);
+        Assert.Equal((1L, "ada", (string?)null), (user.Id, user.Name, user.Nickname));
+    }
+
+    [Fact]
     public async Task Scalar_returns_the_first_column_of_the_first_row()
     {
         Assert.Equal(3L, await Db.CountUsersAsync());
