@@ -127,6 +127,70 @@ public static class QueryRuntime
         return slice;
     }
 
+    /// <summary>One member of each composite key in a slice, as an array (one PostgreSQL array parameter per member, for <c>unnest</c>).</summary>
+    public static TPart[] Column<TKey, TPart>(List<TKey> keys, int start, int count, Func<TKey, TPart> member)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(member);
+        var values = new TPart[count];
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = member(keys[start + i]);
+        }
+
+        return values;
+    }
+
+    /// <summary>Writes composite keys as a JSON array of arrays for SQLite's <c>json_each</c> (<c>value->>0</c>, <c>value->>1</c>, …).</summary>
+    public static string JsonArrays<TKey>(List<TKey> keys, int start, int count, Action<Utf8JsonWriter, TKey> writeMembers)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(writeMembers);
+        var buffer = new ArrayBufferWriter<byte>(count * 24 + 2);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            for (var i = start; i < start + count; i++)
+            {
+                writer.WriteStartArray();
+                writeMembers(writer, keys[i]);
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Writes a key member into a JSON key array.</summary>
+    public static void WriteKeyPart(Utf8JsonWriter writer, long value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteNumberValue(value);
+    }
+
+    /// <inheritdoc cref="WriteKeyPart(Utf8JsonWriter, long)"/>
+    public static void WriteKeyPart(Utf8JsonWriter writer, int value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteNumberValue(value);
+    }
+
+    /// <inheritdoc cref="WriteKeyPart(Utf8JsonWriter, long)"/>
+    public static void WriteKeyPart(Utf8JsonWriter writer, string value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStringValue(value);
+    }
+
+    /// <summary>Writes a Guid key member upper-case, as Microsoft.Data.Sqlite stores Guid parameters.</summary>
+    public static void WriteKeyPart(Utf8JsonWriter writer, Guid value)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStringValue(value.ToString("D").ToUpperInvariant());
+    }
+
     /// <summary>
     /// Writes keys as a JSON array for SQLite's <c>json_each</c>: numbers as numbers, strings as strings, Guids as
     /// upper-case "D" strings (Microsoft.Data.Sqlite stores Guid parameters as upper-case TEXT).

@@ -67,6 +67,14 @@ public sealed class QuerySnapshotTests
             public static partial Task<List<long>> MemberIdsAsync(this NpgsqlDataSource db, Guid channelId, Role role, CancellationToken cancellationToken = default);
         }
         """)]
+    [InlineData("Npgsql_composite_key_and_parameter_names_that_generated_code_also_likes", """
+        public readonly record struct MemberKey(Guid ChannelId, long UserId);
+        public static partial class Q
+        {
+            [BulkLoader("SELECT channel_id, user_id, role, joined_at, nickname FROM members WHERE (channel_id, user_id) IN (SELECT * FROM unnest($1, $2)) AND role = $3")]
+            public static partial Task<IReadOnlyDictionary<MemberKey, Member>> MembersAsync(this NpgsqlConnection command, IReadOnlyCollection<MemberKey> keys, Role count, CancellationToken reader = default);
+        }
+        """)]
     public void Query_bodies(string name, string declarations)
     {
         var run = GeneratorHarness.Run(Rows + declarations);

@@ -54,9 +54,13 @@ internal sealed record LoaderSpec(
     string KeyTypeFullyQualifiedName,
     string KeyKind,
     ColumnValueSpec KeyColumn,
+    EquatableArray<KeyPartSpec> KeyParts,
     bool IsLookup,
     int MaxBatchSize,
     DataLoaderSpec? DataLoader);
+
+/// <summary>One member of a composite key: the property, its type and kind, and the column it is read from.</summary>
+internal sealed record KeyPartSpec(string PropertyName, string TypeFullyQualifiedName, string Kind, ColumnValueSpec Column);
 
 /// <summary>The generated DataLoader class over a bulk loader.</summary>
 internal sealed record DataLoaderSpec(

@@ -83,7 +83,11 @@ public sealed partial class SluiceGenerator
             var parameters = new List<string>();
             if (spec.Loader is { } loader)
             {
-                parameters.Add(loader.KeysSqlName);
+                var keyParameterCount = spec.Dialect == "Npgsql" ? Math.Max(1, loader.KeyParts.Count) : 1;
+                for (var i = 0; i < keyParameterCount; i++)
+                {
+                    parameters.Add(spec.Dialect == "Npgsql" ? "$" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : loader.KeysSqlName);
+                }
             }
 
             parameters.AddRange(spec.BoundParameters.Select(p => p.SqlName));
@@ -95,7 +99,7 @@ public sealed partial class SluiceGenerator
             var columns = new List<ColumnValueSpec>();
             if (spec.Loader is { } keyed)
             {
-                columns.Add(keyed.KeyColumn);
+                columns.AddRange(keyed.KeyParts.Count == 0 ? new[] { keyed.KeyColumn } : keyed.KeyParts.Select(p => p.Column));
             }
 
             if (spec.Row is { } row)

@@ -80,11 +80,12 @@ public sealed partial class SluiceGenerator
                 {
                     WriteCancellationCheck(writer, spec);
                     WriteSqliteCommand(writer, spec, sqlField);
-                    writer.WriteLine("using var reader = command.ExecuteReader();");
+                    writer.WriteLine("using var dbReader = dbCommand.ExecuteReader();");
                     WriteRuntimeOrdinals(writer, spec);
-                    using (writer.Braces("while (reader.Read())"))
+                    using (writer.Braces("while (dbReader.Read())"))
                     {
                         writer.WriteLine($"yield return {RowExpression(spec)};");
+                        WriteCancellationCheck(writer, spec);
                     }
                 }
 
@@ -103,14 +104,17 @@ public sealed partial class SluiceGenerator
                 if (spec.Loader is { } loader)
                 {
                     WriteLoaderSetup(writer, spec, loader);
-                    using (writer.Braces($"for (var start = 0; start < keys.Count; start += {loader.MaxBatchSize})"))
+                    using (writer.Braces($"for (var batchStart = 0; batchStart < keySet.Count; batchStart += {loader.MaxBatchSize})"))
                     {
-                        writer.WriteLine($"var count = global::System.Math.Min({loader.MaxBatchSize}, keys.Count - start);");
+                        writer.WriteLine($"var batchSize = global::System.Math.Min({loader.MaxBatchSize}, keySet.Count - batchStart);");
                         WriteSqliteCommand(writer, spec, sqlField);
-                        writer.WriteLine($"command.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter({Naming.Literal(loader.KeysSqlName)}, global::Sluice.QueryRuntime.JsonArray(keys, start, count)));");
-                        writer.WriteLine("using var reader = command.ExecuteReader();");
+                        var json = loader.KeyParts.Count == 0
+                            ? "global::Sluice.QueryRuntime.JsonArray(keySet, batchStart, batchSize)"
+                            : $"global::Sluice.QueryRuntime.JsonArrays(keySet, batchStart, batchSize, static (json, compositeKey) => {{ {string.Concat(loader.KeyParts.Select(p => $"global::Sluice.QueryRuntime.WriteKeyPart(json, compositeKey.{p.PropertyName}); "))}}})";
+                        writer.WriteLine($"dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter({Naming.Literal(loader.KeysSqlName)}, {json}));");
+                        writer.WriteLine("using var dbReader = dbCommand.ExecuteReader();");
                         WriteRuntimeOrdinals(writer, spec);
-                        using (writer.Braces("while (reader.Read())"))
+                        using (writer.Braces("while (dbReader.Read())"))
                         {
                             WriteLoaderRow(writer, spec, loader);
                         }
@@ -151,17 +155,17 @@ public sealed partial class SluiceGenerator
 
         private static void WriteSqliteCommand(SourceWriter writer, QuerySpec spec, string sqlField)
         {
-            writer.WriteLine($"using var command = {spec.ConnectionParameter}.CreateCommand();");
-            writer.WriteLine($"command.CommandText = {sqlField};");
+            writer.WriteLine($"using var dbCommand = {spec.ConnectionParameter}.CreateCommand();");
+            writer.WriteLine($"dbCommand.CommandText = {sqlField};");
             if (spec.TransactionParameter is { } transaction)
             {
-                writer.WriteLine($"command.Transaction = {transaction};");
+                writer.WriteLine($"dbCommand.Transaction = {transaction};");
             }
 
             foreach (var parameter in spec.BoundParameters)
             {
                 var value = parameter.IsNullable ? $"(object?){parameter.MethodParameter} ?? global::System.DBNull.Value" : parameter.MethodParameter;
-                writer.WriteLine($"command.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter({Naming.Literal(parameter.SqlName)}, {value}));");
+                writer.WriteLine($"dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter({Naming.Literal(parameter.SqlName)}, {value}));");
             }
         }
 
@@ -175,13 +179,16 @@ public sealed partial class SluiceGenerator
                 if (spec.Loader is { } loader)
                 {
                     WriteLoaderSetup(writer, spec, loader);
-                    using (writer.Braces($"for (var start = 0; start < keys.Count; start += {loader.MaxBatchSize})"))
+                    using (writer.Braces($"for (var batchStart = 0; batchStart < keySet.Count; batchStart += {loader.MaxBatchSize})"))
                     {
-                        writer.WriteLine($"var count = global::System.Math.Min({loader.MaxBatchSize}, keys.Count - start);");
-                        WriteNpgsqlCommand(writer, spec, sqlField, $"new global::Npgsql.NpgsqlParameter<{loader.KeyTypeFullyQualifiedName}[]> {{ TypedValue = global::Sluice.QueryRuntime.Slice(keys, start, count) }}");
-                        writer.WriteLine($"await using var reader = await command.ExecuteReaderAsync({Token(spec)}).ConfigureAwait(false);");
+                        writer.WriteLine($"var batchSize = global::System.Math.Min({loader.MaxBatchSize}, keySet.Count - batchStart);");
+                        var keyParameters = loader.KeyParts.Count == 0
+                            ? new[] { $"new global::Npgsql.NpgsqlParameter<{loader.KeyTypeFullyQualifiedName}[]> {{ TypedValue = global::Sluice.QueryRuntime.Slice(keySet, batchStart, batchSize) }}" }
+                            : loader.KeyParts.Select(p => $"new global::Npgsql.NpgsqlParameter<{p.TypeFullyQualifiedName}[]> {{ TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static compositeKey => compositeKey.{p.PropertyName}) }}").ToArray();
+                        WriteNpgsqlCommand(writer, spec, sqlField, keyParameters);
+                        writer.WriteLine($"await using var dbReader = await dbCommand.ExecuteReaderAsync({Token(spec)}).ConfigureAwait(false);");
                         WriteRuntimeOrdinals(writer, spec);
-                        using (writer.Braces($"while (await reader.ReadAsync({Token(spec)}).ConfigureAwait(false))"))
+                        using (writer.Braces($"while (await dbReader.ReadAsync({Token(spec)}).ConfigureAwait(false))"))
                         {
                             WriteLoaderRow(writer, spec, loader);
                         }
@@ -195,11 +202,13 @@ public sealed partial class SluiceGenerator
                 WriteNpgsqlCommand(writer, spec, sqlField, null);
                 if (isIterator)
                 {
-                    writer.WriteLine($"await using var reader = await command.ExecuteReaderAsync({Token(spec)}).ConfigureAwait(false);");
+                    writer.WriteLine($"await using var dbReader = await dbCommand.ExecuteReaderAsync({Token(spec)}).ConfigureAwait(false);");
                     WriteRuntimeOrdinals(writer, spec);
-                    using (writer.Braces($"while (await reader.ReadAsync({Token(spec)}).ConfigureAwait(false))"))
+                    using (writer.Braces($"while (await dbReader.ReadAsync({Token(spec)}).ConfigureAwait(false))"))
                     {
                         writer.WriteLine($"yield return {RowExpression(spec)};");
+                        // Buffered rows do not observe the token in ReadAsync; a consumer that cancels mid-stream stops here.
+                        WriteCancellationCheck(writer, spec);
                     }
 
                     return;
@@ -213,25 +222,25 @@ public sealed partial class SluiceGenerator
             }
         }
 
-        private static void WriteNpgsqlCommand(SourceWriter writer, QuerySpec spec, string sqlField, string? keysParameter)
+        private static void WriteNpgsqlCommand(SourceWriter writer, QuerySpec spec, string sqlField, string[]? keyParameters)
         {
             writer.WriteLine(spec.ConnectionKind == "NpgsqlDataSource"
-                ? $"await using var command = {spec.ConnectionParameter}.CreateCommand({sqlField});"
-                : $"await using var command = new global::Npgsql.NpgsqlCommand({sqlField}, {spec.ConnectionParameter}{(spec.TransactionParameter is { } t ? ", " + t : string.Empty)});");
+                ? $"await using var dbCommand = {spec.ConnectionParameter}.CreateCommand({sqlField});"
+                : $"await using var dbCommand = new global::Npgsql.NpgsqlCommand({sqlField}, {spec.ConnectionParameter}{(spec.TransactionParameter is { } t ? ", " + t : string.Empty)});");
             if (spec.ConnectionKind == "NpgsqlDataSource" && spec.TransactionParameter is { } transaction)
             {
-                writer.WriteLine($"command.Transaction = {transaction};");
+                writer.WriteLine($"dbCommand.Transaction = {transaction};");
             }
 
             // Positional parameters, added in $1…$n order: Npgsql sends the text unchanged, so it can be prepared.
-            if (keysParameter is not null)
+            foreach (var keyParameter in keyParameters ?? System.Array.Empty<string>())
             {
-                writer.WriteLine($"command.Parameters.Add({keysParameter});");
+                writer.WriteLine($"dbCommand.Parameters.Add({keyParameter});");
             }
 
             foreach (var parameter in spec.BoundParameters.OrderBy(p => int.Parse(p.SqlName.Substring(1), CultureInfo.InvariantCulture)))
             {
-                writer.WriteLine($"command.Parameters.Add(new global::Npgsql.NpgsqlParameter<{parameter.TypeFullyQualifiedName}> {{ TypedValue = {parameter.MethodParameter} }});");
+                writer.WriteLine($"dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<{parameter.TypeFullyQualifiedName}> {{ TypedValue = {parameter.MethodParameter} }});");
             }
         }
 
@@ -240,13 +249,13 @@ public sealed partial class SluiceGenerator
         private static void WriteShape(SourceWriter writer, QuerySpec spec, bool async)
         {
             var token = Token(spec);
-            var execute = async ? $"await command.ExecuteReaderAsync({token}).ConfigureAwait(false)" : "command.ExecuteReader()";
-            var read = async ? $"await reader.ReadAsync({token}).ConfigureAwait(false)" : "reader.Read()";
-            var usingReader = async ? "await using var reader" : "using var reader";
+            var execute = async ? $"await dbCommand.ExecuteReaderAsync({token}).ConfigureAwait(false)" : "dbCommand.ExecuteReader()";
+            var read = async ? $"await dbReader.ReadAsync({token}).ConfigureAwait(false)" : "dbReader.Read()";
+            var usingReader = async ? "await using var dbReader" : "using var dbReader";
             switch (spec.Shape)
             {
                 case "NonQuery":
-                    var nonQuery = async ? $"await command.ExecuteNonQueryAsync({token}).ConfigureAwait(false)" : "command.ExecuteNonQuery()";
+                    var nonQuery = async ? $"await dbCommand.ExecuteNonQueryAsync({token}).ConfigureAwait(false)" : "dbCommand.ExecuteNonQuery()";
                     if (spec.ResultTypeFullyQualifiedName is null)
                     {
                         writer.WriteLine($"{nonQuery};");
@@ -285,24 +294,26 @@ public sealed partial class SluiceGenerator
 
         private static void WriteLoaderSetup(SourceWriter writer, QuerySpec spec, LoaderSpec loader)
         {
-            writer.WriteLine($"var keys = global::Sluice.QueryRuntime.DistinctKeys({loader.KeysParameter}, nameof({loader.KeysParameter}));");
+            writer.WriteLine($"var keySet = global::Sluice.QueryRuntime.DistinctKeys({loader.KeysParameter}, nameof({loader.KeysParameter}));");
             writer.WriteLine(loader.IsLookup
-                ? $"var result = new global::Sluice.Lookup<{loader.KeyTypeFullyQualifiedName}, {spec.Row!.TypeFullyQualifiedName}>(keys);"
-                : $"var found = new global::System.Collections.Generic.Dictionary<{loader.KeyTypeFullyQualifiedName}, {spec.Row!.TypeFullyQualifiedName}>(keys.Count);");
+                ? $"var result = new global::Sluice.Lookup<{loader.KeyTypeFullyQualifiedName}, {spec.Row!.TypeFullyQualifiedName}>(keySet);"
+                : $"var rowsByKey = new global::System.Collections.Generic.Dictionary<{loader.KeyTypeFullyQualifiedName}, {spec.Row!.TypeFullyQualifiedName}>(keySet.Count);");
         }
 
         private static void WriteLoaderRow(SourceWriter writer, QuerySpec spec, LoaderSpec loader)
         {
-            writer.WriteLine($"var key = {ColumnExpression(loader.KeyColumn, spec.MethodName)};");
+            writer.WriteLine(loader.KeyParts.Count == 0
+                ? $"var rowKey = {ColumnExpression(loader.KeyColumn, spec.MethodName)};"
+                : $"var rowKey = new {loader.KeyTypeFullyQualifiedName}({string.Join(", ", loader.KeyParts.Select(p => ColumnExpression(p.Column, spec.MethodName)))});");
             if (loader.IsLookup)
             {
-                writer.WriteLine($"result.Add(key, {RowExpression(spec)});");
+                writer.WriteLine($"result.Add(rowKey, {RowExpression(spec)});");
                 return;
             }
 
-            using (writer.Braces($"if (!found.TryAdd(key, {RowExpression(spec)}))"))
+            using (writer.Braces($"if (!rowsByKey.TryAdd(rowKey, {RowExpression(spec)}))"))
             {
-                writer.WriteLine($"global::Sluice.QueryRuntime.DuplicateKey(key, {Naming.Literal(spec.MethodName)});");
+                writer.WriteLine($"global::Sluice.QueryRuntime.DuplicateKey(rowKey, {Naming.Literal(spec.MethodName)});");
             }
         }
 
@@ -314,12 +325,12 @@ public sealed partial class SluiceGenerator
             }
 
             writer.WriteLine("// Rows arrive in the database's order; the dictionary enumerates in request order.");
-            writer.WriteLine($"var result = new global::System.Collections.Generic.Dictionary<{loader.KeyTypeFullyQualifiedName}, {spec.Row!.TypeFullyQualifiedName}>(found.Count);");
-            using (writer.Braces("foreach (var requested in keys)"))
+            writer.WriteLine($"var result = new global::System.Collections.Generic.Dictionary<{loader.KeyTypeFullyQualifiedName}, {spec.Row!.TypeFullyQualifiedName}>(rowsByKey.Count);");
+            using (writer.Braces("foreach (var requestedKey in keySet)"))
             {
-                using (writer.Braces("if (found.TryGetValue(requested, out var row))"))
+                using (writer.Braces("if (rowsByKey.TryGetValue(requestedKey, out var keyedRow))"))
                 {
-                    writer.WriteLine("result.Add(requested, row);");
+                    writer.WriteLine("result.Add(requestedKey, keyedRow);");
                 }
             }
         }
@@ -330,13 +341,17 @@ public sealed partial class SluiceGenerator
             {
                 foreach (var member in row.Members)
                 {
-                    writer.WriteLine($"var {OrdinalLocal(member.Value)} = global::Sluice.QueryRuntime.Ordinal(reader, {Naming.Literal(member.Value.Column)}, {Naming.Literal(row.DisplayName)});");
+                    writer.WriteLine($"var {OrdinalLocal(member.Value)} = global::Sluice.QueryRuntime.Ordinal(dbReader, {Naming.Literal(member.Value.Column)}, {Naming.Literal(row.DisplayName)});");
                 }
             }
 
-            if (spec.Loader is { KeyColumn.Ordinal: < 0 } loader)
+            if (spec.Loader is { } loader)
             {
-                writer.WriteLine($"var {OrdinalLocal(loader.KeyColumn)} = global::Sluice.QueryRuntime.Ordinal(reader, {Naming.Literal(loader.KeyColumn.Column)}, {Naming.Literal(spec.MethodName)});");
+                var keyColumns = loader.KeyParts.Count == 0 ? new[] { loader.KeyColumn } : loader.KeyParts.Select(p => p.Column).ToArray();
+                foreach (var keyColumn in keyColumns.Where(c => c.Ordinal < 0))
+                {
+                    writer.WriteLine($"var {OrdinalLocal(keyColumn)} = global::Sluice.QueryRuntime.Ordinal(dbReader, {Naming.Literal(keyColumn.Column)}, {Naming.Literal(spec.MethodName)});");
+                }
             }
         }
 
@@ -350,7 +365,7 @@ public sealed partial class SluiceGenerator
             }
 
             var ordinals = row.ColumnsKnown ? string.Empty : string.Concat(row.Members.Select(m => ", " + OrdinalLocal(m.Value)));
-            return $"{RowReaderName(spec)}(reader{ordinals})";
+            return $"{RowReaderName(spec)}(dbReader{ordinals})";
         }
 
         private static void WriteDataLoader(SourceWriter writer, QuerySpec spec, LoaderSpec loader, DataLoaderSpec dataLoader)
@@ -434,7 +449,7 @@ public sealed partial class SluiceGenerator
                 for (var i = 0; i < arguments.Length; i++)
                 {
                     var last = i == arguments.Length - 1;
-                    writer.WriteLine($"{arguments[i].MemberName}: {ColumnExpression(arguments[i].Value, row.DisplayName)}{(last ? ")" : ",")}");
+                    writer.WriteLine($"{arguments[i].MemberName}: {ColumnExpression(arguments[i].Value, row.DisplayName, "reader")}{(last ? ")" : ",")}");
                 }
 
                 writer.Indentation--;
@@ -444,7 +459,7 @@ public sealed partial class SluiceGenerator
                     writer.Indentation++;
                     foreach (var member in initializers)
                     {
-                        writer.WriteLine($"{member.MemberName} = {ColumnExpression(member.Value, row.DisplayName)},");
+                        writer.WriteLine($"{member.MemberName} = {ColumnExpression(member.Value, row.DisplayName, "reader")},");
                     }
 
                     writer.Indentation--;
@@ -457,14 +472,15 @@ public sealed partial class SluiceGenerator
             }
         }
 
-        private static string ColumnExpression(ColumnValueSpec value, string owner)
+        /// <summary>Reads one column; <paramref name="reader"/> is <c>reader</c> in row-reader methods and <c>dbReader</c> in query bodies.</summary>
+        private static string ColumnExpression(ColumnValueSpec value, string owner, string reader = "dbReader")
         {
             var ordinal = value.Ordinal >= 0 ? value.Ordinal.ToString(CultureInfo.InvariantCulture) : OrdinalLocal(value);
-            var read = string.Format(CultureInfo.InvariantCulture, value.ReadExpressionFormat, ordinal);
+            var read = string.Format(CultureInfo.InvariantCulture, value.ReadExpressionFormat.Replace("reader.", reader + "."), ordinal);
             var type = value.TypeFullyQualifiedName;
             return value.IsNullable
-                ? $"(reader.IsDBNull({ordinal}) ? default({(type.EndsWith("?", StringComparison.Ordinal) ? type : type + "?")}) : {read})"
-                : $"(reader.IsDBNull({ordinal}) ? global::Sluice.QueryRuntime.NullColumn<{type}>({Naming.Literal(value.Column)}, {Naming.Literal(owner)}) : {read})";
+                ? $"({reader}.IsDBNull({ordinal}) ? default({(type.EndsWith("?", StringComparison.Ordinal) ? type : type + "?")}) : {read})"
+                : $"({reader}.IsDBNull({ordinal}) ? global::Sluice.QueryRuntime.NullColumn<{type}>({Naming.Literal(value.Column)}, {Naming.Literal(owner)}) : {read})";
         }
 
         private static string OrdinalLocal(ColumnValueSpec value) =>

@@ -119,12 +119,14 @@ public sealed partial class SluiceGenerator
             string shape;
             ITypeSymbol? keyType = null;
             IParameterSymbol? keysParameter = null;
-            string? keyColumn = null;
+            KeyPredicate? predicate = null;
+            List<(IParameterSymbol Parameter, IPropertySymbol? Property)>? keyParts = null;
             var isLookup = false;
             var unwrapped = UnwrapTask(method.ReturnType, out var isAsyncEnumerable, out var isPlainTask);
             if (isLoader)
             {
-                if (!CheckLoaderPredicate(tokens, dialect, method, diagnostics, out keyColumn))
+                predicate = CheckLoaderPredicate(tokens, dialect, method, diagnostics);
+                if (predicate is null)
                 {
                     return null;
                 }
@@ -140,7 +142,11 @@ public sealed partial class SluiceGenerator
                 keyType = container.TypeArguments[0];
                 rowType = container.TypeArguments[1];
                 keysParameter = valueParameters.FirstOrDefault();
-                if (keysParameter is null || !ImplementsEnumerableOf(keysParameter.Type, keyType) || KeyKind(keyType) is null)
+                keyParts = KeyKind(keyType) is null ? CompositeKeyParts(keyType) : null;
+                var keyShapeOk = keyParts is null
+                    ? KeyKind(keyType) is not null && predicate.Columns.Count == 1
+                    : predicate.Columns.Count == keyParts.Count && predicate.Parameters.Count == (dialect == "Npgsql" ? keyParts.Count : 1);
+                if (keysParameter is null || !ImplementsEnumerableOf(keysParameter.Type, keyType) || !keyShapeOk)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeys, location, method.Name, keyType.ToDisplayString()));
                     return null;
@@ -164,24 +170,24 @@ public sealed partial class SluiceGenerator
             var positional = sqlParameters.Count > 0 && sqlParameters.All(p => p.All(char.IsDigit));
             var bindable = isLoader ? valueParameters.Where(p => !SymbolEqualityComparer.Default.Equals(p, keysParameter)).ToList() : valueParameters;
             var sqlOrder = new List<string>();
-            var keysSqlName = isLoader ? LoaderParameterName(tokens) : null;
+            var keyParameters = predicate?.Parameters ?? new List<string>();
             if (positional)
             {
-                if (isLoader && keysSqlName != "1")
+                if (keyParameters.Where((name, i) => name != (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)).Any())
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryParameterMismatch, location, method.Name, string.Join(", ", sqlParameters.Select(p => "$" + p)), string.Join(", ", valueParameters.Select(p => p.Name))));
                     return null;
                 }
 
                 var numbers = sqlParameters.Select(int.Parse).OrderBy(n => n).ToList();
-                var expected = (isLoader ? 1 : 0) + bindable.Count;
+                var expected = keyParameters.Count + bindable.Count;
                 if (numbers.Count != expected || numbers.Where((n, i) => n != i + 1).Any())
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryParameterMismatch, location, method.Name, string.Join(", ", sqlParameters.Select(p => "$" + p)), string.Join(", ", valueParameters.Select(p => p.Name))));
                     return null;
                 }
 
-                var offset = isLoader ? 1 : 0;
+                var offset = keyParameters.Count;
                 for (var i = 0; i < bindable.Count; i++)
                 {
                     bound.Add(Bind("$" + (i + 1 + offset), bindable[i]));
@@ -192,10 +198,9 @@ public sealed partial class SluiceGenerator
             else
             {
                 var named = sqlParameters.Where(p => !p.All(char.IsDigit)).ToList();
-                var keysName = keysSqlName;
                 foreach (var name in named)
                 {
-                    if (name == keysName)
+                    if (keyParameters.Contains(name))
                     {
                         continue;
                     }
@@ -218,12 +223,8 @@ public sealed partial class SluiceGenerator
                     ok = false;
                 }
 
-                if (keysName is not null)
-                {
-                    sqlOrder.Add(keysName);
-                }
-
-                sqlOrder.AddRange(named.Where(n => n != keysName));
+                sqlOrder.AddRange(keyParameters);
+                sqlOrder.AddRange(named.Where(n => !keyParameters.Contains(n)));
             }
 
             if (!ok)
@@ -274,10 +275,24 @@ public sealed partial class SluiceGenerator
 
             if (isLoader)
             {
-                var keyOrdinal = columns?.FindIndex(c => Normalize(c) == Normalize(keyColumn!)) ?? -1;
-                if (columns is not null && keyOrdinal < 0)
+                var keyColumns = new List<ColumnValueSpec>();
+                for (var i = 0; i < predicate!.Columns.Count; i++)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeyColumnNotSelected, location, method.Name, keyColumn!));
+                    var keyColumn = predicate.Columns[i];
+                    var keyOrdinal = columns?.FindIndex(c => Normalize(c) == Normalize(keyColumn)) ?? -1;
+                    if (columns is not null && keyOrdinal < 0)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeyColumnNotSelected, location, method.Name, keyColumn));
+                        return null;
+                    }
+
+                    var partType = keyParts is null ? keyType! : keyParts[i].Parameter.Type;
+                    keyColumns.Add(ColumnValue(columns is null ? keyColumn : columns[keyOrdinal], keyOrdinal, partType));
+                }
+
+                if (keyParts is not null && keyParts.Where((part, i) => Normalize(part.Parameter.Name) != Normalize(predicate.Columns[i])).Any())
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeys, location, method.Name, keyType!.ToDisplayString()));
                     return null;
                 }
 
@@ -287,7 +302,14 @@ public sealed partial class SluiceGenerator
                     maxBatch = 1000;
                 }
 
-                var keysParameterSqlName = dialect == "Npgsql" || positional ? "$1" : SqlParameterName(sql, tokens, keysSqlName!);
+                var keysParameterSqlName = dialect == "Npgsql" || positional ? "$1" : SqlParameterName(sql, tokens, keyParameters[0]);
+                var parts = keyParts is null
+                    ? EquatableArray<KeyPartSpec>.Empty
+                    : keyParts.Select((part, i) => new KeyPartSpec(
+                        Naming.EscapeIdentifier(part.Property!.Name),
+                        part.Parameter.Type.ToFullyQualified(),
+                        KeyKind(part.Parameter.Type)!,
+                        keyColumns[i])).ToEquatableArray();
                 DataLoaderSpec? dataLoader = null;
                 if (attribute.NamedArguments.FirstOrDefault(a => a.Key == "DataLoader").Value.Value is true)
                 {
@@ -302,8 +324,9 @@ public sealed partial class SluiceGenerator
                     Naming.EscapeIdentifier(keysParameter!.Name),
                     keysParameterSqlName,
                     keyType!.ToFullyQualified(),
-                    KeyKind(keyType!)!,
-                    ColumnValue(columns?[keyOrdinal] ?? keyColumn!, keyOrdinal, keyType!),
+                    KeyKind(keyType!) ?? "Composite",
+                    keyColumns[0],
+                    parts,
                     isLookup,
                     maxBatch,
                     dataLoader);
@@ -338,6 +361,32 @@ public sealed partial class SluiceGenerator
                 loader);
         }
 
+        /// <summary>
+        /// The parts of a composite key (a record struct such as <c>MemberKey(long ChannelId, long UserId)</c>): the
+        /// parameters of its widest public constructor, each a supported key type with a matching property.
+        /// </summary>
+        private static List<(IParameterSymbol Parameter, IPropertySymbol? Property)>? CompositeKeyParts(ITypeSymbol keyType)
+        {
+            if (keyType is not INamedTypeSymbol named || named.TypeKind is not (TypeKind.Struct or TypeKind.Class))
+            {
+                return null;
+            }
+
+            var constructor = named.InstanceConstructors
+                .Where(c => c.DeclaredAccessibility == Accessibility.Public && c.Parameters.Length >= 2)
+                .OrderByDescending(c => c.Parameters.Length)
+                .FirstOrDefault();
+            if (constructor is null)
+            {
+                return null;
+            }
+
+            var parts = constructor.Parameters
+                .Select(p => (Parameter: p, Property: (IPropertySymbol?)named.GetMembers().OfType<IPropertySymbol>().FirstOrDefault(q => string.Equals(q.Name, p.Name, StringComparison.OrdinalIgnoreCase))))
+                .ToList();
+            return parts.All(p => p.Property is not null && KeyKind(p.Parameter.Type) is not null) ? parts : null;
+        }
+
         private static DataLoaderSpec? DescribeDataLoader(IMethodSymbol method, IParameterSymbol keys, ITypeSymbol keyType, ITypeSymbol rowType, int otherParameters, string connectionKind, bool isLookup, List<DiagnosticInfo> diagnostics)
         {
             // The loader calls the bulk method with an IReadOnlyList<TKey> and nothing else but the connection.
@@ -370,6 +419,12 @@ public sealed partial class SluiceGenerator
             {
                 // Providers bind enums by their underlying integer.
                 return new BoundParameterSpec(sqlName, $"({underlying.ToFullyQualified()}){name}", underlying.ToFullyQualified(), false);
+            }
+
+            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullableType
+                && nullableType.TypeArguments[0] is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } nullableUnderlying })
+            {
+                return new BoundParameterSpec(sqlName, $"({nullableUnderlying.ToFullyQualified()}?){name}", nullableUnderlying.ToFullyQualified() + "?", true);
             }
 
             return new BoundParameterSpec(sqlName, name, type.ToFullyQualified(), isNullable);
@@ -456,9 +511,16 @@ public sealed partial class SluiceGenerator
             }
         }
 
-        private static bool CheckLoaderPredicate(List<SqlText.Token> tokens, string dialect, IMethodSymbol method, List<DiagnosticInfo> diagnostics, out string? keyColumn)
+        /// <summary>The key predicate of a bulk loader: the key column(s) and the parameter(s) carrying the keys.</summary>
+        private sealed class KeyPredicate
         {
-            keyColumn = null;
+            public List<string> Columns { get; } = new();
+
+            public List<string> Parameters { get; } = new();
+        }
+
+        private static KeyPredicate? CheckLoaderPredicate(List<SqlText.Token> tokens, string dialect, IMethodSymbol method, List<DiagnosticInfo> diagnostics)
+        {
             var location = method.FirstLocation();
             for (var i = 0; i < tokens.Count; i++)
             {
@@ -479,10 +541,15 @@ public sealed partial class SluiceGenerator
                         else if (tokens[j].Is("json_each") || tokens[j].Is("unnest"))
                         {
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderCorrelatedExists, location, method.Name));
-                            return false;
+                            return null;
                         }
                     }
                 }
+            }
+
+            if (CompositePredicate(tokens, dialect == "Npgsql" ? "unnest" : "json_each") is { } composite)
+            {
+                return composite;
             }
 
             if (dialect == "Npgsql")
@@ -492,19 +559,21 @@ public sealed partial class SluiceGenerator
                 {
                     if (tokens[i + 1].Is("=") && tokens[i + 2].Is("ANY") && tokens[i + 3].Is("(") && tokens[i + 4].Kind == SqlText.TokenKind.Parameter)
                     {
-                        keyColumn = tokens[i].Text;
-                        return true;
+                        var simple = new KeyPredicate();
+                        simple.Columns.Add(tokens[i].Text);
+                        simple.Parameters.Add(tokens[i + 4].Text);
+                        return simple;
                     }
                 }
 
                 if (tokens.Any(t => t.Is("IN")))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderNpgsqlInList, location, method.Name));
-                    return false;
+                    return null;
                 }
 
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeyPredicate, location, method.Name, "key_column = ANY($1)"));
-                return false;
+                return null;
             }
 
             // <column> IN ( SELECT value FROM json_each ( <parameter> ) )
@@ -513,8 +582,10 @@ public sealed partial class SluiceGenerator
                 if (tokens[i + 1].Is("IN") && tokens[i + 2].Is("(") && tokens[i + 3].Is("SELECT") && tokens[i + 4].Is("value")
                     && tokens[i + 5].Is("FROM") && tokens[i + 6].Is("json_each") && tokens[i + 7].Is("(") && tokens[i + 8].Kind == SqlText.TokenKind.Parameter)
                 {
-                    keyColumn = tokens[i].Text;
-                    return true;
+                    var simple = new KeyPredicate();
+                    simple.Columns.Add(tokens[i].Text);
+                    simple.Parameters.Add(tokens[i + 8].Text);
+                    return simple;
                 }
             }
 
@@ -523,17 +594,64 @@ public sealed partial class SluiceGenerator
                 location,
                 method.Name,
                 "key_column IN (SELECT value FROM json_each($1))"));
-            return false;
+            return null;
         }
 
-        /// <summary>The name of the parameter inside the key predicate (<c>ANY($1)</c> or <c>json_each($ids)</c>).</summary>
-        private static string? LoaderParameterName(List<SqlText.Token> tokens)
+        /// <summary>
+        /// <c>(a, b) IN (SELECT … FROM unnest($1, $2))</c> on PostgreSQL, <c>(a, b) IN (SELECT value->>0, value->>1 FROM json_each($1))</c>
+        /// on SQLite: the tuple's columns and the parameters of the set-returning function.
+        /// </summary>
+        private static KeyPredicate? CompositePredicate(List<SqlText.Token> tokens, string function)
         {
             for (var i = 0; i + 2 < tokens.Count; i++)
             {
-                if ((tokens[i].Is("ANY") || tokens[i].Is("json_each")) && tokens[i + 1].Is("(") && tokens[i + 2].Kind == SqlText.TokenKind.Parameter)
+                if (!(tokens[i].Is(")") && tokens[i + 1].Is("IN") && tokens[i + 2].Is("(")))
                 {
-                    return tokens[i + 2].Text;
+                    continue;
+                }
+
+                // Walk back over "( a , t.b )".
+                var predicate = new KeyPredicate();
+                var j = i - 1;
+                while (j >= 0 && !tokens[j].Is("("))
+                {
+                    if (tokens[j].Kind is SqlText.TokenKind.Word or SqlText.TokenKind.QuotedIdentifier && (j + 1 >= tokens.Count || !tokens[j + 1].Is(".")))
+                    {
+                        predicate.Columns.Insert(0, tokens[j].Text);
+                    }
+
+                    j--;
+                }
+
+                if (predicate.Columns.Count < 2)
+                {
+                    continue;
+                }
+
+                // Find "function ( params )" inside the IN's parentheses.
+                var depth = 0;
+                for (var k = i + 2; k < tokens.Count; k++)
+                {
+                    if (tokens[k].Is("("))
+                    {
+                        depth++;
+                    }
+                    else if (tokens[k].Is(")") && --depth == 0)
+                    {
+                        break;
+                    }
+                    else if (tokens[k].Is(function) && k + 1 < tokens.Count && tokens[k + 1].Is("("))
+                    {
+                        for (var p = k + 2; p < tokens.Count && !tokens[p].Is(")"); p++)
+                        {
+                            if (tokens[p].Kind == SqlText.TokenKind.Parameter)
+                            {
+                                predicate.Parameters.Add(tokens[p].Text);
+                            }
+                        }
+
+                        return predicate.Parameters.Count > 0 ? predicate : null;
+                    }
                 }
             }
 

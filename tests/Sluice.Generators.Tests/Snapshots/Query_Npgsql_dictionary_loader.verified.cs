@@ -14,31 +14,31 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyDictionary<long, global::Relay.Data.UserRow>> UsersAsync(this global::Npgsql.NpgsqlConnection db, global::System.Collections.Generic.IReadOnlyCollection<long> ids, bool deleted, global::System.Threading.CancellationToken cancellationToken)
     {
-        var keys = global::Sluice.QueryRuntime.DistinctKeys(ids, nameof(ids));
-        var found = new global::System.Collections.Generic.Dictionary<long, global::Relay.Data.UserRow>(keys.Count);
-        for (var start = 0; start < keys.Count; start += 1000)
+        var keySet = global::Sluice.QueryRuntime.DistinctKeys(ids, nameof(ids));
+        var rowsByKey = new global::System.Collections.Generic.Dictionary<long, global::Relay.Data.UserRow>(keySet.Count);
+        for (var batchStart = 0; batchStart < keySet.Count; batchStart += 1000)
         {
-            var count = global::System.Math.Min(1000, keys.Count - start);
-            await using var command = new global::Npgsql.NpgsqlCommand(UsersAsyncSql, db);
-            command.Parameters.Add(new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::Sluice.QueryRuntime.Slice(keys, start, count) });
-            command.Parameters.Add(new global::Npgsql.NpgsqlParameter<bool> { TypedValue = deleted });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var batchSize = global::System.Math.Min(1000, keySet.Count - batchStart);
+            await using var dbCommand = new global::Npgsql.NpgsqlCommand(UsersAsyncSql, db);
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::Sluice.QueryRuntime.Slice(keySet, batchStart, batchSize) });
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<bool> { TypedValue = deleted });
+            await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var key = (reader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<long>("id", "UsersAsync") : reader.GetInt64(0));
-                if (!found.TryAdd(key, ReadUsersAsyncRow(reader)))
+                var rowKey = (dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<long>("id", "UsersAsync") : dbReader.GetInt64(0));
+                if (!rowsByKey.TryAdd(rowKey, ReadUsersAsyncRow(dbReader)))
                 {
-                    global::Sluice.QueryRuntime.DuplicateKey(key, "UsersAsync");
+                    global::Sluice.QueryRuntime.DuplicateKey(rowKey, "UsersAsync");
                 }
             }
         }
         // Rows arrive in the database's order; the dictionary enumerates in request order.
-        var result = new global::System.Collections.Generic.Dictionary<long, global::Relay.Data.UserRow>(found.Count);
-        foreach (var requested in keys)
+        var result = new global::System.Collections.Generic.Dictionary<long, global::Relay.Data.UserRow>(rowsByKey.Count);
+        foreach (var requestedKey in keySet)
         {
-            if (found.TryGetValue(requested, out var row))
+            if (rowsByKey.TryGetValue(requestedKey, out var keyedRow))
             {
-                result.Add(requested, row);
+                result.Add(requestedKey, keyedRow);
             }
         }
         return result;

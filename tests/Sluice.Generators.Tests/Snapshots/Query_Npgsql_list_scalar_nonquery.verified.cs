@@ -14,14 +14,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<long>> MemberIdsAsync(this global::Npgsql.NpgsqlDataSource db, global::System.Guid channelId, global::Relay.Data.Role role, global::System.Threading.CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand(MemberIdsAsyncSql);
-        command.Parameters.Add(new global::Npgsql.NpgsqlParameter<global::System.Guid> { TypedValue = channelId });
-        command.Parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = (int)role });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var dbCommand = db.CreateCommand(MemberIdsAsyncSql);
+        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<global::System.Guid> { TypedValue = channelId });
+        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = (int)role });
+        await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var result = new global::System.Collections.Generic.List<long>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            result.Add((reader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<long>("user_id", "MemberIdsAsync") : reader.GetInt64(0)));
+            result.Add((dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<long>("user_id", "MemberIdsAsync") : dbReader.GetInt64(0)));
         }
         return result;
     }

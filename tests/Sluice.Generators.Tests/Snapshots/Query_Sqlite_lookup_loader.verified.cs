@@ -17,19 +17,19 @@ partial class Q
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var keys = global::Sluice.QueryRuntime.DistinctKeys(channelIds, nameof(channelIds));
-            var result = new global::Sluice.Lookup<global::System.Guid, global::Relay.Data.Member>(keys);
-            for (var start = 0; start < keys.Count; start += 500)
+            var keySet = global::Sluice.QueryRuntime.DistinctKeys(channelIds, nameof(channelIds));
+            var result = new global::Sluice.Lookup<global::System.Guid, global::Relay.Data.Member>(keySet);
+            for (var batchStart = 0; batchStart < keySet.Count; batchStart += 500)
             {
-                var count = global::System.Math.Min(500, keys.Count - start);
-                using var command = db.CreateCommand();
-                command.CommandText = MembersAsyncSql;
-                command.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$channel_ids", global::Sluice.QueryRuntime.JsonArray(keys, start, count)));
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
+                var batchSize = global::System.Math.Min(500, keySet.Count - batchStart);
+                using var dbCommand = db.CreateCommand();
+                dbCommand.CommandText = MembersAsyncSql;
+                dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$channel_ids", global::Sluice.QueryRuntime.JsonArray(keySet, batchStart, batchSize)));
+                using var dbReader = dbCommand.ExecuteReader();
+                while (dbReader.Read())
                 {
-                    var key = (reader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::System.Guid>("channel_id", "MembersAsync") : reader.GetGuid(0));
-                    result.Add(key, ReadMembersAsyncRow(reader));
+                    var rowKey = (dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::System.Guid>("channel_id", "MembersAsync") : dbReader.GetGuid(0));
+                    result.Add(rowKey, ReadMembersAsyncRow(dbReader));
                 }
             }
             return global::System.Threading.Tasks.Task.FromResult<global::System.Linq.ILookup<global::System.Guid, global::Relay.Data.Member>>(result);

@@ -17,12 +17,12 @@ partial class Q
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var command = db.CreateCommand();
-            command.CommandText = UserAsyncSql;
-            command.Transaction = transaction;
-            command.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("@id", id));
-            using var reader = command.ExecuteReader();
-            global::Relay.Data.UserRow? result = reader.Read() ? ReadUserAsyncRow(reader) : default;
+            using var dbCommand = db.CreateCommand();
+            dbCommand.CommandText = UserAsyncSql;
+            dbCommand.Transaction = transaction;
+            dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("@id", id));
+            using var dbReader = dbCommand.ExecuteReader();
+            global::Relay.Data.UserRow? result = dbReader.Read() ? ReadUserAsyncRow(dbReader) : default;
             return global::System.Threading.Tasks.Task.FromResult<global::Relay.Data.UserRow?>(result);
         }
         catch (global::System.Exception exception)

@@ -16,16 +16,17 @@ partial class Q
     public static async partial global::System.Collections.Generic.IAsyncEnumerable<global::Relay.Data.UserRow> UsersAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, string? pattern, [global::System.Runtime.CompilerServices.EnumeratorCancellation] global::System.Threading.CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var command = db.CreateCommand();
-        command.CommandText = UsersAsyncSql;
-        command.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$1", (object?)pattern ?? global::System.DBNull.Value));
-        using var reader = command.ExecuteReader();
-        var ordinal_Id = global::Sluice.QueryRuntime.Ordinal(reader, "Id", "UserRow");
-        var ordinal_display_name = global::Sluice.QueryRuntime.Ordinal(reader, "display_name", "UserRow");
-        var ordinal_Avatar = global::Sluice.QueryRuntime.Ordinal(reader, "Avatar", "UserRow");
-        while (reader.Read())
+        using var dbCommand = db.CreateCommand();
+        dbCommand.CommandText = UsersAsyncSql;
+        dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$1", (object?)pattern ?? global::System.DBNull.Value));
+        using var dbReader = dbCommand.ExecuteReader();
+        var ordinal_Id = global::Sluice.QueryRuntime.Ordinal(dbReader, "Id", "UserRow");
+        var ordinal_display_name = global::Sluice.QueryRuntime.Ordinal(dbReader, "display_name", "UserRow");
+        var ordinal_Avatar = global::Sluice.QueryRuntime.Ordinal(dbReader, "Avatar", "UserRow");
+        while (dbReader.Read())
         {
-            yield return ReadUsersAsyncRow(reader, ordinal_Id, ordinal_display_name, ordinal_Avatar);
+            yield return ReadUsersAsyncRow(dbReader, ordinal_Id, ordinal_display_name, ordinal_Avatar);
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
     #pragma warning restore CS1998
