@@ -19,7 +19,8 @@ public abstract class CommandRequest
     {
         Command = command;
         CancellationToken = cancellationToken;
-        ParentContext = Activity.Current?.Context ?? default;
+        // The activity itself, not its 40-byte context: the worker reads the context only when tracing is on.
+        Parent = Activity.Current;
     }
 
     /// <summary>The command.</summary>
@@ -29,10 +30,7 @@ public abstract class CommandRequest
     public CancellationToken CancellationToken { get; }
 
     /// <summary>The caller's activity at send time; the worker parents its command activity to it.</summary>
-    internal ActivityContext ParentContext { get; }
-
-    /// <summary>The <see cref="Stopwatch"/> timestamp when the request entered the inbox.</summary>
-    internal long EnqueuedAt { get; set; }
+    internal Activity? Parent { get; }
 
     /// <summary>Whether the handler produced an Ok result (commit) rather than a typed failure (roll back).</summary>
     internal abstract bool Succeeded { get; }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Data;
 using System.Data.Common;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -54,6 +53,9 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     private int _state = (int)WorkerState.Created;
     private int _idle;
     private int _fallbackInFlight;
+    private int _queued;
+    private readonly Lock _roomGate = new();
+    private TaskCompletionSource? _roomAvailable;
     private volatile bool _rejectQueued;
 
     /// <summary>Creates a worker. Usually called through the generated <c>CreateWorker</c> method of a <c>[Worker]</c> class.</summary>
@@ -71,11 +73,9 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         _logger = logger ?? NullLogger.Instance;
         _pipeline = new CommandPipeline<TConnection>(dispatcher, new ChangeHub(_options.ChangeBufferCapacity), _logger);
         _fallback = new InProcessExecutor<TConnection>(_pipeline, connections);
-        _inbox = Channel.CreateBounded<CommandRequest>(new BoundedChannelOptions(_options.InboxCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        // Unbounded underneath (lock-free single-reader queue) and bounded by _queued on top: the fast path takes no
+        // lock, and a full inbox makes senders wait for room (see EnqueueSlowAsync) instead of dropping or growing.
+        _inbox = Channel.CreateUnbounded<CommandRequest>(new UnboundedChannelOptions { SingleReader = true });
         _workerTag = new("sluice.worker", dispatcher.WorkerName);
     }
 
@@ -86,7 +86,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     public WorkerState State => (WorkerState)Volatile.Read(ref _state);
 
     /// <summary>Commands waiting in the inbox.</summary>
-    public int QueueLength => _inbox.Reader.CanCount ? _inbox.Reader.Count : 0;
+    public int QueueLength => Math.Max(0, Volatile.Read(ref _queued));
 
     /// <summary>Completes when the worker has booted (true) or stopped without booting (false).</summary>
     public Task<bool> Booted => _booted.Task;
@@ -145,14 +145,45 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         }
 
         var request = new CommandRequest<TResult, TError>(command, cancellationToken);
-        request.EnqueuedAt = Stopwatch.GetTimestamp();
-        if (_inbox.Writer.TryWrite(request))
+        return TryEnqueue(request) switch
         {
-            OnEnqueued();
-            return request.Task;
+            EnqueueOutcome.Enqueued => request.Task,
+            EnqueueOutcome.Full => EnqueueSlowAsync(request, cancellationToken),
+            _ => Rejected(request, Interruption.ShutDown),
+        };
+    }
+
+    private enum EnqueueOutcome
+    {
+        Enqueued,
+        Full,
+        Closed,
+    }
+
+    private EnqueueOutcome TryEnqueue(CommandRequest request)
+    {
+        if (Interlocked.Increment(ref _queued) > _options.InboxCapacity)
+        {
+            Interlocked.Decrement(ref _queued);
+            return EnqueueOutcome.Full;
         }
 
-        return EnqueueSlowAsync(request, cancellationToken);
+        if (!_inbox.Writer.TryWrite(request))
+        {
+            Interlocked.Decrement(ref _queued);
+            return EnqueueOutcome.Closed;
+        }
+
+        OnEnqueued();
+        return EnqueueOutcome.Enqueued;
+    }
+
+    private Task<Result<TResult, TError>> Rejected<TResult, TError>(CommandRequest<TResult, TError> request, Interruption why)
+        where TError : class, IWireError<TError>
+    {
+        request.TryInterruptQueued(why);
+        SluiceTelemetry.RejectedSends.Add(1, _workerTag);
+        return request.Task;
     }
 
     private async Task<Result<TResult, TError>> RunInProcessAsync<TResult, TError>(ICommand<TResult, TError> command, CancellationToken cancellationToken)
@@ -171,32 +202,68 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     private async Task<Result<TResult, TError>> EnqueueSlowAsync<TResult, TError>(CommandRequest<TResult, TError> request, CancellationToken cancellationToken)
         where TError : class, IWireError<TError>
     {
-        Interruption? rejection = null;
-        try
+        // The inbox is full: wait for room (backpressure) rather than drop or grow without bound.
+        while (true)
         {
-            // The inbox is full: wait for room (backpressure) rather than drop or grow without bound.
-            await _inbox.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            Task room;
+            lock (_roomGate)
+            {
+                _roomAvailable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                room = _roomAvailable.Task;
+            }
+
+            switch (TryEnqueue(request))
+            {
+                case EnqueueOutcome.Enqueued:
+                    return await request.Task.ConfigureAwait(false);
+                case EnqueueOutcome.Closed:
+                    return await Rejected(request, Interruption.ShutDown).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await room.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return await Rejected(request, Interruption.Cancelled).ConfigureAwait(false);
+            }
+
+            if (State >= WorkerState.Stopping)
+            {
+                return await Rejected(request, Interruption.ShutDown).ConfigureAwait(false);
+            }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+    }
+
+    /// <summary>Takes the next request off the inbox and wakes a sender waiting for room, if any.</summary>
+    private bool TryDequeue([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CommandRequest? request)
+    {
+        if (!_inbox.Reader.TryRead(out request))
         {
-            rejection = Interruption.Cancelled;
-        }
-        catch (ChannelClosedException)
-        {
-            rejection = Interruption.ShutDown;
+            return false;
         }
 
-        if (rejection is { } why)
+        Interlocked.Decrement(ref _queued);
+        SluiceTelemetry.QueueDepth.Add(-1, _workerTag);
+        if (Volatile.Read(ref _roomAvailable) is not null)
         {
-            request.TryInterruptQueued(why);
-            SluiceTelemetry.RejectedSends.Add(1, _workerTag);
-        }
-        else
-        {
-            OnEnqueued();
+            SignalRoom();
         }
 
-        return await request.Task.ConfigureAwait(false);
+        return true;
+    }
+
+    private void SignalRoom()
+    {
+        TaskCompletionSource? waiting;
+        lock (_roomGate)
+        {
+            waiting = _roomAvailable;
+            _roomAvailable = null;
+        }
+
+        waiting?.TrySetResult();
     }
 
     private void OnEnqueued()
@@ -229,6 +296,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         }
 
         _inbox.Writer.TryComplete();
+        SignalRoom();
         _stopping.Cancel();
         _wake.Set();
         if (_thread is null)
@@ -272,9 +340,8 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     private int RejectQueued()
     {
         var rejected = 0;
-        while (_inbox.Reader.TryRead(out var request))
+        while (TryDequeue(out var request))
         {
-            SluiceTelemetry.QueueDepth.Add(-1, _workerTag);
             if (request.TryInterruptQueued(Interruption.ShutDown))
             {
                 rejected++;
@@ -306,9 +373,8 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
             var context = new WorkerContext<TConnection>(connection);
             while (true)
             {
-                while (!_rejectQueued && _inbox.Reader.TryRead(out var request))
+                while (!_rejectQueued && TryDequeue(out var request))
                 {
-                    SluiceTelemetry.QueueDepth.Add(-1, _workerTag);
                     if (!request.TryStart())
                     {
                         SluiceTelemetry.RejectedSends.Add(1, _workerTag);
@@ -387,7 +453,9 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     {
         Volatile.Write(ref _idle, 1);
         Interlocked.MemoryBarrier();
-        if (!_inbox.Reader.TryPeek(out _) && !_inbox.Reader.Completion.IsCompleted && !_rejectQueued)
+        // _queued counts a request from just before it is written, so a non-zero count means one is in the inbox or
+        // about to be: keep looping rather than sleep through it.
+        if (Volatile.Read(ref _queued) == 0 && !_inbox.Reader.Completion.IsCompleted && !_rejectQueued)
         {
             _wake.Wait();
         }

@@ -23,8 +23,11 @@ internal sealed class CommandPipeline<TConnection>(
     /// <summary>Runs a request that <see cref="CommandRequest.TryStart"/> has claimed.</summary>
     public void Execute(CommandRequest request, WorkerContext<TConnection> context)
     {
-        var started = Stopwatch.GetTimestamp();
-        using var activity = SluiceTelemetry.ActivitySource.StartActivity("sluice.command", ActivityKind.Internal, request.ParentContext);
+        var timed = SluiceTelemetry.CommandDuration.Enabled;
+        var started = timed ? Stopwatch.GetTimestamp() : 0;
+        using var activity = SluiceTelemetry.ActivitySource.HasListeners()
+            ? SluiceTelemetry.ActivitySource.StartActivity("sluice.command", ActivityKind.Internal, request.Parent?.Context ?? default)
+            : null;
         activity?.SetTag("sluice.worker", dispatcher.WorkerName);
         activity?.SetTag("sluice.command", request.Command.GetType().Name);
         context.Reset(request.CancellationToken);
@@ -79,10 +82,13 @@ internal sealed class CommandPipeline<TConnection>(
         {
             transaction?.Dispose();
             context.Transaction = null;
-            SluiceTelemetry.CommandDuration.Record(
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                new("sluice.worker", dispatcher.WorkerName),
-                new("sluice.outcome", outcome));
+            if (timed)
+            {
+                SluiceTelemetry.CommandDuration.Record(
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                    new("sluice.worker", dispatcher.WorkerName),
+                    new("sluice.outcome", outcome));
+            }
         }
     }
 
