@@ -121,7 +121,7 @@ public sealed class NpgsqlColumnTypeTests(PostgresDatabaseFixture<NpgsqlColumnTy
         AssertSame(v, await Db.AllTypesByIdAsync(3));
     }
 
-    [Fact(Skip = "bug: a nullable enum parameter is bound as NpgsqlParameter<TEnum?> instead of its underlying integer; Npgsql throws InvalidCastException 'Writing values of Nullable<UserStatus> is not supported' (see report)")]
+    [Fact]
     public async Task Nullable_enum_parameters_bind_their_underlying_integer()
     {
         await InsertAsync(Samples.Full(1));
