@@ -199,6 +199,11 @@ internal static class DiagnosticDescriptors
         "DataLoader needs a keys-only bulk loader",
         "'{0}' sets DataLoader = true, so its parameters must be the connection, the keys as IEnumerable/IReadOnlyCollection/IReadOnlyList<{1}>, and optionally a CancellationToken; move other filters into a separate loader");
 
+    public static readonly DiagnosticDescriptor DataSourceWithTransaction = Error(
+        "SL0045",
+        "A data-source query cannot take a transaction",
+        "'{0}' runs on an NpgsqlDataSource, whose commands open their own pooled connection, so the transaction parameter '{1}' could never apply; take an NpgsqlConnection (the transaction's) as the first parameter instead");
+
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",
         "Sluice generator fault",
@@ -243,6 +248,7 @@ internal static class DiagnosticDescriptors
         [RowMemberWithoutColumn.Id] = RowMemberWithoutColumn,
         [UnsupportedColumnType.Id] = UnsupportedColumnType,
         [DataLoaderShape.Id] = DataLoaderShape,
+        [DataSourceWithTransaction.Id] = DataSourceWithTransaction,
         [GeneratorFault.Id] = GeneratorFault,
     };
 

@@ -45,6 +45,22 @@ public static class QueryRuntime
             $"The result has no column for {rowType}'s member '{column}' (names compare ignoring case and underscores); its columns are: {string.Join(", ", names)}.");
     }
 
+    /// <summary>Like <see cref="Ordinal"/>, but -1 when the result has no such column (an optional member keeps its default).</summary>
+    public static int OptionalOrdinal(System.Data.Common.DbDataReader reader, string column)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(column);
+        for (var i = 0; i < reader.FieldCount; i++)
+        {
+            if (SameColumnName(reader.GetName(i), column))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>Whether two column names are the same ignoring case and underscores.</summary>
     public static bool SameColumnName(string a, string b)
     {

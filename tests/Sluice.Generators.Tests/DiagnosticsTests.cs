@@ -330,6 +330,14 @@ public sealed class DiagnosticsTests
                 public static partial Task<IReadOnlyDictionary<long, User>> Users(this SqliteConnection db, IReadOnlyCollection<long> ids, string excluded);
             }
             """, []),
+        ["SL0045"] = ("""
+            public sealed record User(long Id, string Name);
+            public static partial class Q
+            {
+                [Query("SELECT id, name FROM users WHERE id = $1")]
+                public static partial Task<User?> UserAsync(this NpgsqlDataSource db, long id, NpgsqlTransaction? transaction);
+            }
+            """, []),
     };
 
     public static TheoryData<string> Ids => new(Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));

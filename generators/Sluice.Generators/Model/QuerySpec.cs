@@ -33,8 +33,12 @@ internal sealed record RowSpec(
     bool ColumnsKnown,
     EquatableArray<RowMemberSpec> Members);
 
-/// <summary>One member of a row type and the column it is read from.</summary>
-internal sealed record RowMemberSpec(string MemberName, bool ViaConstructor, ColumnValueSpec Value);
+/// <summary>
+/// One member of a row type and the column it is read from. <paramref name="AssignedAfter"/> marks an optional settable
+/// property of a <c>SELECT *</c> row: it is set after construction only when the result has its column, so it keeps
+/// its default otherwise, as it does when an explicit SELECT list leaves it out.
+/// </summary>
+internal sealed record RowMemberSpec(string MemberName, bool ViaConstructor, ColumnValueSpec Value, bool AssignedAfter = false);
 
 /// <summary>
 /// Reading one column: its name, its ordinal in the SELECT list (-1 when only known at run time), the C# type and

@@ -269,7 +269,10 @@ public sealed partial class SluiceGenerator
                 case "Single":
                     writer.WriteLine($"{usingReader} = {execute};");
                     WriteRuntimeOrdinals(writer, spec);
-                    writer.WriteLine($"{spec.ResultTypeFullyQualifiedName} result = {read} ? {RowExpression(spec)} : default;");
+                    var noRow = spec.ResultTypeFullyQualifiedName!.EndsWith("?", StringComparison.Ordinal)
+                        ? "default"
+                        : $"global::Sluice.QueryRuntime.NoRow<{spec.ResultTypeFullyQualifiedName}>({Naming.Literal(spec.MethodName)})";
+                    writer.WriteLine($"{spec.ResultTypeFullyQualifiedName} result = {read} ? {RowExpression(spec)} : {noRow};");
                     break;
                 case "Scalar":
                     writer.WriteLine($"{usingReader} = {execute};");
@@ -341,7 +344,10 @@ public sealed partial class SluiceGenerator
             {
                 foreach (var member in row.Members)
                 {
-                    writer.WriteLine($"var {OrdinalLocal(member.Value)} = global::Sluice.QueryRuntime.Ordinal(dbReader, {Naming.Literal(member.Value.Column)}, {Naming.Literal(row.DisplayName)});");
+                    // An optional property set after construction may be absent from the result (-1); the rest are required.
+                    writer.WriteLine(member.AssignedAfter
+                        ? $"var {OrdinalLocal(member.Value)} = global::Sluice.QueryRuntime.OptionalOrdinal(dbReader, {Naming.Literal(member.Value.Column)});"
+                        : $"var {OrdinalLocal(member.Value)} = global::Sluice.QueryRuntime.Ordinal(dbReader, {Naming.Literal(member.Value.Column)}, {Naming.Literal(row.DisplayName)});");
                 }
             }
 
@@ -437,14 +443,16 @@ public sealed partial class SluiceGenerator
         private static void WriteRowReader(SourceWriter writer, QuerySpec spec)
         {
             var row = spec.Row!;
+            var type = row.TypeFullyQualifiedName.TrimEnd('?');
             var readerType = spec.Dialect == "Sqlite" ? "global::Microsoft.Data.Sqlite.SqliteDataReader" : "global::Npgsql.NpgsqlDataReader";
             var ordinals = row.ColumnsKnown ? string.Empty : string.Concat(row.Members.Select(m => ", int " + OrdinalLocal(m.Value)));
+            var arguments = row.Members.Where(m => m.ViaConstructor).ToArray();
+            var initializers = row.Members.Where(m => !m.ViaConstructor && !m.AssignedAfter).ToArray();
+            var assignedAfter = row.Members.Where(m => m.AssignedAfter).ToArray();
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
-            using (writer.Braces($"private static {row.TypeFullyQualifiedName.TrimEnd('?')} {RowReaderName(spec)}({readerType} reader{ordinals})"))
+            using (writer.Braces($"private static {type} {RowReaderName(spec)}({readerType} reader{ordinals})"))
             {
-                var arguments = row.Members.Where(m => m.ViaConstructor).ToArray();
-                var initializers = row.Members.Where(m => !m.ViaConstructor).ToArray();
-                writer.WriteLine($"return new {row.TypeFullyQualifiedName.TrimEnd('?')}({(arguments.Length == 0 ? ")" : string.Empty)}");
+                writer.WriteLine($"{(assignedAfter.Length == 0 ? "return" : "var row =")} new {type}({(arguments.Length == 0 ? ")" : string.Empty)}");
                 writer.Indentation++;
                 for (var i = 0; i < arguments.Length; i++)
                 {
@@ -468,6 +476,20 @@ public sealed partial class SluiceGenerator
                 else
                 {
                     writer.WriteLine(";");
+                }
+
+                if (assignedAfter.Length > 0)
+                {
+                    foreach (var member in assignedAfter)
+                    {
+                        using (writer.Braces($"if ({OrdinalLocal(member.Value)} >= 0)"))
+                        {
+                            writer.WriteLine($"row.{member.MemberName} = {ColumnExpression(member.Value, row.DisplayName, "reader")};");
+                        }
+                    }
+
+                    writer.WriteLine();
+                    writer.WriteLine("return row;");
                 }
             }
         }

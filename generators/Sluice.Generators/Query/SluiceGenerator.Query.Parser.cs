@@ -109,6 +109,12 @@ public sealed partial class SluiceGenerator
                 }
             }
 
+            if (connectionKind == "NpgsqlDataSource" && transactionParameter is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DataSourceWithTransaction, location, method.Name, transactionParameter));
+                return null;
+            }
+
             var tokens = SqlText.Tokenize(sql);
             var columns = SqlText.ResultColumns(tokens);
             var sqlParameters = SqlText.Parameters(tokens);
@@ -731,7 +737,8 @@ public sealed partial class SluiceGenerator
                     continue;
                 }
 
-                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(property.Name), false, ColumnValue(columns is null ? column : columns[ordinal], ordinal, property.Type)));
+                var assignedAfter = columns is null && !property.IsRequired && property.SetMethod is { IsInitOnly: false };
+                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(property.Name), false, ColumnValue(columns is null ? column : columns[ordinal], ordinal, property.Type), assignedAfter));
             }
 
             return ok ? new RowSpec(named.ToFullyQualified(), named.Name, columns is not null, members.ToEquatableArray()) : null;

@@ -21,8 +21,8 @@ partial class Q
         dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$1", (object?)pattern ?? global::System.DBNull.Value));
         using var dbReader = dbCommand.ExecuteReader();
         var ordinal_Id = global::Sluice.QueryRuntime.Ordinal(dbReader, "Id", "UserRow");
-        var ordinal_display_name = global::Sluice.QueryRuntime.Ordinal(dbReader, "display_name", "UserRow");
-        var ordinal_Avatar = global::Sluice.QueryRuntime.Ordinal(dbReader, "Avatar", "UserRow");
+        var ordinal_display_name = global::Sluice.QueryRuntime.OptionalOrdinal(dbReader, "display_name");
+        var ordinal_Avatar = global::Sluice.QueryRuntime.OptionalOrdinal(dbReader, "Avatar");
         while (dbReader.Read())
         {
             yield return ReadUsersAsyncRow(dbReader, ordinal_Id, ordinal_display_name, ordinal_Avatar);
@@ -34,11 +34,19 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     private static global::Relay.Data.UserRow ReadUsersAsyncRow(global::Microsoft.Data.Sqlite.SqliteDataReader reader, int ordinal_Id, int ordinal_display_name, int ordinal_Avatar)
     {
-        return new global::Relay.Data.UserRow()
+        var row = new global::Relay.Data.UserRow()
         {
             Id = (reader.IsDBNull(ordinal_Id) ? global::Sluice.QueryRuntime.NullColumn<long>("Id", "UserRow") : reader.GetInt64(ordinal_Id)),
-            Name = (reader.IsDBNull(ordinal_display_name) ? global::Sluice.QueryRuntime.NullColumn<string>("display_name", "UserRow") : reader.GetString(ordinal_display_name)),
-            Avatar = (reader.IsDBNull(ordinal_Avatar) ? default(byte[]?) : reader.GetFieldValue<byte[]>(ordinal_Avatar)),
         };
+        if (ordinal_display_name >= 0)
+        {
+            row.Name = (reader.IsDBNull(ordinal_display_name) ? global::Sluice.QueryRuntime.NullColumn<string>("display_name", "UserRow") : reader.GetString(ordinal_display_name));
+        }
+        if (ordinal_Avatar >= 0)
+        {
+            row.Avatar = (reader.IsDBNull(ordinal_Avatar) ? default(byte[]?) : reader.GetFieldValue<byte[]>(ordinal_Avatar));
+        }
+
+        return row;
     }
 }
