@@ -25,14 +25,10 @@ public static class QueryRuntime
     /// </summary>
     public static int Ordinal(System.Data.Common.DbDataReader reader, string column, string rowType)
     {
-        ArgumentNullException.ThrowIfNull(reader);
-        ArgumentNullException.ThrowIfNull(column);
-        for (var i = 0; i < reader.FieldCount; i++)
+        var ordinal = OptionalOrdinal(reader, column);
+        if (ordinal >= 0)
         {
-            if (SameColumnName(reader.GetName(i), column))
-            {
-                return i;
-            }
+            return ordinal;
         }
 
         var names = new string[reader.FieldCount];

@@ -393,6 +393,22 @@ public sealed class DiagnosticsTests
         Assert.Equal(info, DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFault, Location.None, "Worker", "boom"));
     }
 
+    [Fact]
+    public void A_parser_that_throws_becomes_SL9999_on_the_declaration_instead_of_an_exception()
+    {
+        var compilation = GeneratorHarness.CreateCompilation(new[] { "public sealed partial class Broken { }" });
+        var symbol = compilation.GetTypeByMetadataName("Broken")!;
+
+        var result = ParseResult<WorkerSpec>.Catching(symbol, _ => throw new System.InvalidOperationException("boom"));
+
+        Assert.Null(result.Spec);
+        var diagnostic = Assert.Single(result.Diagnostics).ToDiagnostic();
+        Assert.Equal("SL9999", diagnostic.Id);
+        Assert.Contains("'Broken'", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Contains("boom", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.True(diagnostic.Location.IsInSource);
+    }
+
     private static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)

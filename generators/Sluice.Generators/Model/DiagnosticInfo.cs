@@ -58,4 +58,24 @@ internal sealed record DiagnosticInfo(
 
 /// <summary>What a parser produced for one annotated declaration: a spec to emit (null when it cannot be) and diagnostics.</summary>
 internal sealed record ParseResult<TSpec>(TSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics)
-    where TSpec : class;
+    where TSpec : class
+{
+    /// <summary>
+    /// Runs a parser and turns any exception it throws into an SL9999 diagnostic on <paramref name="symbol"/>:
+    /// the generator never fails the build with an exception.
+    /// </summary>
+    public static ParseResult<TSpec> Catching(ISymbol symbol, System.Func<System.Collections.Generic.List<DiagnosticInfo>, TSpec?> parse)
+    {
+        var diagnostics = new System.Collections.Generic.List<DiagnosticInfo>();
+        try
+        {
+            return new ParseResult<TSpec>(parse(diagnostics), diagnostics.ToEquatableArray());
+        }
+        catch (System.Exception exception) when (exception is not System.OperationCanceledException)
+        {
+            var location = symbol.Locations.Length > 0 ? symbol.Locations[0] : null;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFault, location, symbol.Name, exception.Message));
+            return new ParseResult<TSpec>(null, diagnostics.ToEquatableArray());
+        }
+    }
+}

@@ -27,17 +27,7 @@ public sealed partial class SluiceGenerator
         private static ParseResult<QuerySpec> Parse(GeneratorAttributeSyntaxContext context, bool isLoader, CancellationToken cancellationToken)
         {
             var method = (IMethodSymbol)context.TargetSymbol;
-            var diagnostics = new List<DiagnosticInfo>();
-            try
-            {
-                var spec = Parse(method, context.Attributes[0], context.SemanticModel.Compilation, isLoader, diagnostics, cancellationToken);
-                return new ParseResult<QuerySpec>(spec, diagnostics.ToEquatableArray());
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFault, method.FirstLocation(), method.Name, exception.Message));
-                return new ParseResult<QuerySpec>(null, diagnostics.ToEquatableArray());
-            }
+            return ParseResult<QuerySpec>.Catching(method, diagnostics => Parse(method, context.Attributes[0], context.SemanticModel.Compilation, isLoader, diagnostics, cancellationToken));
         }
 
         private static QuerySpec? Parse(IMethodSymbol method, AttributeData attribute, Compilation compilation, bool isLoader, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)

@@ -20,17 +20,7 @@ public sealed partial class SluiceGenerator
         public static ParseResult<WireErrorsSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var union = (INamedTypeSymbol)context.TargetSymbol;
-            var diagnostics = new List<DiagnosticInfo>();
-            try
-            {
-                var spec = Parse(union, context.SemanticModel.Compilation, diagnostics, cancellationToken);
-                return new ParseResult<WireErrorsSpec>(spec, diagnostics.ToEquatableArray());
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFault, union.FirstLocation(), union.Name, exception.Message));
-                return new ParseResult<WireErrorsSpec>(null, diagnostics.ToEquatableArray());
-            }
+            return ParseResult<WireErrorsSpec>.Catching(union, diagnostics => Parse(union, context.SemanticModel.Compilation, diagnostics, cancellationToken));
         }
 
         private static WireErrorsSpec? Parse(INamedTypeSymbol union, Compilation compilation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)

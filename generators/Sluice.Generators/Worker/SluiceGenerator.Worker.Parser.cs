@@ -21,17 +21,7 @@ public sealed partial class SluiceGenerator
         public static ParseResult<WorkerSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var worker = (INamedTypeSymbol)context.TargetSymbol;
-            var diagnostics = new List<DiagnosticInfo>();
-            try
-            {
-                var spec = Parse(worker, context.SemanticModel.Compilation, diagnostics, cancellationToken);
-                return new ParseResult<WorkerSpec>(spec, diagnostics.ToEquatableArray());
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFault, worker.FirstLocation(), worker.Name, exception.Message));
-                return new ParseResult<WorkerSpec>(null, diagnostics.ToEquatableArray());
-            }
+            return ParseResult<WorkerSpec>.Catching(worker, diagnostics => Parse(worker, context.SemanticModel.Compilation, diagnostics, cancellationToken));
         }
 
         private static WorkerSpec? Parse(INamedTypeSymbol worker, Compilation compilation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
