@@ -406,7 +406,7 @@ public sealed class DiagnosticsTests
         Assert.Equal("SL9999", diagnostic.Id);
         Assert.Contains("'Broken'", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         Assert.Contains("boom", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
-        Assert.True(diagnostic.Location.IsInSource);
+        Assert.Equal("Source0.cs", diagnostic.Location.GetLineSpan().Path);
     }
 
     private static string RepositoryRoot()
