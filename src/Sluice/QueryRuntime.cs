@@ -88,6 +88,10 @@ public static class QueryRuntime
         }
     }
 
+    /// <summary>Throws the error a NULL in a non-nullable member produces, naming the column and the row type.</summary>
+    [DoesNotReturn]
+    public static void ThrowNullColumn(string column, string rowType) => NullColumn<object>(column, rowType);
+
     /// <summary>Throws when a statement meant to return one value per key returned two.</summary>
     [DoesNotReturn]
     public static void DuplicateKey<TKey>(TKey key, string loader) =>
@@ -107,8 +111,9 @@ public static class QueryRuntime
         where TKey : notnull
     {
         ArgumentNullException.ThrowIfNull(keys, parameterName);
-        var distinct = new List<TKey>(keys is IReadOnlyCollection<TKey> collection ? collection.Count : 16);
-        var seen = new HashSet<TKey>();
+        var capacity = keys is IReadOnlyCollection<TKey> collection ? collection.Count : 16;
+        var distinct = new List<TKey>(capacity);
+        var seen = new HashSet<TKey>(capacity);
         foreach (var key in keys)
         {
             if (key is null)
@@ -219,7 +224,7 @@ public static class QueryRuntime
                 builder.Append(',');
             }
 
-            builder.Append(keys[i].ToString(CultureInfo.InvariantCulture));
+            builder.Append(CultureInfo.InvariantCulture, $"{keys[i]}");
         }
 
         return builder.Append(']').ToString();
@@ -238,7 +243,7 @@ public static class QueryRuntime
                 builder.Append(',');
             }
 
-            builder.Append(keys[i].ToString(CultureInfo.InvariantCulture));
+            builder.Append(CultureInfo.InvariantCulture, $"{keys[i]}");
         }
 
         return builder.Append(']').ToString();

@@ -38,7 +38,7 @@ internal sealed record RowSpec(
 /// property of a <c>SELECT *</c> row: it is set after construction only when the result has its column, so it keeps
 /// its default otherwise, as it does when an explicit SELECT list leaves it out.
 /// </summary>
-internal sealed record RowMemberSpec(string MemberName, bool ViaConstructor, ColumnValueSpec Value, bool AssignedAfter = false);
+internal sealed record RowMemberSpec(string MemberName, bool ViaConstructor, ColumnValueSpec Value, bool AssignedAfter = false, string? PropertyName = null);
 
 /// <summary>
 /// Reading one column: its name, its ordinal in the SELECT list (-1 when only known at run time), the C# type and

@@ -305,16 +305,32 @@ public sealed partial class SluiceGenerator
 
         private static void WriteLoaderRow(SourceWriter writer, QuerySpec spec, LoaderSpec loader)
         {
-            writer.WriteLine(loader.KeyParts.Count == 0
-                ? $"var rowKey = {ColumnExpression(loader.KeyColumn, spec.MethodName)};"
-                : $"var rowKey = new {loader.KeyTypeFullyQualifiedName}({string.Join(", ", loader.KeyParts.Select(p => ColumnExpression(p.Column, spec.MethodName)))});");
+            var keyColumns = loader.KeyParts.Count == 0 ? new[] { loader.KeyColumn } : loader.KeyParts.Select(p => p.Column).ToArray();
+            var fromRow = keyColumns.Select(c => spec.Row!.Members.FirstOrDefault(m =>
+                m.PropertyName is not null && m.Value.Column == c.Column && m.Value.TypeFullyQualifiedName == c.TypeFullyQualifiedName)).ToArray();
+            if (fromRow.All(m => m is not null))
+            {
+                // The key is a member of the row: read each column once and take the key from the row.
+                writer.WriteLine($"var loadedRow = {RowExpression(spec)};");
+                writer.WriteLine(loader.KeyParts.Count == 0
+                    ? $"var rowKey = loadedRow.{fromRow[0]!.PropertyName};"
+                    : $"var rowKey = new {loader.KeyTypeFullyQualifiedName}({string.Join(", ", fromRow.Select(m => "loadedRow." + m!.PropertyName))});");
+            }
+            else
+            {
+                writer.WriteLine(loader.KeyParts.Count == 0
+                    ? $"var rowKey = {ColumnExpression(loader.KeyColumn, spec.MethodName)};"
+                    : $"var rowKey = new {loader.KeyTypeFullyQualifiedName}({string.Join(", ", loader.KeyParts.Select(p => ColumnExpression(p.Column, spec.MethodName)))});");
+                writer.WriteLine($"var loadedRow = {RowExpression(spec)};");
+            }
+
             if (loader.IsLookup)
             {
-                writer.WriteLine($"result.Add(rowKey, {RowExpression(spec)});");
+                writer.WriteLine("result.Add(rowKey, loadedRow);");
                 return;
             }
 
-            using (writer.Braces($"if (!rowsByKey.TryAdd(rowKey, {RowExpression(spec)}))"))
+            using (writer.Braces("if (!rowsByKey.TryAdd(rowKey, loadedRow))"))
             {
                 writer.WriteLine($"global::Sluice.QueryRuntime.DuplicateKey(rowKey, {Naming.Literal(spec.MethodName)});");
             }
@@ -449,15 +465,24 @@ public sealed partial class SluiceGenerator
             var arguments = row.Members.Where(m => m.ViaConstructor).ToArray();
             var initializers = row.Members.Where(m => !m.ViaConstructor && !m.AssignedAfter).ToArray();
             var assignedAfter = row.Members.Where(m => m.AssignedAfter).ToArray();
+            var unguarded = row.Members.Where(m => ReadsWithoutGuard(m.Value)).ToArray();
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             using (writer.Braces($"private static {type} {RowReaderName(spec)}({readerType} reader{ordinals})"))
             {
-                writer.WriteLine($"{(assignedAfter.Length == 0 ? "return" : "var row =")} new {type}({(arguments.Length == 0 ? ")" : string.Empty)}");
+                if (unguarded.Length > 0)
+                {
+                    writer.WriteLine("try");
+                    writer.WriteLine("{");
+                    writer.Indentation++;
+                }
+
+                var close = initializers.Length == 0 ? ");" : ")";
+                writer.WriteLine($"{(assignedAfter.Length == 0 ? "return" : "var row =")} new {type}({(arguments.Length == 0 ? close : string.Empty)}");
                 writer.Indentation++;
                 for (var i = 0; i < arguments.Length; i++)
                 {
                     var last = i == arguments.Length - 1;
-                    writer.WriteLine($"{arguments[i].MemberName}: {ColumnExpression(arguments[i].Value, row.DisplayName, "reader")}{(last ? ")" : ",")}");
+                    writer.WriteLine($"{arguments[i].MemberName}: {MemberRead(arguments[i].Value, row.DisplayName)}{(last ? close : ",")}");
                 }
 
                 writer.Indentation--;
@@ -467,15 +492,11 @@ public sealed partial class SluiceGenerator
                     writer.Indentation++;
                     foreach (var member in initializers)
                     {
-                        writer.WriteLine($"{member.MemberName} = {ColumnExpression(member.Value, row.DisplayName, "reader")},");
+                        writer.WriteLine($"{member.MemberName} = {MemberRead(member.Value, row.DisplayName)},");
                     }
 
                     writer.Indentation--;
                     writer.WriteLine("};");
-                }
-                else
-                {
-                    writer.WriteLine(";");
                 }
 
                 if (assignedAfter.Length > 0)
@@ -484,14 +505,52 @@ public sealed partial class SluiceGenerator
                     {
                         using (writer.Braces($"if ({OrdinalLocal(member.Value)} >= 0)"))
                         {
-                            writer.WriteLine($"row.{member.MemberName} = {ColumnExpression(member.Value, row.DisplayName, "reader")};");
+                            writer.WriteLine($"row.{member.MemberName} = {MemberRead(member.Value, row.DisplayName)};");
                         }
                     }
 
                     writer.WriteLine();
                     writer.WriteLine("return row;");
                 }
+
+                if (unguarded.Length > 0)
+                {
+                    writer.Indentation--;
+                    writer.WriteLine("}");
+                    writer.WriteLine("catch (global::System.Exception)");
+                    writer.WriteLine("{");
+                    writer.Indentation++;
+                    writer.WriteLine("// Typed getters throw on NULL; only now is it worth finding which column it was, to name it.");
+                    foreach (var member in unguarded)
+                    {
+                        var ordinal = member.Value.Ordinal >= 0 ? member.Value.Ordinal.ToString(CultureInfo.InvariantCulture) : OrdinalLocal(member.Value);
+                        var guard = member.AssignedAfter ? $"{ordinal} >= 0 && " : string.Empty;
+                        writer.WriteLine($"if ({guard}reader.IsDBNull({ordinal})) global::Sluice.QueryRuntime.ThrowNullColumn({Naming.Literal(member.Value.Column)}, {Naming.Literal(row.DisplayName)});");
+                    }
+
+                    writer.WriteLine("throw;");
+                    writer.Indentation--;
+                    writer.WriteLine("}");
+                }
             }
+        }
+
+        /// <summary>
+        /// A non-nullable member read with a provider's typed getter, which throws on NULL by itself: no per-row
+        /// IsDBNull call (a native call on SQLite). GetFieldValue reads keep their explicit check.
+        /// </summary>
+        private static bool ReadsWithoutGuard(ColumnValueSpec value) =>
+            !value.IsNullable && !value.ReadExpressionFormat.Contains("GetFieldValue");
+
+        private static string MemberRead(ColumnValueSpec value, string owner)
+        {
+            if (!ReadsWithoutGuard(value))
+            {
+                return ColumnExpression(value, owner, "reader");
+            }
+
+            var ordinal = value.Ordinal >= 0 ? value.Ordinal.ToString(CultureInfo.InvariantCulture) : OrdinalLocal(value);
+            return string.Format(CultureInfo.InvariantCulture, value.ReadExpressionFormat, ordinal);
         }
 
         /// <summary>Reads one column; <paramref name="reader"/> is <c>reader</c> in row-reader methods and <c>dbReader</c> in query bodies.</summary>

@@ -697,7 +697,11 @@ public sealed partial class SluiceGenerator
                     continue;
                 }
 
-                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(parameter.Name), true, ColumnValue(columns is null ? column : columns[ordinal], ordinal, parameter.Type)));
+                members.Add(new RowMemberSpec(
+                    Naming.EscapeIdentifier(parameter.Name),
+                    true,
+                    ColumnValue(columns is null ? column : columns[ordinal], ordinal, parameter.Type),
+                    PropertyName: property is { GetMethod.DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
             }
 
             foreach (var property in properties)
@@ -728,7 +732,7 @@ public sealed partial class SluiceGenerator
                 }
 
                 var assignedAfter = columns is null && !property.IsRequired && property.SetMethod is { IsInitOnly: false };
-                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(property.Name), false, ColumnValue(columns is null ? column : columns[ordinal], ordinal, property.Type), assignedAfter));
+                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(property.Name), false, ColumnValue(columns is null ? column : columns[ordinal], ordinal, property.Type), assignedAfter, property.GetMethod is { DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
             }
 
             return ok ? new RowSpec(named.ToFullyQualified(), named.Name, columns is not null, members.ToEquatableArray()) : null;

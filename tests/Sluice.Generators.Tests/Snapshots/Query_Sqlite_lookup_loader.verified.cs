@@ -28,8 +28,9 @@ partial class Q
                 using var dbReader = dbCommand.ExecuteReader();
                 while (dbReader.Read())
                 {
-                    var rowKey = (dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::System.Guid>("channel_id", "MembersAsync") : dbReader.GetGuid(0));
-                    result.Add(rowKey, ReadMembersAsyncRow(dbReader));
+                    var loadedRow = ReadMembersAsyncRow(dbReader);
+                    var rowKey = loadedRow.ChannelId;
+                    result.Add(rowKey, loadedRow);
                 }
             }
             return global::System.Threading.Tasks.Task.FromResult<global::System.Linq.ILookup<global::System.Guid, global::Relay.Data.Member>>(result);
@@ -43,12 +44,22 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     private static global::Relay.Data.Member ReadMembersAsyncRow(global::Microsoft.Data.Sqlite.SqliteDataReader reader)
     {
-        return new global::Relay.Data.Member(
-            ChannelId: (reader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::System.Guid>("channel_id", "Member") : reader.GetGuid(0)),
-            UserId: (reader.IsDBNull(1) ? global::Sluice.QueryRuntime.NullColumn<long>("user_id", "Member") : reader.GetInt64(1)),
-            Role: (reader.IsDBNull(2) ? global::Sluice.QueryRuntime.NullColumn<global::Relay.Data.Role>("role", "Member") : (global::Relay.Data.Role)reader.GetInt32(2)),
-            JoinedAt: (reader.IsDBNull(3) ? global::Sluice.QueryRuntime.NullColumn<global::System.DateTimeOffset>("joined_at", "Member") : reader.GetFieldValue<global::System.DateTimeOffset>(3)),
-            Nickname: (reader.IsDBNull(4) ? default(string?) : reader.GetString(4)))
-        ;
+        try
+        {
+            return new global::Relay.Data.Member(
+                ChannelId: reader.GetGuid(0),
+                UserId: reader.GetInt64(1),
+                Role: (global::Relay.Data.Role)reader.GetInt32(2),
+                JoinedAt: (reader.IsDBNull(3) ? global::Sluice.QueryRuntime.NullColumn<global::System.DateTimeOffset>("joined_at", "Member") : reader.GetFieldValue<global::System.DateTimeOffset>(3)),
+                Nickname: (reader.IsDBNull(4) ? default(string?) : reader.GetString(4)));
+        }
+        catch (global::System.Exception)
+        {
+            // Typed getters throw on NULL; only now is it worth finding which column it was, to name it.
+            if (reader.IsDBNull(0)) global::Sluice.QueryRuntime.ThrowNullColumn("channel_id", "Member");
+            if (reader.IsDBNull(1)) global::Sluice.QueryRuntime.ThrowNullColumn("user_id", "Member");
+            if (reader.IsDBNull(2)) global::Sluice.QueryRuntime.ThrowNullColumn("role", "Member");
+            throw;
+        }
     }
 }

@@ -34,11 +34,21 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     private static global::Relay.Data.UserRow ReadUserAsyncRow(global::Microsoft.Data.Sqlite.SqliteDataReader reader)
     {
-        return new global::Relay.Data.UserRow()
+        try
         {
-            Id = (reader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<long>("id", "UserRow") : reader.GetInt64(0)),
-            Name = (reader.IsDBNull(1) ? global::Sluice.QueryRuntime.NullColumn<string>("display_name", "UserRow") : reader.GetString(1)),
-            Avatar = (reader.IsDBNull(2) ? default(byte[]?) : reader.GetFieldValue<byte[]>(2)),
-        };
+            return new global::Relay.Data.UserRow()
+            {
+                Id = reader.GetInt64(0),
+                Name = reader.GetString(1),
+                Avatar = (reader.IsDBNull(2) ? default(byte[]?) : reader.GetFieldValue<byte[]>(2)),
+            };
+        }
+        catch (global::System.Exception)
+        {
+            // Typed getters throw on NULL; only now is it worth finding which column it was, to name it.
+            if (reader.IsDBNull(0)) global::Sluice.QueryRuntime.ThrowNullColumn("id", "UserRow");
+            if (reader.IsDBNull(1)) global::Sluice.QueryRuntime.ThrowNullColumn("display_name", "UserRow");
+            throw;
+        }
     }
 }

@@ -34,19 +34,29 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     private static global::Relay.Data.UserRow ReadUsersAsyncRow(global::Microsoft.Data.Sqlite.SqliteDataReader reader, int ordinal_Id, int ordinal_display_name, int ordinal_Avatar)
     {
-        var row = new global::Relay.Data.UserRow()
+        try
         {
-            Id = (reader.IsDBNull(ordinal_Id) ? global::Sluice.QueryRuntime.NullColumn<long>("Id", "UserRow") : reader.GetInt64(ordinal_Id)),
-        };
-        if (ordinal_display_name >= 0)
-        {
-            row.Name = (reader.IsDBNull(ordinal_display_name) ? global::Sluice.QueryRuntime.NullColumn<string>("display_name", "UserRow") : reader.GetString(ordinal_display_name));
-        }
-        if (ordinal_Avatar >= 0)
-        {
-            row.Avatar = (reader.IsDBNull(ordinal_Avatar) ? default(byte[]?) : reader.GetFieldValue<byte[]>(ordinal_Avatar));
-        }
+            var row = new global::Relay.Data.UserRow()
+            {
+                Id = reader.GetInt64(ordinal_Id),
+            };
+            if (ordinal_display_name >= 0)
+            {
+                row.Name = reader.GetString(ordinal_display_name);
+            }
+            if (ordinal_Avatar >= 0)
+            {
+                row.Avatar = (reader.IsDBNull(ordinal_Avatar) ? default(byte[]?) : reader.GetFieldValue<byte[]>(ordinal_Avatar));
+            }
 
-        return row;
+            return row;
+        }
+        catch (global::System.Exception)
+        {
+            // Typed getters throw on NULL; only now is it worth finding which column it was, to name it.
+            if (reader.IsDBNull(ordinal_Id)) global::Sluice.QueryRuntime.ThrowNullColumn("Id", "UserRow");
+            if (ordinal_display_name >= 0 && reader.IsDBNull(ordinal_display_name)) global::Sluice.QueryRuntime.ThrowNullColumn("display_name", "UserRow");
+            throw;
+        }
     }
 }
