@@ -113,7 +113,10 @@ public static class QueryRuntime
         ArgumentNullException.ThrowIfNull(keys, parameterName);
         var capacity = keys is IReadOnlyCollection<TKey> collection ? collection.Count : 16;
         var distinct = new List<TKey>(capacity);
-        var seen = new HashSet<TKey>(capacity);
+
+        // A handful of keys (the common DataLoader batch) is de-duplicated by scanning: no set to allocate.
+        var seen = capacity > SmallKeySet ? new HashSet<TKey>(capacity) : null;
+        var comparer = EqualityComparer<TKey>.Default;
         foreach (var key in keys)
         {
             if (key is null)
@@ -121,13 +124,28 @@ public static class QueryRuntime
                 throw new ArgumentNullException(parameterName, "A key set must not contain null.");
             }
 
-            if (seen.Add(key))
+            if (seen is not null ? seen.Add(key) : !ContainsKey(distinct, key, comparer))
             {
                 distinct.Add(key);
             }
         }
 
         return distinct;
+    }
+
+    private const int SmallKeySet = 8;
+
+    private static bool ContainsKey<TKey>(List<TKey> keys, TKey key, EqualityComparer<TKey> comparer)
+    {
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (comparer.Equals(keys[i], key))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Copies <paramref name="count"/> keys starting at <paramref name="start"/> into an array (a PostgreSQL array parameter).</summary>
