@@ -12,13 +12,15 @@ internal sealed class QueryBenchConfig : ManualConfig
     public QueryBenchConfig()
     {
         // SLUICE_BENCH_DRY=1: one cold iteration per case, to check setup and correctness quickly.
+        // SLUICE_BENCH_LONG=1: 30 iterations of 500 ms, for a verdict when localhost round trips make Short10 noisy.
+        var long30 = System.Environment.GetEnvironmentVariable("SLUICE_BENCH_LONG") == "1";
         AddJob(System.Environment.GetEnvironmentVariable("SLUICE_BENCH_DRY") == "1"
             ? Job.Dry
             : Job.Default
-                .WithWarmupCount(3)
-                .WithIterationCount(10)
-                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(250))
-                .WithId("Short10"));
+                .WithWarmupCount(long30 ? 5 : 3)
+                .WithIterationCount(long30 ? 30 : 10)
+                .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(long30 ? 500 : 250))
+                .WithId(long30 ? "Long30" : "Short10"));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(BaselineRatioColumn.RatioMean);
         SummaryStyle = SummaryStyle.Default.WithRatioStyle(RatioStyle.Value);
