@@ -230,7 +230,8 @@ public static class QueryRuntime
     /// Writes keys as a JSON array for SQLite's <c>json_each</c>: numbers as numbers, strings as strings, Guids as
     /// upper-case "D" strings (Microsoft.Data.Sqlite stores Guid parameters as upper-case TEXT).
     /// </summary>
-    public static string JsonArray(List<long> keys, int start, int count)
+    public static string JsonArray<TNumber>(List<TNumber> keys, int start, int count)
+        where TNumber : struct, System.Numerics.IBinaryInteger<TNumber>
     {
         ArgumentNullException.ThrowIfNull(keys);
         var builder = new StringBuilder(count * 8 + 2);
@@ -248,26 +249,7 @@ public static class QueryRuntime
         return builder.Append(']').ToString();
     }
 
-    /// <inheritdoc cref="JsonArray(List{long}, int, int)"/>
-    public static string JsonArray(List<int> keys, int start, int count)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        var builder = new StringBuilder(count * 6 + 2);
-        builder.Append('[');
-        for (var i = start; i < start + count; i++)
-        {
-            if (i > start)
-            {
-                builder.Append(',');
-            }
-
-            builder.Append(CultureInfo.InvariantCulture, $"{keys[i]}");
-        }
-
-        return builder.Append(']').ToString();
-    }
-
-    /// <inheritdoc cref="JsonArray(List{long}, int, int)"/>
+    /// <inheritdoc cref="JsonArray{TNumber}(List{TNumber}, int, int)"/>
     public static string JsonArray(List<string> keys, int start, int count)
     {
         ArgumentNullException.ThrowIfNull(keys);
@@ -286,7 +268,7 @@ public static class QueryRuntime
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <inheritdoc cref="JsonArray(List{long}, int, int)"/>
+    /// <inheritdoc cref="JsonArray{TNumber}(List{TNumber}, int, int)"/>
     public static string JsonArray(List<Guid> keys, int start, int count)
     {
         ArgumentNullException.ThrowIfNull(keys);

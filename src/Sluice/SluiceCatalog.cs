@@ -64,8 +64,8 @@ public sealed record CatalogReport(IReadOnlyList<CatalogCheck> Checks)
 /// transaction that is rolled back) and its result columns are compared with the row type's members.
 /// </summary>
 /// <example><code>
-/// [Fact] public async Task Statements_match_the_schema() =>
-///     Assert.True((await SluiceCatalog.VerifyAsync(connection)).Ok, (await SluiceCatalog.VerifyAsync(connection)).ToString());
+/// var report = await SluiceCatalog.VerifyAsync(connection);
+/// Assert.True(report.Ok, report.ToString());
 /// </code></example>
 public static class SluiceCatalog
 {

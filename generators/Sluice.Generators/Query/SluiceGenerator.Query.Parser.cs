@@ -690,7 +690,7 @@ public sealed partial class SluiceGenerator
                     continue;
                 }
 
-                if (!IsReadableType(parameter.Type))
+                if (!IsScalarType(parameter.Type))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedColumnType, location, named.Name + "." + parameter.Name, parameter.Type.ToDisplayString()));
                     ok = false;
@@ -724,7 +724,7 @@ public sealed partial class SluiceGenerator
                     continue; // An optional settable property the statement does not select keeps its default.
                 }
 
-                if (!IsReadableType(property.Type))
+                if (!IsScalarType(property.Type))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedColumnType, location, named.Name + "." + property.Name, property.Type.ToDisplayString()));
                     ok = false;
@@ -800,8 +800,6 @@ public sealed partial class SluiceGenerator
                     or SpecialType.System_String or SpecialType.System_DateTime or SpecialType.System_Char
                 || type.ToDisplayString() is "System.Guid" or "System.DateTimeOffset" or "System.TimeSpan" or "System.DateOnly" or "System.TimeOnly";
         }
-
-        private static bool IsReadableType(ITypeSymbol type) => IsScalarType(type);
 
         private static string? KeyKind(ITypeSymbol type) => type.SpecialType switch
         {

@@ -32,9 +32,6 @@ internal sealed class ChangeHub
         }
     }
 
-    public int SubscriberCount<TChange>() =>
-        _subscribersByType.TryGetValue(typeof(TChange), out var set) ? ((SubscriberSet<TChange>)set).Count : 0;
-
     /// <summary>
     /// Subscribes now, at the call, not at the first <c>MoveNextAsync</c>: events committed between this call and
     /// the start of enumeration are buffered, not missed. A subscription that is never enumerated fills its buffer

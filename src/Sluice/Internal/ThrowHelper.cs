@@ -10,8 +10,5 @@ internal static class ThrowHelper
         throw new InvalidOperationException($"The result is not Ok: {actual}. Use TryGetValue or Match to handle every case.");
 
     [DoesNotReturn]
-    public static void ThrowInvalidOperation(string message) => throw new InvalidOperationException(message);
-
-    [DoesNotReturn]
     public static T ThrowJson<T>(string message) => throw new System.Text.Json.JsonException(message);
 }
