@@ -85,4 +85,43 @@ public sealed class QuerySnapshotTests
         Snapshot.Match(run.Sources.Single(s => s.Key != "Sluice.Catalog.g.cs").Value, "Query_" + name, versionToNormalize: GeneratorHarness.Version);
         Snapshot.Match(run.Sources["Sluice.Catalog.g.cs"], "Catalog_" + name, versionToNormalize: GeneratorHarness.Version);
     }
+
+    /// <summary>
+    /// Overloads of one name (one per dialect, or per connection kind) get numbered generated members and files; the
+    /// generated docs then name the method in text, since a cref to an overloaded name is ambiguous (CS0419).
+    /// </summary>
+    [Fact]
+    public void Overloaded_queries_and_loaders_get_distinct_generated_members()
+    {
+        var source = Rows + """
+            public static partial class Q
+            {
+                [BulkLoader("SELECT id, display_name, avatar FROM users WHERE id IN (SELECT value FROM json_each($ids))", DataLoader = true)]
+                public static partial Task<IReadOnlyDictionary<long, UserRow>> UsersAsync(this SqliteConnection db, IReadOnlyList<long> ids, CancellationToken cancellationToken = default);
+
+                [BulkLoader("SELECT id, display_name, avatar FROM users WHERE id = ANY($1)", DataLoader = true)]
+                public static partial Task<IReadOnlyDictionary<long, UserRow>> UsersAsync(this NpgsqlConnection db, IReadOnlyList<long> ids, CancellationToken cancellationToken = default);
+
+                [Query("SELECT id, display_name, avatar FROM users WHERE id = $1")]
+                public static partial Task<UserRow?> UserAsync(this NpgsqlConnection db, long id, CancellationToken cancellationToken = default);
+
+                [Query("SELECT id, display_name, avatar FROM users WHERE id = $1")]
+                public static partial Task<UserRow?> UserAsync(this NpgsqlDataSource db, long id, CancellationToken cancellationToken = default);
+            }
+            """;
+        var compilation = GeneratorHarness.CreateCompilation([source]);
+        var documented = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions([]))
+            .RemoveAllSyntaxTrees()
+            .AddSyntaxTrees(compilation.SyntaxTrees.Select(t => t.WithRootAndOptions(t.GetRoot(), GeneratorHarness.ParseOptions.WithDocumentationMode(Microsoft.CodeAnalysis.DocumentationMode.Diagnose))));
+        var run = GeneratorHarness.Run(documented);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationErrors);
+        Assert.DoesNotContain(run.OutputCompilation.GetDiagnostics(), d => d.Id is "CS0419" or "CS1574" or "CS0102" or "CS0111");
+        Assert.Equal(
+            ["Relay.Data.Q.UserAsync_1_3.Query.g.cs", "Relay.Data.Q.UserAsync_2_3.Query.g.cs", "Relay.Data.Q.UsersAsync_1_3.Query.g.cs", "Relay.Data.Q.UsersAsync_2_3.Query.g.cs", "Sluice.Catalog.g.cs"],
+            run.Sources.Keys.Order(System.StringComparer.Ordinal));
+        Snapshot.Match(run.Sources["Relay.Data.Q.UsersAsync_2_3.Query.g.cs"], "Query_Overloaded_Npgsql_loader", versionToNormalize: GeneratorHarness.Version);
+        Snapshot.Match(run.Sources["Sluice.Catalog.g.cs"], "Catalog_Overloaded", versionToNormalize: GeneratorHarness.Version);
+    }
 }

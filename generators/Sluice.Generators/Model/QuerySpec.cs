@@ -4,6 +4,7 @@ namespace Sluice.Generators.Model;
 internal sealed record QuerySpec(
     TypeDeclarationSpec Type,
     string MethodName,
+    int OverloadNumber,
     string Modifiers,
     string ReturnTypeFullyQualifiedName,
     string Dialect,
@@ -18,7 +19,14 @@ internal sealed record QuerySpec(
     string? ResultTypeFullyQualifiedName,
     RowSpec? Row,
     ColumnValueSpec? Scalar,
-    LoaderSpec? Loader);
+    LoaderSpec? Loader)
+{
+    /// <summary>The stem of every generated member and file name: the method's name, numbered when it is overloaded.</summary>
+    public string MemberStem => OverloadNumber == 0 ? MethodName : MethodName + "_" + OverloadNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>How generated XML docs refer to the method: a cref, or plain code text when a cref would be ambiguous (CS0419).</summary>
+    public string DocReference => OverloadNumber == 0 ? $"<see cref=\"{MethodName}\"/>" : $"<c>{MethodName}</c> (overload {OverloadNumber})";
+}
 
 /// <summary>A parameter of the partial method's signature, repeated verbatim in the implementation.</summary>
 internal sealed record MethodParameterSpec(string Name, string TypeFullyQualifiedName, bool IsThis, bool IsEnumeratorCancellation);

@@ -76,7 +76,7 @@ public sealed partial class SluiceGenerator
         }
 
         private static string Name(QuerySpec spec) =>
-            (spec.Type.Namespace is null ? string.Empty : spec.Type.Namespace + ".") + spec.Type.DisplayName + "." + spec.MethodName;
+            (spec.Type.Namespace is null ? string.Empty : spec.Type.Namespace + ".") + spec.Type.DisplayName + "." + spec.MemberStem;
 
         private static void WriteStatement(SourceWriter writer, QuerySpec spec)
         {

@@ -20,8 +20,8 @@ public sealed partial class SluiceGenerator
             var writer = GeneratedFile.Start();
             GeneratedFile.WriteInType(writer, spec.Type, $"partial {spec.Type.Keyword} {spec.Type.Name}", () =>
             {
-                var sqlField = $"{spec.MethodName}Sql";
-                writer.WriteLine($"/// <summary>The statement <see cref=\"{spec.MethodName}\"/> runs ({spec.Dialect}).</summary>");
+                var sqlField = $"{spec.MemberStem}Sql";
+                writer.WriteLine($"/// <summary>The statement {spec.DocReference} runs ({spec.Dialect}).</summary>");
                 writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
                 writer.WriteLine($"internal const string {sqlField} = {Naming.Literal(spec.Sql)};");
                 writer.WriteLine();
@@ -51,7 +51,7 @@ public sealed partial class SluiceGenerator
         }
 
         public static string HintName(QuerySpec spec) =>
-            GeneratedFile.HintName(spec.Type, spec.MethodName + (spec.MethodParameters.Count > 0 ? "_" + spec.MethodParameters.Count.ToString(CultureInfo.InvariantCulture) : string.Empty) + ".Query");
+            GeneratedFile.HintName(spec.Type, spec.MemberStem + (spec.MethodParameters.Count > 0 ? "_" + spec.MethodParameters.Count.ToString(CultureInfo.InvariantCulture) : string.Empty) + ".Query");
 
         private static string Signature(QuerySpec spec, bool isAsync)
         {
@@ -395,7 +395,7 @@ public sealed partial class SluiceGenerator
             var connectionType = spec.MethodParameters[0].TypeFullyQualifiedName;
             var key = loader.KeyTypeFullyQualifiedName;
             var value = dataLoader.ValueTypeFullyQualifiedName;
-            writer.WriteLine($"/// <summary>Coalesces single-key loads into calls of <see cref=\"{spec.MethodName}\"/>; one instance per scope (request).</summary>");
+            writer.WriteLine($"/// <summary>Coalesces single-key loads into calls of {spec.DocReference}; one instance per scope (request).</summary>");
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             using (writer.Braces($"public sealed class {dataLoader.ClassName} : global::Sluice.DataLoader<{key}, {value}>"))
             {
@@ -453,7 +453,7 @@ public sealed partial class SluiceGenerator
             }
         }
 
-        private static string RowReaderName(QuerySpec spec) => "Read" + spec.MethodName + "Row";
+        private static string RowReaderName(QuerySpec spec) => "Read" + spec.MemberStem + "Row";
 
         /// <summary>One method per query that builds a row from the current reader position, one member per line.</summary>
         private static void WriteRowReader(SourceWriter writer, QuerySpec spec)

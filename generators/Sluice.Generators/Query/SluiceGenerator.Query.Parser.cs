@@ -340,6 +340,7 @@ public sealed partial class SluiceGenerator
             return new QuerySpec(
                 type,
                 method.Name,
+                OverloadNumber(method),
                 modifiers,
                 method.ReturnType.ToFullyQualified(),
                 dialect,
@@ -355,6 +356,24 @@ public sealed partial class SluiceGenerator
                 row,
                 scalar,
                 loader);
+        }
+
+        /// <summary>
+        /// 0 when <paramref name="method"/> is the only <c>[Query]</c>/<c>[BulkLoader]</c> method of its name in its type;
+        /// otherwise its 1-based position among them in declaration order, so overloads (say one per dialect) get
+        /// distinct generated members and files instead of clashing on <c>&lt;Method&gt;Sql</c>.
+        /// </summary>
+        private static int OverloadNumber(IMethodSymbol method)
+        {
+            var siblings = method.ContainingType.GetMembers(method.Name)
+                .OfType<IMethodSymbol>()
+                .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is QueryAttribute or BulkLoaderAttribute))
+                .Select(m => m.Locations.FirstOrDefault())
+                .Where(l => l is not null && l.IsInSource)
+                .OrderBy(l => l!.SourceTree!.FilePath, StringComparer.Ordinal)
+                .ThenBy(l => l!.SourceSpan.Start)
+                .ToList();
+            return siblings.Count < 2 ? 0 : siblings.FindIndex(l => l!.Equals(method.Locations.FirstOrDefault())) + 1;
         }
 
         /// <summary>
@@ -395,6 +414,12 @@ public sealed partial class SluiceGenerator
             }
 
             var baseName = method.Name.EndsWith("Async", StringComparison.Ordinal) ? method.Name.Substring(0, method.Name.Length - 5) : method.Name;
+            var overload = OverloadNumber(method);
+            if (overload > 0)
+            {
+                baseName += overload.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             var row = rowType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified();
             var declaredReturn = UnwrapTask(method.ReturnType, out _, out _)!.OriginalDefinition.ToDisplayString();
             return new DataLoaderSpec(
