@@ -11,7 +11,8 @@ namespace Sluice.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project benchmarks/Sluice.Benchmarks [scenarios] [--only NAME] [--scale small|full] [--pg CS] [--json PATH]</c>
-/// runs the scenarios (the default); <c>bench [--filter PATTERN] [BenchmarkDotNet options]</c> runs the BenchmarkDotNet suites.
+/// runs the scenarios (the default); <c>bench [--filter PATTERN] [BenchmarkDotNet options]</c> runs the BenchmarkDotNet suites;
+/// <c>paired [--filter NAME]</c> runs a suite's approaches interleaved (see <see cref="Paired.PairedComparison"/>).
 /// Exit code: 0 all checks and targets passed, 1 one failed, 2 a usage error or a scenario that is not implemented.
 /// </summary>
 internal static class Program
@@ -32,6 +33,11 @@ internal static class Program
 
             var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest);
             return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? Failed : 0;
+        }
+
+        if (args.Length > 0 && args[0] == "paired")
+        {
+            return await Paired.PairedComparison.RunAsync(args[1..]);
         }
 
         var arguments = args.Length > 0 && args[0] == "scenarios" ? args[1..] : args;
@@ -201,6 +207,8 @@ internal static class Program
               runs the scenarios (default: all implemented ones, scale full); exit code 1 when a check or target fails
           Sluice.Benchmarks bench [--filter PATTERN] [BenchmarkDotNet options]
               runs the BenchmarkDotNet suites, e.g. bench --filter *Worker*
+          Sluice.Benchmarks paired [--filter NAME] [--seconds PER_CASE]
+              runs a suite's approaches interleaved in one process and reports per-round ratios with 95% intervals
         scenarios: purge-worker, channels-bulk; planned (not implemented yet): events-feed, backfill, membership-cache, audit
         """;
 }
