@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.InteropServices;
 
 namespace Sluice;
 
@@ -27,6 +28,21 @@ public sealed class Lookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionar
         {
             _rows.Add(keys[i], new List<TRow>());
         }
+    }
+
+    internal Lookup(int capacity) => _rows = new Dictionary<TKey, List<TRow>>(capacity);
+
+    /// <summary>Adds <paramref name="key"/> with no rows unless it is already present; true when it was added.</summary>
+    internal bool TryAddKey(TKey key)
+    {
+        ref var rows = ref CollectionsMarshal.GetValueRefOrAddDefault(_rows, key, out var exists);
+        if (exists)
+        {
+            return false;
+        }
+
+        rows = new List<TRow>();
+        return true;
     }
 
     /// <summary>The rows of <paramref name="key"/>; empty when the key was requested but has none, or was not requested.</summary>

@@ -121,7 +121,7 @@ public static class QueryRuntime
         {
             if (key is null)
             {
-                throw new ArgumentNullException(parameterName, "A key set must not contain null.");
+                ThrowNullKey(parameterName);
             }
 
             if (seen is not null ? seen.Add(key) : !ContainsKey(distinct, key, comparer))
@@ -132,6 +132,38 @@ public static class QueryRuntime
 
         return distinct;
     }
+
+    /// <summary>
+    /// What a one-to-many loader fills: a lookup with an empty group for each distinct key of <paramref name="keys"/>
+    /// in first-seen order, and those keys (for batching). The lookup's own dictionary de-duplicates them, so no
+    /// second set is built. Throws <see cref="ArgumentNullException"/> for a null key, as <see cref="DistinctKeys"/> does.
+    /// </summary>
+    public static Lookup<TKey, TRow> EmptyLookup<TKey, TRow>(IEnumerable<TKey> keys, string parameterName, out List<TKey> distinctKeys)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(keys, parameterName);
+        var capacity = keys is IReadOnlyCollection<TKey> collection ? collection.Count : 16;
+        var lookup = new Lookup<TKey, TRow>(capacity);
+        distinctKeys = new List<TKey>(capacity);
+        foreach (var key in keys)
+        {
+            if (key is null)
+            {
+                ThrowNullKey(parameterName);
+            }
+
+            if (lookup.TryAddKey(key))
+            {
+                distinctKeys.Add(key);
+            }
+        }
+
+        return lookup;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNullKey(string parameterName) =>
+        throw new ArgumentNullException(parameterName, "A key set must not contain null.");
 
     private const int SmallKeySet = 8;
 

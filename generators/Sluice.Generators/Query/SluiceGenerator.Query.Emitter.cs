@@ -297,10 +297,14 @@ public sealed partial class SluiceGenerator
 
         private static void WriteLoaderSetup(SourceWriter writer, QuerySpec spec, LoaderSpec loader)
         {
+            if (loader.IsLookup)
+            {
+                writer.WriteLine($"var result = global::Sluice.QueryRuntime.EmptyLookup<{loader.KeyTypeFullyQualifiedName}, {spec.Row!.TypeFullyQualifiedName}>({loader.KeysParameter}, nameof({loader.KeysParameter}), out var keySet);");
+                return;
+            }
+
             writer.WriteLine($"var keySet = global::Sluice.QueryRuntime.DistinctKeys({loader.KeysParameter}, nameof({loader.KeysParameter}));");
-            writer.WriteLine(loader.IsLookup
-                ? $"var result = new global::Sluice.Lookup<{loader.KeyTypeFullyQualifiedName}, {spec.Row!.TypeFullyQualifiedName}>(keySet);"
-                : $"var rowsByKey = new global::System.Collections.Generic.Dictionary<{loader.KeyTypeFullyQualifiedName}, {spec.Row!.TypeFullyQualifiedName}>(keySet.Count);");
+            writer.WriteLine($"var rowsByKey = new global::System.Collections.Generic.Dictionary<{loader.KeyTypeFullyQualifiedName}, {spec.Row!.TypeFullyQualifiedName}>(keySet.Count);");
         }
 
         private static void WriteLoaderRow(SourceWriter writer, QuerySpec spec, LoaderSpec loader)

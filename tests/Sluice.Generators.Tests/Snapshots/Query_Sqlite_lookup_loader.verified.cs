@@ -17,8 +17,7 @@ partial class Q
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var keySet = global::Sluice.QueryRuntime.DistinctKeys(channelIds, nameof(channelIds));
-            var result = new global::Sluice.Lookup<global::System.Guid, global::Relay.Data.Member>(keySet);
+            var result = global::Sluice.QueryRuntime.EmptyLookup<global::System.Guid, global::Relay.Data.Member>(channelIds, nameof(channelIds), out var keySet);
             for (var batchStart = 0; batchStart < keySet.Count; batchStart += 500)
             {
                 var batchSize = global::System.Math.Min(500, keySet.Count - batchStart);
