@@ -18,7 +18,14 @@ internal sealed record QuerySpec(
     string? ResultTypeFullyQualifiedName,
     RowSpec? Row,
     ColumnValueSpec? Scalar,
-    LoaderSpec? Loader);
+    LoaderSpec? Loader,
+    FeedSpec? Feed = null);
+
+/// <summary>
+/// The cursor-feed part of a query: the method parameters holding the cursor and the page size, and the row member
+/// the cursor advances from (the last row of each page).
+/// </summary>
+internal sealed record FeedSpec(string CursorParameter, string PageSizeParameter, string CursorMember);
 
 /// <summary>A parameter of the partial method's signature, repeated verbatim in the implementation.</summary>
 internal sealed record MethodParameterSpec(string Name, string TypeFullyQualifiedName, bool IsThis, bool IsEnumeratorCancellation);
