@@ -77,7 +77,7 @@ internal static class Program
         Console.WriteLine($"Sluice scenarios: scale {arguments.Scale.ToString().ToLowerInvariant()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}");
         if (arguments.PostgresConnectionString is not null)
         {
-            Console.WriteLine("note: --pg was given: channels-bulk also runs on PostgreSQL; purge-worker is a SQLite desktop scenario and runs on SQLite only.");
+            Console.WriteLine("note: --pg was given: channels-bulk and events-feed also run on PostgreSQL; purge-worker is a SQLite desktop scenario and runs on SQLite only.");
         }
 
         if (arguments.Only is null)

@@ -204,6 +204,26 @@ internal static class DiagnosticDescriptors
         "A data-source query cannot take a transaction",
         "'{0}' runs on an NpgsqlDataSource, whose commands open their own pooled connection, so the transaction parameter '{1}' could never apply; take an NpgsqlConnection (the transaction's) as the first parameter instead");
 
+    public static readonly DiagnosticDescriptor FeedCursorOrder = Error(
+        "SL0050",
+        "Cursor feed must bound and order by the cursor column",
+        "'{0}' is a cursor feed, so its cursor column must be both the lower bound and the only ORDER BY column: {1}; write 'WHERE … AND seq > $after ORDER BY seq LIMIT $pageSize' with your cursor column");
+
+    public static readonly DiagnosticDescriptor FeedWithoutLimit = Error(
+        "SL0051",
+        "Cursor feed needs a LIMIT bound to its page size",
+        "'{0}' is a cursor feed but its statement has no 'LIMIT' bound to an int or long page-size parameter ({1}); end the statement with 'LIMIT $pageSize' and take 'int pageSize' as a parameter");
+
+    public static readonly DiagnosticDescriptor FeedCursorNotOnRow = Error(
+        "SL0052",
+        "Cursor feed row must carry the cursor",
+        "'{0}' advances its cursor from the last row of each page, but {1}; select the cursor column into a public member of the row whose type matches the cursor parameter");
+
+    public static readonly DiagnosticDescriptor FeedReturnType = Error(
+        "SL0053",
+        "Cursor feed must return IAsyncEnumerable of a row",
+        "'{0}' is a cursor feed and must return IAsyncEnumerable<TRow> where TRow is a record or class with the cursor column as a member; write 'public static partial IAsyncEnumerable<TRow> {0}(…)'");
+
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",
         "Sluice generator fault",
@@ -249,6 +269,10 @@ internal static class DiagnosticDescriptors
         [UnsupportedColumnType.Id] = UnsupportedColumnType,
         [DataLoaderShape.Id] = DataLoaderShape,
         [DataSourceWithTransaction.Id] = DataSourceWithTransaction,
+        [FeedCursorOrder.Id] = FeedCursorOrder,
+        [FeedWithoutLimit.Id] = FeedWithoutLimit,
+        [FeedCursorNotOnRow.Id] = FeedCursorNotOnRow,
+        [FeedReturnType.Id] = FeedReturnType,
         [GeneratorFault.Id] = GeneratorFault,
     };
 

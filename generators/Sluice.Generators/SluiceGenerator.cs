@@ -55,6 +55,11 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
                 output.AddSource(CatalogEmitter.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
             }
         });
+
+        var feeds = context.SyntaxProvider
+            .ForAttributeWithMetadataName(CursorFeedParser.CursorFeedAttribute, static (node, _) => node is MethodDeclarationSyntax, CursorFeedParser.Parse)
+            .WithTrackingName(TrackingNames.CursorFeedParse);
+        Register(context, feeds, TrackingNames.CursorFeedSpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
     }
 
     private static IncrementalValuesProvider<TSpec> Register<TSpec>(

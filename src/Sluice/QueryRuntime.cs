@@ -13,6 +13,15 @@ namespace Sluice;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class QueryRuntime
 {
+    /// <summary>Checks the page size of a cursor feed: a page of fewer than one row could never advance the cursor.</summary>
+    public static void CheckPageSize(long pageSize, string parameterName)
+    {
+        if (pageSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(parameterName, pageSize, "A cursor feed's page size must be at least 1.");
+        }
+    }
+
     /// <summary>Throws the error a NULL in a non-nullable member produces, naming the column and the row type.</summary>
     [DoesNotReturn]
     public static T NullColumn<T>(string column, string rowType) =>

@@ -338,6 +338,38 @@ public sealed class DiagnosticsTests
                 public static partial Task<User?> UserAsync(this NpgsqlDataSource db, long id, NpgsqlTransaction? transaction);
             }
             """, []),
+        ["SL0050"] = ("""
+            public sealed record Event(long Seq, string Kind);
+            public static partial class Q
+            {
+                [CursorFeed("SELECT seq, kind FROM events WHERE seq > $1 ORDER BY kind LIMIT $2")]
+                public static partial IAsyncEnumerable<Event> EventsAfterAsync(this NpgsqlConnection db, long after, int pageSize);
+            }
+            """, []),
+        ["SL0051"] = ("""
+            public sealed record Event(long Seq, string Kind);
+            public static partial class Q
+            {
+                [CursorFeed("SELECT seq, kind FROM events WHERE seq > $1 ORDER BY seq")]
+                public static partial IAsyncEnumerable<Event> EventsAfterAsync(this SqliteConnection db, long after);
+            }
+            """, []),
+        ["SL0052"] = ("""
+            public sealed record Event(int Seq, string Kind);
+            public static partial class Q
+            {
+                [CursorFeed("SELECT seq, kind FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")]
+                public static partial IAsyncEnumerable<Event> EventsAfterAsync(this SqliteConnection db, long after, int pageSize);
+            }
+            """, []),
+        ["SL0053"] = ("""
+            public sealed record Event(long Seq, string Kind);
+            public static partial class Q
+            {
+                [CursorFeed("SELECT seq, kind FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")]
+                public static partial Task<List<Event>> EventsAfterAsync(this SqliteConnection db, long after, int pageSize);
+            }
+            """, []),
     };
 
     public static TheoryData<string> Ids => new(Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));

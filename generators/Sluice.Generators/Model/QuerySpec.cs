@@ -19,7 +19,8 @@ internal sealed record QuerySpec(
     string? ResultTypeFullyQualifiedName,
     RowSpec? Row,
     ColumnValueSpec? Scalar,
-    LoaderSpec? Loader)
+    LoaderSpec? Loader,
+    FeedSpec? Feed = null)
 {
     /// <summary>The stem of every generated member and file name: the method's name, numbered when it is overloaded.</summary>
     public string MemberStem => OverloadNumber == 0 ? MethodName : MethodName + "_" + OverloadNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -27,6 +28,12 @@ internal sealed record QuerySpec(
     /// <summary>How generated XML docs refer to the method: a cref, or plain code text when a cref would be ambiguous (CS0419).</summary>
     public string DocReference => OverloadNumber == 0 ? $"<see cref=\"{MethodName}\"/>" : $"<c>{MethodName}</c> (overload {OverloadNumber})";
 }
+
+/// <summary>
+/// The cursor-feed part of a query: the method parameters holding the cursor and the page size, and the row member
+/// the cursor advances from (the last row of each page).
+/// </summary>
+internal sealed record FeedSpec(string CursorParameter, string PageSizeParameter, string CursorMember);
 
 /// <summary>A parameter of the partial method's signature, repeated verbatim in the implementation.</summary>
 internal sealed record MethodParameterSpec(string Name, string TypeFullyQualifiedName, bool IsThis, bool IsEnumeratorCancellation);

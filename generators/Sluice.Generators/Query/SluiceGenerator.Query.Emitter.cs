@@ -26,7 +26,11 @@ public sealed partial class SluiceGenerator
                 writer.WriteLine($"internal const string {sqlField} = {Naming.Literal(spec.Sql)};");
                 writer.WriteLine();
                 writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
-                if (spec.Dialect == "Sqlite")
+                if (spec.Feed is { } feed)
+                {
+                    CursorFeedEmitter.WriteBody(writer, spec, feed, sqlField);
+                }
+                else if (spec.Dialect == "Sqlite")
                 {
                     EmitSqlite(writer, spec, sqlField);
                 }
@@ -51,9 +55,9 @@ public sealed partial class SluiceGenerator
         }
 
         public static string HintName(QuerySpec spec) =>
-            GeneratedFile.HintName(spec.Type, spec.MemberStem + (spec.MethodParameters.Count > 0 ? "_" + spec.MethodParameters.Count.ToString(CultureInfo.InvariantCulture) : string.Empty) + ".Query");
+            GeneratedFile.HintName(spec.Type, spec.MemberStem + (spec.MethodParameters.Count > 0 ? "_" + spec.MethodParameters.Count.ToString(CultureInfo.InvariantCulture) : string.Empty) + (spec.Feed is null ? ".Query" : ".CursorFeed"));
 
-        private static string Signature(QuerySpec spec, bool isAsync)
+        internal static string Signature(QuerySpec spec, bool isAsync)
         {
             var parameters = spec.MethodParameters.Select(p =>
                 (p.IsEnumeratorCancellation ? "[global::System.Runtime.CompilerServices.EnumeratorCancellation] " : string.Empty)
@@ -66,7 +70,7 @@ public sealed partial class SluiceGenerator
         private static bool IsValueTask(QuerySpec spec) =>
             spec.ReturnTypeFullyQualifiedName.StartsWith("global::System.Threading.Tasks.ValueTask", StringComparison.Ordinal);
 
-        private static string Token(QuerySpec spec) => spec.CancellationTokenParameter ?? "default";
+        internal static string Token(QuerySpec spec) => spec.CancellationTokenParameter ?? "default";
 
         // ---------------------------------------------------------------- SQLite
 
@@ -145,7 +149,7 @@ public sealed partial class SluiceGenerator
             }
         }
 
-        private static void WriteCancellationCheck(SourceWriter writer, QuerySpec spec)
+        internal static void WriteCancellationCheck(SourceWriter writer, QuerySpec spec)
         {
             if (spec.CancellationTokenParameter is { } token)
             {
@@ -153,7 +157,7 @@ public sealed partial class SluiceGenerator
             }
         }
 
-        private static void WriteSqliteCommand(SourceWriter writer, QuerySpec spec, string sqlField)
+        internal static void WriteSqliteCommand(SourceWriter writer, QuerySpec spec, string sqlField)
         {
             writer.WriteLine($"using var dbCommand = {spec.ConnectionParameter}.CreateCommand();");
             writer.WriteLine($"dbCommand.CommandText = {sqlField};");
@@ -222,7 +226,7 @@ public sealed partial class SluiceGenerator
             }
         }
 
-        private static void WriteNpgsqlCommand(SourceWriter writer, QuerySpec spec, string sqlField, string[]? keyParameters)
+        internal static void WriteNpgsqlCommand(SourceWriter writer, QuerySpec spec, string sqlField, string[]? keyParameters)
         {
             writer.WriteLine(spec.ConnectionKind == "NpgsqlDataSource"
                 ? $"await using var dbCommand = {spec.ConnectionParameter}.CreateCommand({sqlField});"
@@ -358,7 +362,7 @@ public sealed partial class SluiceGenerator
             }
         }
 
-        private static void WriteRuntimeOrdinals(SourceWriter writer, QuerySpec spec)
+        internal static void WriteRuntimeOrdinals(SourceWriter writer, QuerySpec spec)
         {
             if (spec.Row is { ColumnsKnown: false } row)
             {
@@ -381,9 +385,9 @@ public sealed partial class SluiceGenerator
             }
         }
 
-        private static string ElementType(QuerySpec spec) => spec.Row?.TypeFullyQualifiedName ?? spec.Scalar!.TypeFullyQualifiedName;
+        internal static string ElementType(QuerySpec spec) => spec.Row?.TypeFullyQualifiedName ?? spec.Scalar!.TypeFullyQualifiedName;
 
-        private static string RowExpression(QuerySpec spec)
+        internal static string RowExpression(QuerySpec spec)
         {
             if (spec.Row is not { } row)
             {

@@ -19,18 +19,22 @@ public sealed partial class SluiceGenerator
         private const string ColumnAttribute = "Sluice.ColumnAttribute";
 
         public static ParseResult<QuerySpec> ParseQuery(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
-            Parse(context, isLoader: false, cancellationToken);
+            Parse(context, isLoader: false, isFeed: false, cancellationToken);
 
         public static ParseResult<QuerySpec> ParseLoader(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
-            Parse(context, isLoader: true, cancellationToken);
+            Parse(context, isLoader: true, isFeed: false, cancellationToken);
 
-        private static ParseResult<QuerySpec> Parse(GeneratorAttributeSyntaxContext context, bool isLoader, CancellationToken cancellationToken)
+        /// <summary>A <c>[CursorFeed]</c>: a streaming query plus the keyset checks of <see cref="CursorFeedParser"/>.</summary>
+        public static ParseResult<QuerySpec> ParseFeed(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+            Parse(context, isLoader: false, isFeed: true, cancellationToken);
+
+        private static ParseResult<QuerySpec> Parse(GeneratorAttributeSyntaxContext context, bool isLoader, bool isFeed, CancellationToken cancellationToken)
         {
             var method = (IMethodSymbol)context.TargetSymbol;
-            return ParseResult<QuerySpec>.Catching(method, diagnostics => Parse(method, context.Attributes[0], context.SemanticModel.Compilation, isLoader, diagnostics, cancellationToken));
+            return ParseResult<QuerySpec>.Catching(method, diagnostics => Parse(method, context.Attributes[0], context.SemanticModel.Compilation, isLoader, isFeed, diagnostics, cancellationToken));
         }
 
-        private static QuerySpec? Parse(IMethodSymbol method, AttributeData attribute, Compilation compilation, bool isLoader, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        private static QuerySpec? Parse(IMethodSymbol method, AttributeData attribute, Compilation compilation, bool isLoader, bool isFeed, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
             var location = method.FirstLocation();
             var declaration = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
@@ -153,6 +157,12 @@ public sealed partial class SluiceGenerator
             else
             {
                 shape = ClassifyShape(unwrapped, isAsyncEnumerable, isPlainTask, tokens, out rowType);
+                if (isFeed && (shape != "AsyncEnumerable" || IsScalarType(rowType!)))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FeedReturnType, location, method.Name));
+                    return null;
+                }
+
                 if (shape == "Invalid")
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryReturnType, location, method.Name));
@@ -160,8 +170,20 @@ public sealed partial class SluiceGenerator
                 }
             }
 
+            CursorFeedParser.FeedSql? feedSql = null;
+            if (isFeed)
+            {
+                var declaredCursor = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Cursor").Value.Value as string;
+                feedSql = CursorFeedParser.CheckSql(tokens, declaredCursor, method, diagnostics);
+                if (feedSql is null)
+                {
+                    return null;
+                }
+            }
+
             // Bind statement parameters to method parameters.
             var bound = new List<BoundParameterSpec>();
+            var boundBySqlName = new Dictionary<string, IParameterSymbol>(StringComparer.Ordinal);
             var ok = true;
             var positional = sqlParameters.Count > 0 && sqlParameters.All(p => p.All(char.IsDigit));
             var bindable = isLoader ? valueParameters.Where(p => !SymbolEqualityComparer.Default.Equals(p, keysParameter)).ToList() : valueParameters;
@@ -187,6 +209,7 @@ public sealed partial class SluiceGenerator
                 for (var i = 0; i < bindable.Count; i++)
                 {
                     bound.Add(Bind("$" + (i + 1 + offset), bindable[i]));
+                    boundBySqlName[(i + 1 + offset).ToString(System.Globalization.CultureInfo.InvariantCulture)] = bindable[i];
                 }
 
                 sqlOrder.AddRange(numbers.Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -210,6 +233,7 @@ public sealed partial class SluiceGenerator
                     }
 
                     bound.Add(Bind(SqlParameterName(sql, tokens, name), match));
+                    boundBySqlName[name] = match;
                 }
 
                 var unused = bindable.Where(p => !named.Any(n => Normalize(n) == Normalize(p.Name))).ToList();
@@ -328,6 +352,16 @@ public sealed partial class SluiceGenerator
                     dataLoader);
             }
 
+            FeedSpec? feed = null;
+            if (feedSql is not null)
+            {
+                feed = CursorFeedParser.Describe(feedSql, boundBySqlName, row!, method, diagnostics);
+                if (feed is null)
+                {
+                    return null;
+                }
+            }
+
             var modifiers = string.Join(" ", declaration.Modifiers.Select(m => m.Text));
             var methodParameters = method.Parameters.Select((p, i) => new MethodParameterSpec(
                 Naming.EscapeIdentifier(p.Name),
@@ -355,11 +389,12 @@ public sealed partial class SluiceGenerator
                 unwrapped?.ToFullyQualified(),
                 row,
                 scalar,
-                loader);
+                loader,
+                feed);
         }
 
         /// <summary>
-        /// 0 when <paramref name="method"/> is the only <c>[Query]</c>/<c>[BulkLoader]</c> method of its name in its type;
+        /// 0 when <paramref name="method"/> is the only <c>[Query]</c>/<c>[BulkLoader]</c>/<c>[CursorFeed]</c> method of its name in its type;
         /// otherwise its 1-based position among them in declaration order, so overloads (say one per dialect) get
         /// distinct generated members and files instead of clashing on <c>&lt;Method&gt;Sql</c>.
         /// </summary>
@@ -367,7 +402,7 @@ public sealed partial class SluiceGenerator
         {
             var siblings = method.ContainingType.GetMembers(method.Name)
                 .OfType<IMethodSymbol>()
-                .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is QueryAttribute or BulkLoaderAttribute))
+                .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is QueryAttribute or BulkLoaderAttribute or CursorFeedParser.CursorFeedAttribute))
                 .Select(m => m.Locations.FirstOrDefault())
                 .Where(l => l is not null && l.IsInSource)
                 .OrderBy(l => l!.SourceTree!.FilePath, StringComparer.Ordinal)

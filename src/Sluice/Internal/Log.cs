@@ -25,4 +25,13 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Warning, "Worker {Worker} lost its connection; reopening it.")]
     public static partial void Reconnecting(ILogger logger, string worker, Exception? exception);
+
+    [LoggerMessage(8, LogLevel.Information, "Feed notification source {Source} is listening (session {Session}); every subscriber catches up.")]
+    public static partial void FeedListening(ILogger logger, string source, long session);
+
+    [LoggerMessage(9, LogLevel.Warning, "Feed notification source {Source} lost its subscription; subscribing again in {Delay}, then every subscriber catches up.")]
+    public static partial void FeedSessionFailed(ILogger logger, string source, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Warning, "Feed notification source {Source} ended its subscription without an error; subscribing again in {Delay}.")]
+    public static partial void FeedSessionEnded(ILogger logger, string source, TimeSpan delay);
 }

@@ -20,4 +20,10 @@ internal static class SluiceTelemetry
 
     public static readonly Counter<long> RejectedSends = Meter.CreateCounter<long>(
         "sluice.worker.rejected", unit: "{command}", description: "Commands that were not executed: cancelled while queued or sent during or after shutdown.");
+
+    public static readonly Counter<long> FeedSessions = Meter.CreateCounter<long>(
+        "sluice.feed.sessions", unit: "{session}", description: "Subscriptions a feed notification source established (first connect and every reconnect); each is followed by a catch-up drain.");
+
+    public static readonly Counter<long> FeedWakeups = Meter.CreateCounter<long>(
+        "sluice.feed.wakeups", unit: "{wakeup}", description: "Wake-ups a feed notification source received (notifications, change events, polling ticks).");
 }

@@ -1,0 +1,19 @@
+using System;
+
+namespace Sluice.Npgsql;
+
+/// <summary>Options of <see cref="NpgsqlNotificationListener"/>.</summary>
+public sealed class NpgsqlNotificationListenerOptions : FeedNotificationOptions
+{
+    /// <summary>
+    /// How long one <c>WaitAsync</c> waits for a notification before the loop checks for shutdown and waits again.
+    /// The wait itself is never cancelled (cancelling a wait breaks the connection). Default 1 second.
+    /// </summary>
+    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Npgsql's <c>KeepAlive</c> on the listening connection: after this much inactivity a keepalive query is sent, so
+    /// a dead connection (a restarted server, a dropped NAT entry) is noticed and replaced. Default 10 seconds.
+    /// </summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(10);
+}
