@@ -55,7 +55,8 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     private int _fallbackInFlight;
     private int _queued;
     private readonly Lock _roomGate = new();
-    private TaskCompletionSource? _roomAvailable;
+    private readonly LinkedList<RoomWaiter> _roomWaiters = new();
+    private int _roomWaiterCount;
     private volatile bool _rejectQueued;
 
     /// <summary>Creates a worker. Usually called through the generated <c>CreateWorker</c> method of a <c>[Worker]</c> class.</summary>
@@ -158,9 +159,14 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         Enqueued,
         Full,
         Closed,
+        Cancelled,
     }
 
-    private EnqueueOutcome TryEnqueue(CommandRequest request)
+    /// <summary>The fast path: writes when there is room and nobody is waiting for room (they go first: FIFO).</summary>
+    private EnqueueOutcome TryEnqueue(CommandRequest request) =>
+        Volatile.Read(ref _roomWaiterCount) > 0 ? EnqueueOutcome.Full : TryWrite(request);
+
+    private EnqueueOutcome TryWrite(CommandRequest request)
     {
         if (Interlocked.Increment(ref _queued) > _options.InboxCapacity)
         {
@@ -202,41 +208,89 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     private async Task<Result<TResult, TError>> EnqueueSlowAsync<TResult, TError>(CommandRequest<TResult, TError> request, CancellationToken cancellationToken)
         where TError : class, IWireError<TError>
     {
-        // The inbox is full: wait for room (backpressure) rather than drop or grow without bound.
-        while (true)
+        return await WaitForRoomAsync(request, cancellationToken).ConfigureAwait(false) switch
         {
-            Task room;
-            lock (_roomGate)
-            {
-                _roomAvailable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                room = _roomAvailable.Task;
-            }
+            EnqueueOutcome.Enqueued => await request.Task.ConfigureAwait(false),
+            EnqueueOutcome.Cancelled => await Rejected(request, Interruption.Cancelled).ConfigureAwait(false),
+            _ => await Rejected(request, Interruption.ShutDown).ConfigureAwait(false),
+        };
+    }
 
-            switch (TryEnqueue(request))
-            {
-                case EnqueueOutcome.Enqueued:
-                    return await request.Task.ConfigureAwait(false);
-                case EnqueueOutcome.Closed:
-                    return await Rejected(request, Interruption.ShutDown).ConfigureAwait(false);
-            }
-
-            try
-            {
-                await room.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return await Rejected(request, Interruption.Cancelled).ConfigureAwait(false);
-            }
-
+    /// <summary>
+    /// The inbox is full: waits in line for room (backpressure) rather than drop or grow without bound. Senders are
+    /// admitted in the order they started waiting, and the fast path defers to them, so sends stay FIFO.
+    /// </summary>
+    private async Task<EnqueueOutcome> WaitForRoomAsync(CommandRequest request, CancellationToken cancellationToken)
+    {
+        var waiter = new RoomWaiter(request);
+        lock (_roomGate)
+        {
             if (State >= WorkerState.Stopping)
             {
-                return await Rejected(request, Interruption.ShutDown).ConfigureAwait(false);
+                return EnqueueOutcome.Closed;
             }
+
+            waiter.Node = _roomWaiters.AddLast(waiter);
+            Volatile.Write(ref _roomWaiterCount, _roomWaiters.Count);
+            // Room may have appeared after our fast-path attempt and before the worker could see us waiting.
+            AdmitWaitersLocked();
+        }
+
+        await using (cancellationToken.UnsafeRegister(_ => LeaveLine(waiter), null).ConfigureAwait(false))
+        {
+            return await waiter.Admitted.Task.ConfigureAwait(false);
         }
     }
 
-    /// <summary>Takes the next request off the inbox and wakes a sender waiting for room, if any.</summary>
+    private void LeaveLine(RoomWaiter waiter)
+    {
+        lock (_roomGate)
+        {
+            if (waiter.Node?.List is null)
+            {
+                return; // Already admitted (or closed): the request's own token registration handles cancellation.
+            }
+
+            _roomWaiters.Remove(waiter.Node);
+            Volatile.Write(ref _roomWaiterCount, _roomWaiters.Count);
+        }
+
+        waiter.Admitted.TrySetResult(EnqueueOutcome.Cancelled);
+    }
+
+    /// <summary>Writes waiting senders' requests, first in line first, while there is room. Caller holds the gate.</summary>
+    private void AdmitWaitersLocked()
+    {
+        while (_roomWaiters.First is { } first)
+        {
+            var outcome = TryWrite(first.Value.Request);
+            if (outcome == EnqueueOutcome.Full)
+            {
+                break;
+            }
+
+            _roomWaiters.RemoveFirst();
+            Volatile.Write(ref _roomWaiterCount, _roomWaiters.Count);
+            first.Value.Admitted.TrySetResult(outcome);
+        }
+    }
+
+    /// <summary>Fails every sender still waiting for room (shutdown).</summary>
+    private void CloseLine()
+    {
+        lock (_roomGate)
+        {
+            foreach (var waiter in _roomWaiters)
+            {
+                waiter.Admitted.TrySetResult(EnqueueOutcome.Closed);
+            }
+
+            _roomWaiters.Clear();
+            Volatile.Write(ref _roomWaiterCount, 0);
+        }
+    }
+
+    /// <summary>Takes the next request off the inbox and admits a sender waiting for room, if any.</summary>
     private bool TryDequeue([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CommandRequest? request)
     {
         if (!_inbox.Reader.TryRead(out request))
@@ -246,24 +300,26 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
 
         Interlocked.Decrement(ref _queued);
         SluiceTelemetry.QueueDepth.Add(-1, _workerTag);
-        if (Volatile.Read(ref _roomAvailable) is not null)
+        // Pairs with WaitForRoomAsync: a sender counts itself in line before it re-checks for room under the gate.
+        if (Volatile.Read(ref _roomWaiterCount) > 0)
         {
-            SignalRoom();
+            lock (_roomGate)
+            {
+                AdmitWaitersLocked();
+            }
         }
 
         return true;
     }
 
-    private void SignalRoom()
+    /// <summary>A sender waiting for inbox room, in line.</summary>
+    private sealed class RoomWaiter(CommandRequest request)
     {
-        TaskCompletionSource? waiting;
-        lock (_roomGate)
-        {
-            waiting = _roomAvailable;
-            _roomAvailable = null;
-        }
+        public CommandRequest Request { get; } = request;
 
-        waiting?.TrySetResult();
+        public LinkedListNode<RoomWaiter>? Node { get; set; }
+
+        public TaskCompletionSource<EnqueueOutcome> Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private void OnEnqueued()
@@ -296,7 +352,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         }
 
         _inbox.Writer.TryComplete();
-        SignalRoom();
+        CloseLine();
         _stopping.Cancel();
         _wake.Set();
         if (_thread is null)

@@ -246,6 +246,61 @@ public sealed class CommandWorkerTests
     }
 
     [Fact]
+    public async Task Senders_waiting_for_room_keep_their_order_when_one_leaves_the_line()
+    {
+        await using var h = await new SqliteWorkerHarness(nameof(CommandWorkerTests), new CommandWorkerOptions { InboxCapacity = 1 }).StartedAsync();
+        var held = h.Client.HoldAsync("hold");
+        await h.WaitEnteredAsync();
+        var queued = h.Client.RecordAsync("r0");
+        var first = h.Client.RecordAsync("r1");
+        using var cts = new CancellationTokenSource();
+        var leaving = h.Client.RecordAsync("r2", cts.Token);
+        var last = h.Client.RecordAsync("r3");
+
+        await cts.CancelAsync();
+        Assert.True((await leaving).TryGetInterruption(out var why));
+        Assert.Equal(Interruption.Cancelled, why);
+
+        h.Probe.Gate.Release();
+        await held;
+        Assert.All(await Task.WhenAll(queued, first, last), r => Assert.True(r.IsOk, r.ToString()));
+        Assert.Equal(["hold", "r0", "r1", "r3"], h.LogTags());
+    }
+
+    [Fact]
+    public async Task Sends_stay_in_order_while_the_worker_drains_a_small_inbox()
+    {
+        // The worker frees room while senders queue up behind a full inbox: each freed slot goes to the first in line,
+        // never to a later sender that happened to wake first.
+        await using var h = await new SqliteWorkerHarness(nameof(CommandWorkerTests), new CommandWorkerOptions { InboxCapacity = 3 }).StartedAsync();
+        var sends = Enumerable.Range(0, 300).Select(i => h.Client.RecordAsync("s" + i)).ToArray();
+
+        Assert.All(await Task.WhenAll(sends), r => Assert.True(r.IsOk, r.ToString()));
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => "s" + i), h.LogTags());
+    }
+
+    [Fact]
+    public async Task Stopping_fails_senders_waiting_for_room_with_ShutDown()
+    {
+        await using var h = await new SqliteWorkerHarness(nameof(CommandWorkerTests), new CommandWorkerOptions { InboxCapacity = 1 }).StartedAsync();
+        var held = h.Client.HoldAsync("hold");
+        await h.WaitEnteredAsync();
+        var queued = h.Client.RecordAsync("queued");
+        var waiting = h.Client.RecordAsync("waiting");
+
+        var stopping = h.Worker.StopAsync();
+        var result = await waiting; // answered at once, while the held command still runs
+        Assert.True(result.TryGetInterruption(out var why));
+        Assert.Equal(Interruption.ShutDown, why);
+
+        h.Probe.Gate.Release();
+        await held;
+        await stopping;
+        Assert.True((await queued).IsOk);
+        Assert.Equal(["hold", "queued"], h.LogTags());
+    }
+
+    [Fact]
     public async Task Cancelling_a_sender_waiting_for_inbox_room_interrupts_it()
     {
         await using var h = await new SqliteWorkerHarness(nameof(CommandWorkerTests), new CommandWorkerOptions { InboxCapacity = 1 }).StartedAsync();
