@@ -55,6 +55,11 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
                 output.AddSource(CatalogEmitter.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
             }
         });
+
+        var chunkedBatches = context.SyntaxProvider
+            .ForAttributeWithMetadataName(ChunkedBatchParser.Attribute, static (node, _) => node is ClassDeclarationSyntax, ChunkedBatchParser.Parse)
+            .WithTrackingName(TrackingNames.ChunkedBatchParse);
+        Register(context, chunkedBatches, TrackingNames.ChunkedBatchSpec, ChunkedBatchEmitter.Emit, ChunkedBatchEmitter.HintName, static spec => spec.Type.DisplayName);
     }
 
     private static IncrementalValuesProvider<TSpec> Register<TSpec>(

@@ -277,6 +277,74 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         }
     }
 
+    /// <summary>
+    /// Queues <paramref name="work"/> to run on the worker thread with the worker's connection, in FIFO order with
+    /// commands (it manages its own transaction). Before boot it waits in the inbox (no in-process fallback); after
+    /// shutdown began it fails with a <see cref="WorkerStoppedException"/>; cancelled while queued, it is skipped.
+    /// </summary>
+    internal Task<T> RunJobAsync<T>(Func<DbConnection, CancellationToken, T> work, CancellationToken cancellationToken)
+    {
+        if (State == WorkerState.Created)
+        {
+            return Task.FromException<T>(new InvalidOperationException($"Worker {Name} has not been started; call StartAsync before running jobs on it."));
+        }
+
+        var job = new WorkerJob<T>(work, Name, cancellationToken);
+        if (State >= WorkerState.Stopping)
+        {
+            job.TryInterruptQueued(Interruption.ShutDown);
+            return job.Task;
+        }
+
+        return TryEnqueue(job) switch
+        {
+            EnqueueOutcome.Enqueued => job.Task,
+            EnqueueOutcome.Full => EnqueueJobSlowAsync(job, cancellationToken),
+            _ => InterruptedJob(job, Interruption.ShutDown),
+        };
+    }
+
+    private static Task<T> InterruptedJob<T>(WorkerJob<T> job, Interruption why)
+    {
+        job.TryInterruptQueued(why);
+        return job.Task;
+    }
+
+    private async Task<T> EnqueueJobSlowAsync<T>(WorkerJob<T> job, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task room;
+            lock (_roomGate)
+            {
+                _roomAvailable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                room = _roomAvailable.Task;
+            }
+
+            switch (TryEnqueue(job))
+            {
+                case EnqueueOutcome.Enqueued:
+                    return await job.Task.ConfigureAwait(false);
+                case EnqueueOutcome.Closed:
+                    return await InterruptedJob(job, Interruption.ShutDown).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await room.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return await InterruptedJob(job, Interruption.Cancelled).ConfigureAwait(false);
+            }
+
+            if (State >= WorkerState.Stopping)
+            {
+                return await InterruptedJob(job, Interruption.ShutDown).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <inheritdoc />
     public IAsyncEnumerable<TChange> Changes<TChange>(CancellationToken cancellationToken = default) =>
         _pipeline.Changes.Subscribe<TChange>(cancellationToken);
@@ -389,7 +457,14 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
                         context = new WorkerContext<TConnection>(connection);
                     }
 
-                    _pipeline.Execute(request, context);
+                    if (request is WorkerJob job)
+                    {
+                        job.Run(connection);
+                    }
+                    else
+                    {
+                        _pipeline.Execute(request, context);
+                    }
                 }
 
                 if (_rejectQueued || _inbox.Reader.Completion.IsCompleted)
