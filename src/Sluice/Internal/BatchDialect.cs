@@ -101,17 +101,26 @@ internal sealed class BatchDialect
                 return true;
             }
 
-            if (e is DbException db)
+            if (e is DbException db && (IsSqlite ? IsSqliteBusy(db.Message) : db.SqlState is "57014" or "55P03" or "40001" or "40P01"))
             {
-                if (IsSqlite ? db.ErrorCode is 5 or 6 : db.SqlState is "57014" or "55P03" or "40001" or "40P01")
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
         return false;
     }
+
+    /// <summary>
+    /// SQLITE_BUSY (5) or SQLITE_LOCKED (6), with their extended codes. The core does not reference Microsoft.Data.Sqlite
+    /// (whose <c>SqliteException.SqliteErrorCode</c> holds the code; <c>DbException.ErrorCode</c> does not), so it reads
+    /// the provider's fixed message prefix "SQLite Error {code}: ".
+    /// </summary>
+    private static bool IsSqliteBusy(string message) =>
+        message.StartsWith("SQLite Error 5:", StringComparison.Ordinal)
+        || message.StartsWith("SQLite Error 6:", StringComparison.Ordinal)
+        || message.StartsWith("SQLite Error 261:", StringComparison.Ordinal)
+        || message.StartsWith("SQLite Error 517:", StringComparison.Ordinal)
+        || message.StartsWith("SQLite Error 262:", StringComparison.Ordinal);
 
     /// <summary>True for names made of letters, digits and underscores (not starting with a digit); optionally schema.name.</summary>
     public static bool IsIdentifier(string? name, bool allowSchema)

@@ -303,3 +303,33 @@ public sealed class SqliteBatchTests : IDisposable
         Assert.NotNull(status.StartedAt);
     }
 }
+
+/// <summary>The error classification that halves the batch size, on real errors of each engine's provider.</summary>
+public sealed class BatchDialectTests : IDisposable
+{
+    private readonly SqliteTestDatabase _database = new(nameof(BatchDialectTests));
+
+    public void Dispose() => _database.Dispose();
+
+    [Fact]
+    public void SQLITE_BUSY_from_a_held_writer_lock_counts_as_busy_and_a_syntax_error_does_not()
+    {
+        using var holder = _database.OpenConnection();
+        using var transaction = holder.BeginTransaction();
+        // Microsoft.Data.Sqlite retries SQLITE_BUSY itself until the command timeout: one second here.
+        using var waiter = new SqliteConnection(_database.ConnectionString + ";Default Timeout=1");
+        waiter.Open();
+
+        var busy = Assert.Throws<SqliteException>(() => waiter.BeginTransaction());
+        var syntax = Assert.Throws<SqliteException>(() =>
+        {
+            using var command = holder.CreateCommand();
+            command.CommandText = "SELEC 1";
+            command.ExecuteNonQuery();
+        });
+
+        Assert.Equal(5, busy.SqliteErrorCode);
+        Assert.True(Sluice.Internal.BatchDialect.Sqlite.IsBusyOrTimeout(busy));
+        Assert.False(Sluice.Internal.BatchDialect.Sqlite.IsBusyOrTimeout(syntax));
+    }
+}
