@@ -33,6 +33,14 @@ public sealed class BatchOptions
     /// </summary>
     public double? PauseRatio { get; set; }
 
+    /// <summary>
+    /// SQLite: after each batch, run <c>PRAGMA wal_checkpoint(PASSIVE)</c> on the runner's connection (in writer-fair mode
+    /// as its own worker job, after the commands queued during the batch). It copies just the batch's pages back to the
+    /// database while no lock is held, so an application write never inherits a large auto-checkpoint. Default true;
+    /// ignored on PostgreSQL.
+    /// </summary>
+    public bool CheckpointAfterBatch { get; set; } = true;
+
     /// <summary>Attempts per batch before the run stops with status failed. Default 3.</summary>
     public int MaxAttempts { get; set; } = 3;
 

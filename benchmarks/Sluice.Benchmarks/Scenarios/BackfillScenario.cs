@@ -58,6 +58,14 @@ internal sealed class BackfillScenario : IScenario
             await RunChunkedAsync(Copy(warm, directory, "warm-chunked"), cancellationToken);
             await RunFairAsync(Copy(warm, directory, "warm-fair"), cancellationToken);
 
+            // The machine's noise floor: the same competing writer for 3 s with no backfill, direct and through the worker.
+            var idleDirect = await RunIdleAsync(Copy(warm, directory, "idle-direct"), throughWorker: false, cancellationToken);
+            var idleWorker = await RunIdleAsync(Copy(warm, directory, "idle-worker"), throughWorker: true, cancellationToken);
+            result.Notes.Add($"noise floor, no backfill running: competing writer p99 {Percentile(idleDirect, 0.99).ToString("0.0", CultureInfo.InvariantCulture)} ms direct, "
+                + $"{Percentile(idleWorker, 0.99).ToString("0.0", CultureInfo.InvariantCulture)} ms through the worker (max {idleDirect.DefaultIfEmpty().Max().ToString("0.0", CultureInfo.InvariantCulture)} / {idleWorker.DefaultIfEmpty().Max().ToString("0.0", CultureInfo.InvariantCulture)} ms)");
+            result.Metrics.Add(new Metric("idle_writer_p99_ms", Percentile(idleDirect, 0.99), "ms"));
+            result.Metrics.Add(new Metric("idle_fair_writer_p99_ms", Percentile(idleWorker, 0.99), "ms"));
+
             var single = await RunSingleAsync(Copy(template, directory, "single"), cancellationToken);
             var chunked = await RunChunkedAsync(Copy(template, directory, "chunked"), cancellationToken);
             var fair = await RunFairAsync(Copy(template, directory, "fair"), cancellationToken);
@@ -134,6 +142,25 @@ internal sealed class BackfillScenario : IScenario
         pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=60000;";
         pragma.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>The competing writer alone for 3 s: what its latency is on this machine without any backfill.</summary>
+    private static async Task<List<double>> RunIdleAsync(string path, bool throughWorker, CancellationToken cancellationToken)
+    {
+        await using var worker = IngestWriter.CreateWorker(
+            new IngestWriter(),
+            new SqliteWorkerConnectionFactory(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString(), TimeSpan.FromSeconds(60)));
+        Action<long>? write = null;
+        if (throughWorker)
+        {
+            await worker.StartAsync(cancellationToken);
+            var client = new IngestWriter.Client(worker);
+            write = at => client.InsertAppEventAsync(at).GetAwaiter().GetResult();
+        }
+
+        using var load = new Load(path, write);
+        await Task.Delay(3_000, cancellationToken);
+        return load.Stop().Writer;
     }
 
     /// <summary>(a) The incident: one statement over the whole table.</summary>

@@ -165,6 +165,11 @@ internal sealed class BatchRunner
                 var ideal = rate * target.TotalSeconds;
                 size = (int)Math.Clamp(Math.Min(ideal, batchSize * MaxGrowth), _options.MinBatchSize, _options.MaxBatchSize);
 
+                if (_dialect.IsSqlite && _options.CheckpointAfterBatch)
+                {
+                    await _session.RunAsync(static (connection, token) => BatchStore.CheckpointAsync(connection, token), cancellationToken).ConfigureAwait(false);
+                }
+
                 var pause = TimeSpan.FromTicks(Math.Max(minPause.Ticks, (long)(step.Duration.Ticks * pauseRatio)));
                 var remaining = Math.Max(0, prepared.TotalRows - scanned);
                 TimeSpan? eta = rate > 0

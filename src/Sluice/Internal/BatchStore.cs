@@ -316,6 +316,14 @@ internal static class BatchStore
         return new Step(boundary, scanned, Math.Max(0, changed), Stopwatch.GetElapsedTime(started));
     }
 
+    /// <summary>A passive WAL checkpoint: copies committed pages back without taking the writer lock or waiting for readers.</summary>
+    public static async ValueTask<bool> CheckpointAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, null, "PRAGMA wal_checkpoint(PASSIVE)", 30);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>Sets the final status (done, paused or failed with the error), releases the lease and the advisory lock.</summary>
     public static async ValueTask<BatchStatus?> FinishAsync(
         DbConnection connection, BatchDialect dialect, string name, string owner, BatchOutcome outcome, string? error, int attempts, CancellationToken cancellationToken)
