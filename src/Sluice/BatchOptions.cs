@@ -34,12 +34,12 @@ public sealed class BatchOptions
     public double? PauseRatio { get; set; }
 
     /// <summary>
-    /// SQLite: after each batch, run <c>PRAGMA wal_checkpoint(PASSIVE)</c> on the runner's connection (in writer-fair mode
-    /// as its own worker job, after the commands queued during the batch). It copies just the batch's pages back to the
-    /// database while no lock is held, so an application write never inherits a large auto-checkpoint. Default true;
-    /// ignored on PostgreSQL.
+    /// SQLite: after each batch, run <c>PRAGMA wal_checkpoint(PASSIVE)</c> on the runner's connection, during its pause
+    /// and without any lock, so an application write never inherits a large auto-checkpoint. Null: on with its own
+    /// connection; off in writer-fair mode, where it would run on the worker thread anyway and only add a sync per batch
+    /// (there SQLite's auto-checkpoint runs in whichever commit crosses the threshold). Ignored on PostgreSQL.
     /// </summary>
-    public bool CheckpointAfterBatch { get; set; } = true;
+    public bool? CheckpointAfterBatch { get; set; }
 
     /// <summary>Attempts per batch before the run stops with status failed. Default 3.</summary>
     public int MaxAttempts { get; set; } = 3;

@@ -165,7 +165,7 @@ internal sealed class BatchRunner
                 var ideal = rate * target.TotalSeconds;
                 size = (int)Math.Clamp(Math.Min(ideal, batchSize * MaxGrowth), _options.MinBatchSize, _options.MaxBatchSize);
 
-                if (_dialect.IsSqlite && _options.CheckpointAfterBatch)
+                if (_dialect.IsSqlite && (_options.CheckpointAfterBatch ?? !_session.WriterFair))
                 {
                     await _session.RunAsync(static (connection, token) => BatchStore.CheckpointAsync(connection, token), cancellationToken).ConfigureAwait(false);
                 }
