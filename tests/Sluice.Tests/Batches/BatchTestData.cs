@@ -161,3 +161,10 @@ internal static class BatchTestData
         await command.ExecuteNonQueryAsync();
     }
 }
+
+/// <summary>A DELETE batch with its own name, so its metrics are not mixed with other tests running in parallel.</summary>
+[ChunkedBatch("metrics_purge_v1", Table = "observations", Key = "id")]
+public static partial class EvenObservationsPurge
+{
+    public const string Sql = "DELETE FROM observations WHERE id > @lo AND id <= @hi AND ts % 2 = 0";
+}

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -331,5 +332,56 @@ public sealed class BatchDialectTests : IDisposable
         Assert.Equal(5, busy.SqliteErrorCode);
         Assert.True(Sluice.Internal.BatchDialect.Sqlite.IsBusyOrTimeout(busy));
         Assert.False(Sluice.Internal.BatchDialect.Sqlite.IsBusyOrTimeout(syntax));
+    }
+}
+
+/// <summary>The batch instruments on the <c>Sluice</c> meter, read with a real <see cref="System.Diagnostics.Metrics.MeterListener"/>.</summary>
+public sealed class BatchMetricsTests : IDisposable
+{
+    private readonly SqliteTestDatabase _database = new(nameof(BatchMetricsTests));
+
+    public void Dispose() => _database.Dispose();
+
+    [Fact]
+    public async Task Rows_scanned_and_changed_durations_and_sizes_are_recorded_per_batch()
+    {
+        await using var connection = _database.OpenConnection();
+        await BatchTestData.CreateAsync(connection);
+        var observations = await BatchTestData.ScalarAsync(connection, "SELECT COUNT(*) FROM observations");
+        var even = await BatchTestData.ScalarAsync(connection, "SELECT COUNT(*) FROM observations WHERE ts % 2 = 0");
+        var sums = new System.Collections.Concurrent.ConcurrentDictionary<string, double>();
+        var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Sluice" && instrument.Name.StartsWith("sluice.batch.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Record(System.Diagnostics.Metrics.Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "sluice.batch" && (string?)tag.Value == "metrics_purge_v1")
+                {
+                    sums.AddOrUpdate(instrument.Name, value, (_, old) => old + value);
+                    counts.AddOrUpdate(instrument.Name, 1, (_, old) => old + 1);
+                }
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
+        listener.Start();
+
+        var result = await EvenObservationsPurge.RunAsync(connection, new BatchOptions { MinBatchSize = 2_000, InitialBatchSize = 2_000, MaxBatchSize = 2_000, PauseRatio = 0 });
+
+        Assert.Equal(BatchOutcome.Done, result.Outcome);
+        Assert.Equal(observations, (long)sums["sluice.batch.rows_scanned"]);
+        Assert.Equal(even, (long)sums["sluice.batch.rows_changed"]);
+        Assert.Equal(result.BatchesThisRun, counts["sluice.batch.duration"]);
+        Assert.Equal(2_000 * result.BatchesThisRun, (long)sums["sluice.batch.size"]);
+        Assert.Equal(0, await BatchTestData.ScalarAsync(connection, "SELECT COUNT(*) FROM observations WHERE ts % 2 = 0"));
     }
 }
