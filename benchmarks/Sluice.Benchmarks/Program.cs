@@ -77,10 +77,10 @@ internal static class Program
         Console.WriteLine($"Sluice scenarios: scale {arguments.Scale.ToString().ToLowerInvariant()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}");
         if (arguments.PostgresConnectionString is not null)
         {
-            Console.WriteLine("note: --pg was given: channels-bulk and events-feed also run on PostgreSQL; purge-worker is a SQLite desktop scenario and runs on SQLite only.");
+            Console.WriteLine("note: --pg was given: scenarios with a PostgreSQL variant also run on PostgreSQL; purge-worker and backfill are SQLite scenarios and run on SQLite only.");
         }
 
-        if (arguments.Only is null)
+        if (arguments.Only is null && ScenarioCatalog.Planned.Count > 0)
         {
             Console.WriteLine($"not implemented yet (skipped): {string.Join(", ", ScenarioCatalog.Planned)}");
         }
@@ -201,7 +201,7 @@ internal static class Program
         return true;
     }
 
-    private const string HelpText = """
+    private static string HelpText => $"""
         usage:
           Sluice.Benchmarks [scenarios] [--only NAME] [--scale small|full] [--pg "<connection string>"] [--json PATH]
               runs the scenarios (default: all implemented ones, scale full); exit code 1 when a check or target fails
@@ -209,6 +209,6 @@ internal static class Program
               runs the BenchmarkDotNet suites, e.g. bench --filter *Worker*
           Sluice.Benchmarks paired [--filter NAME] [--seconds PER_CASE]
               runs a suite's approaches interleaved in one process and reports per-round ratios with 95% intervals
-        scenarios: purge-worker, channels-bulk; planned (not implemented yet): events-feed, backfill, membership-cache, audit
+        scenarios: {string.Join(", ", ScenarioCatalog.Implemented.Select(s => s.Name))}{(ScenarioCatalog.Planned.Count == 0 ? "" : "; planned (not implemented yet): " + string.Join(", ", ScenarioCatalog.Planned))}
         """;
 }

@@ -223,6 +223,45 @@ internal static class DiagnosticDescriptors
         "SL0053",
         "Cursor feed must return IAsyncEnumerable of a row",
         "'{0}' is a cursor feed and must return IAsyncEnumerable<TRow> where TRow is a record or class with the cursor column as a member; write 'public static partial IAsyncEnumerable<TRow> {0}(…)'");
+    public static readonly DiagnosticDescriptor ChunkedBatchNotStaticPartial = Error(
+        "SL0060",
+        "[ChunkedBatch] class must be static partial",
+        "[ChunkedBatch] class '{0}' must be declared 'static partial class {0}' so Sluice can add its Definition and RunAsync/DryRunAsync methods");
+
+    public static readonly DiagnosticDescriptor ChunkedBatchInvalidIdentifier = Error(
+        "SL0061",
+        "[ChunkedBatch] name, table or key is not valid",
+        "[ChunkedBatch] on '{0}': {1} '{2}' is not valid; {3}");
+
+    public static readonly DiagnosticDescriptor ChunkedBatchSqlMissing = Error(
+        "SL0062",
+        "[ChunkedBatch] class has no constant Sql statement",
+        "[ChunkedBatch] class '{0}' must hold its statement as 'public const string Sql = \"UPDATE ... WHERE {1} > @lo AND {1} <= @hi AND ...\";'");
+
+    public static readonly DiagnosticDescriptor ChunkedBatchStatementKind = Error(
+        "SL0063",
+        "Chunked batch statement must be an UPDATE or DELETE on its table",
+        "The statement of '{0}' must be a single UPDATE or DELETE FROM on '{1}', but it is {2}");
+
+    public static readonly DiagnosticDescriptor ChunkedBatchMissingKeyBound = Error(
+        "SL0064",
+        "Chunked batch statement lacks the key range bound",
+        "The statement of '{0}' must be bounded by the key range at the top level of its WHERE clause, joined with AND: add '{1} > @lo AND {1} <= @hi' (without it each batch would touch rows outside its range, or the whole table)");
+
+    public static readonly DiagnosticDescriptor ChunkedBatchUnknownParameter = Error(
+        "SL0065",
+        "Chunked batch statement binds an unknown parameter",
+        "The statement of '{0}' uses parameter '{1}'; a chunked batch binds only @lo and @hi (the key range), so write other values into the statement");
+
+    public static readonly DiagnosticDescriptor ChunkedBatchNoIdempotenceGuard = Warning(
+        "SL0066",
+        "Chunked batch UPDATE has no idempotence guard",
+        "The UPDATE of '{0}' sets {1} but its WHERE clause never tests it, so rows it already changed keep matching and a resumed or repeated batch rewrites them; add a guard such as 'AND {1} IS NOT <new value>' (SQLite) or 'AND {1} IS DISTINCT FROM <new value>' (PostgreSQL)");
+
+    public static readonly DiagnosticDescriptor ChunkedBatchNoProvider = Error(
+        "SL0067",
+        "[ChunkedBatch] needs a database provider",
+        "[ChunkedBatch] class '{0}' needs Microsoft.Data.Sqlite or Npgsql to run on; reference one of them (or the Sluice.Sqlite / Sluice.Npgsql package)");
 
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",
@@ -273,6 +312,14 @@ internal static class DiagnosticDescriptors
         [FeedWithoutLimit.Id] = FeedWithoutLimit,
         [FeedCursorNotOnRow.Id] = FeedCursorNotOnRow,
         [FeedReturnType.Id] = FeedReturnType,
+        [ChunkedBatchNotStaticPartial.Id] = ChunkedBatchNotStaticPartial,
+        [ChunkedBatchInvalidIdentifier.Id] = ChunkedBatchInvalidIdentifier,
+        [ChunkedBatchSqlMissing.Id] = ChunkedBatchSqlMissing,
+        [ChunkedBatchStatementKind.Id] = ChunkedBatchStatementKind,
+        [ChunkedBatchMissingKeyBound.Id] = ChunkedBatchMissingKeyBound,
+        [ChunkedBatchUnknownParameter.Id] = ChunkedBatchUnknownParameter,
+        [ChunkedBatchNoIdempotenceGuard.Id] = ChunkedBatchNoIdempotenceGuard,
+        [ChunkedBatchNoProvider.Id] = ChunkedBatchNoProvider,
         [GeneratorFault.Id] = GeneratorFault,
     };
 

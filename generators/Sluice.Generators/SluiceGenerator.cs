@@ -60,6 +60,10 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(CursorFeedParser.CursorFeedAttribute, static (node, _) => node is MethodDeclarationSyntax, CursorFeedParser.Parse)
             .WithTrackingName(TrackingNames.CursorFeedParse);
         Register(context, feeds, TrackingNames.CursorFeedSpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
+        var chunkedBatches = context.SyntaxProvider
+            .ForAttributeWithMetadataName(ChunkedBatchParser.Attribute, static (node, _) => node is ClassDeclarationSyntax, ChunkedBatchParser.Parse)
+            .WithTrackingName(TrackingNames.ChunkedBatchParse);
+        Register(context, chunkedBatches, TrackingNames.ChunkedBatchSpec, ChunkedBatchEmitter.Emit, ChunkedBatchEmitter.HintName, static spec => spec.Type.DisplayName);
     }
 
     private static IncrementalValuesProvider<TSpec> Register<TSpec>(

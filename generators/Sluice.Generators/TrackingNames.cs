@@ -14,4 +14,6 @@ internal static class TrackingNames
     public const string Catalog = nameof(Catalog);
     public const string CursorFeedParse = nameof(CursorFeedParse);
     public const string CursorFeedSpec = nameof(CursorFeedSpec);
+    public const string ChunkedBatchParse = nameof(ChunkedBatchParse);
+    public const string ChunkedBatchSpec = nameof(ChunkedBatchSpec);
 }

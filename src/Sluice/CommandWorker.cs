@@ -333,6 +333,47 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         }
     }
 
+    /// <summary>
+    /// Queues <paramref name="work"/> to run on the worker thread with the worker's connection, in FIFO order with
+    /// commands (it manages its own transaction). Before boot it waits in the inbox (no in-process fallback); after
+    /// shutdown began it fails with a <see cref="WorkerStoppedException"/>; cancelled while queued, it is skipped.
+    /// </summary>
+    internal Task<T> RunJobAsync<T>(Func<DbConnection, CancellationToken, T> work, CancellationToken cancellationToken)
+    {
+        if (State == WorkerState.Created)
+        {
+            return Task.FromException<T>(new InvalidOperationException($"Worker {Name} has not been started; call StartAsync before running jobs on it."));
+        }
+
+        var job = new WorkerJob<T>(work, Name, cancellationToken);
+        if (State >= WorkerState.Stopping)
+        {
+            job.TryInterruptQueued(Interruption.ShutDown);
+            return job.Task;
+        }
+
+        return TryEnqueue(job) switch
+        {
+            EnqueueOutcome.Enqueued => job.Task,
+            EnqueueOutcome.Full => EnqueueJobSlowAsync(job, cancellationToken),
+            _ => InterruptedJob(job, Interruption.ShutDown),
+        };
+    }
+
+    private static Task<T> InterruptedJob<T>(WorkerJob<T> job, Interruption why)
+    {
+        job.TryInterruptQueued(why);
+        return job.Task;
+    }
+
+    private async Task<T> EnqueueJobSlowAsync<T>(WorkerJob<T> job, CancellationToken cancellationToken) =>
+        await WaitForRoomAsync(job, cancellationToken).ConfigureAwait(false) switch
+        {
+            EnqueueOutcome.Enqueued => await job.Task.ConfigureAwait(false),
+            EnqueueOutcome.Cancelled => await InterruptedJob(job, Interruption.Cancelled).ConfigureAwait(false),
+            _ => await InterruptedJob(job, Interruption.ShutDown).ConfigureAwait(false),
+        };
+
     /// <inheritdoc />
     public IAsyncEnumerable<TChange> Changes<TChange>(CancellationToken cancellationToken = default) =>
         _pipeline.Changes.Subscribe<TChange>(cancellationToken);
@@ -445,7 +486,14 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
                         context = new WorkerContext<TConnection>(connection);
                     }
 
-                    _pipeline.Execute(request, context);
+                    if (request is WorkerJob job)
+                    {
+                        job.Run(connection);
+                    }
+                    else
+                    {
+                        _pipeline.Execute(request, context);
+                    }
                 }
 
                 if (_rejectQueued || _inbox.Reader.Completion.IsCompleted)

@@ -370,6 +370,64 @@ public sealed class DiagnosticsTests
                 public static partial Task<List<Event>> EventsAfterAsync(this SqliteConnection db, long after, int pageSize);
             }
             """, []),
+        ["SL0060"] = ("""
+            [ChunkedBatch("b_v1", Table = "transmissions", Key = "id")]
+            public partial class B
+            {
+                public const string Sql = "DELETE FROM transmissions WHERE id > @lo AND id <= @hi";
+            }
+            """, []),
+        ["SL0061"] = ("""
+            [ChunkedBatch("b v1!", Table = "transmissions; DROP TABLE x", Key = "")]
+            public static partial class B
+            {
+                public const string Sql = "DELETE FROM transmissions WHERE id > @lo AND id <= @hi";
+            }
+            """, []),
+        ["SL0062"] = ("""
+            [ChunkedBatch("b_v1", Table = "transmissions", Key = "id")]
+            public static partial class B
+            {
+                public static readonly string Statement = "DELETE FROM transmissions WHERE id > @lo AND id <= @hi";
+            }
+            """, []),
+        ["SL0063"] = ("""
+            [ChunkedBatch("b_v1", Table = "transmissions", Key = "id")]
+            public static partial class B
+            {
+                public const string Sql = "UPDATE observations SET ts = 0 WHERE id > @lo AND id <= @hi AND ts IS NOT 0";
+            }
+            """, []),
+        ["SL0064"] = ("""
+            [ChunkedBatch("b_v1", Table = "transmissions", Key = "id")]
+            public static partial class B
+            {
+                public const string Sql = "UPDATE transmissions SET last_seen = 0 WHERE id IN (SELECT id FROM transmissions WHERE last_seen IS NULL LIMIT 1000) OR id > @lo AND id <= @hi";
+            }
+            """, []),
+        ["SL0065"] = ("""
+            [ChunkedBatch("b_v1", Table = "transmissions", Key = "id")]
+            public static partial class B
+            {
+                public const string Sql = "DELETE FROM transmissions WHERE id > @lo AND id <= @hi AND created < @cutoff";
+            }
+            """, []),
+        ["SL0066"] = ("""
+            [ChunkedBatch("b_v1", Table = "transmissions", Key = "id")]
+            public static partial class B
+            {
+                public const string Sql = "UPDATE transmissions SET last_seen = (SELECT MAX(o.ts) FROM observations o WHERE o.tx_id = transmissions.id) WHERE id > @lo AND id <= @hi";
+            }
+            """, []),
+        ["SL0067"] = ("""
+            using Sluice;
+
+            [ChunkedBatch("b_v1", Table = "transmissions", Key = "id")]
+            public static partial class B
+            {
+                public const string Sql = "DELETE FROM transmissions WHERE id > @lo AND id <= @hi";
+            }
+            """, ["Microsoft.Data.Sqlite", "Npgsql"]),
     };
 
     public static TheoryData<string> Ids => new(Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));

@@ -26,4 +26,18 @@ internal static class SluiceTelemetry
 
     public static readonly Counter<long> FeedWakeups = Meter.CreateCounter<long>(
         "sluice.feed.wakeups", unit: "{wakeup}", description: "Wake-ups a feed notification source received (notifications, change events, polling ticks).");
+    public static readonly Counter<long> BatchRowsScanned = Meter.CreateCounter<long>(
+        "sluice.batch.rows_scanned", unit: "{row}", description: "Keys chunked batches have passed (committed batches).");
+
+    public static readonly Counter<long> BatchRowsChanged = Meter.CreateCounter<long>(
+        "sluice.batch.rows_changed", unit: "{row}", description: "Rows chunked batch statements changed (committed batches).");
+
+    public static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>(
+        "sluice.batch.duration", unit: "ms", description: "Time of one chunked batch's transaction, BEGIN to COMMIT.");
+
+    public static readonly Histogram<long> BatchSize = Meter.CreateHistogram<long>(
+        "sluice.batch.size", unit: "{row}", description: "The size (maximum keys) of each chunked batch, as adapted toward the target duration.");
+
+    public static readonly Counter<long> BatchRetries = Meter.CreateCounter<long>(
+        "sluice.batch.retries", unit: "{attempt}", description: "Chunked batch attempts that failed and were retried.");
 }

@@ -1,0 +1,84 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace Sluice;
+
+/// <summary>How a chunked batch runs: batch size bounds, target duration, pauses, attempts and the runner's lease.</summary>
+public sealed class BatchOptions
+{
+    /// <summary>Keys in the first batch. Default 1,000.</summary>
+    public int InitialBatchSize { get; set; } = 1_000;
+
+    /// <summary>The smallest batch the size adapts down to. Default 10.</summary>
+    public int MinBatchSize { get; set; } = 10;
+
+    /// <summary>The largest batch the size adapts up to. Default 100,000.</summary>
+    public int MaxBatchSize { get; set; } = 100_000;
+
+    /// <summary>
+    /// The batch duration the size adapts toward (smoothed rows/s × target, growing at most 1.2× per batch).
+    /// Null: 50 ms on SQLite (the writer lock is held that long at most), 200 ms on PostgreSQL.
+    /// </summary>
+    public TimeSpan? TargetBatchDuration { get; set; }
+
+    /// <summary>
+    /// The shortest pause between batches. Null: 5 ms when the runner holds its own connection, none in writer-fair mode
+    /// (through a worker, application commands already run between batches).
+    /// </summary>
+    public TimeSpan? MinPause { get; set; }
+
+    /// <summary>
+    /// Pause between batches as a multiple of the last batch's duration (the pause is the larger of this and
+    /// <see cref="MinPause"/>). Null: 1.0 with its own connection (other writers get half the time), 0 in writer-fair mode.
+    /// </summary>
+    public double? PauseRatio { get; set; }
+
+    /// <summary>
+    /// SQLite: after each batch, run <c>PRAGMA wal_checkpoint(PASSIVE)</c> on the runner's connection, during its pause
+    /// and without any lock, so an application write never inherits a large auto-checkpoint. Null: on with its own
+    /// connection; off in writer-fair mode, where it would run on the worker thread anyway and only add a sync per batch
+    /// (there SQLite's auto-checkpoint runs in whichever commit crosses the threshold). Ignored on PostgreSQL.
+    /// </summary>
+    public bool? CheckpointAfterBatch { get; set; }
+
+    /// <summary>Attempts per batch before the run stops with status failed. Default 3.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>The timeout of each batch's statements, in seconds. Default 30.</summary>
+    public int CommandTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// How long the runner's lease lasts without renewal (each batch renews it). A crashed runner's lease expires after
+    /// this, then the next <c>RunAsync</c> takes over from the saved cursor. Default 30 s.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The runner's identity in the state row. Default: machine name, process id and a random suffix.</summary>
+    public string? Owner { get; set; }
+
+    /// <summary>Where the runner logs start, take-over, retries and the outcome. Default: none.</summary>
+    public ILogger? Logger { get; set; }
+
+    internal void Validate()
+    {
+        if (MinBatchSize < 1 || MaxBatchSize < MinBatchSize || InitialBatchSize < MinBatchSize || InitialBatchSize > MaxBatchSize)
+        {
+            throw new ArgumentException($"Batch sizes must satisfy 1 <= MinBatchSize ({MinBatchSize}) <= InitialBatchSize ({InitialBatchSize}) <= MaxBatchSize ({MaxBatchSize}).");
+        }
+
+        if (MaxAttempts < 1)
+        {
+            throw new ArgumentException($"MaxAttempts must be at least 1 (got {MaxAttempts}).");
+        }
+
+        if (TargetBatchDuration is { } target && target <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("TargetBatchDuration must be positive.");
+        }
+
+        if (PauseRatio is < 0 || MinPause < TimeSpan.Zero || LeaseDuration <= TimeSpan.Zero || CommandTimeoutSeconds < 0)
+        {
+            throw new ArgumentException("PauseRatio, MinPause and CommandTimeoutSeconds must not be negative; LeaseDuration must be positive.");
+        }
+    }
+}

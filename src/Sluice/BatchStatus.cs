@@ -1,0 +1,77 @@
+using System;
+using System.Data.Common;
+using System.Threading;
+using System.Threading.Tasks;
+using Sluice.Internal;
+
+namespace Sluice;
+
+/// <summary>The state of a chunked batch, as kept in its <c>sluice_batches</c> row.</summary>
+public enum BatchState
+{
+    /// <summary>Registered, no batch has run.</summary>
+    Pending,
+    /// <summary>A runner holds the lease (or held it until it crashed; see <see cref="BatchStatus.LeaseExpiresAt"/>).</summary>
+    Running,
+    /// <summary>Cancelled; the next run resumes from the cursor.</summary>
+    Paused,
+    /// <summary>Stopped by an error (see <see cref="BatchStatus.LastError"/>); the next run resumes from the cursor.</summary>
+    Failed,
+    /// <summary>Every key up to the frozen upper bound was processed.</summary>
+    Done,
+}
+
+/// <summary>
+/// A chunked batch's row in the <c>sluice_batches</c> state table. <see cref="ReadAsync"/> reads it without writing,
+/// for health endpoints and dashboards.
+/// </summary>
+/// <param name="Name">The batch's name.</param>
+/// <param name="State">Its state.</param>
+/// <param name="Cursor">The last key done; null before the upper bound was frozen.</param>
+/// <param name="UpperBound">The key the batch stops at, frozen when it first started; null before that.</param>
+/// <param name="TotalRows">Keys from the start to the upper bound, as counted when the last run began.</param>
+/// <param name="RowsScanned">Keys the cursor has passed.</param>
+/// <param name="RowsChanged">Rows the statement changed.</param>
+/// <param name="Batches">Batches committed.</param>
+/// <param name="BatchSize">The size of the last batch.</param>
+/// <param name="Owner">The runner holding (or last holding) the lease; null when released.</param>
+/// <param name="LeaseExpiresAt">When the owner's lease expires unless renewed.</param>
+/// <param name="Attempts">Failed attempts of the batch that stopped the run (0 after a success).</param>
+/// <param name="LastError">The error that failed the batch; null otherwise.</param>
+/// <param name="CreatedAt">When the row was created.</param>
+/// <param name="StartedAt">When the first run started.</param>
+/// <param name="UpdatedAt">The last change of the row.</param>
+/// <param name="FinishedAt">When the batch became done.</param>
+public sealed record BatchStatus(
+    string Name,
+    BatchState State,
+    long? Cursor,
+    long? UpperBound,
+    long TotalRows,
+    long RowsScanned,
+    long RowsChanged,
+    long Batches,
+    int BatchSize,
+    string? Owner,
+    DateTimeOffset? LeaseExpiresAt,
+    int Attempts,
+    string? LastError,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? FinishedAt)
+{
+    /// <summary>
+    /// Reads a batch's status from <c>sluice_batches</c>; null when the table or the row does not exist. Never writes.
+    /// </summary>
+    /// <param name="connection">An open <c>SqliteConnection</c> or <c>NpgsqlConnection</c>.</param>
+    /// <param name="name">The batch's name.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task<BatchStatus?> ReadAsync(DbConnection connection, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var dialect = BatchDialect.For(connection.GetType());
+        return await BatchStore.ReadIfExistsAsync(connection, dialect, name, cancellationToken).ConfigureAwait(false);
+    }
+}
