@@ -360,6 +360,9 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         };
     }
 
+    /// <summary>Opens a connection of the kind the worker uses, for work that must happen after the worker stopped.</summary>
+    internal TConnection OpenConnection(CancellationToken cancellationToken) => _connections.Open(cancellationToken);
+
     private static Task<T> InterruptedJob<T>(WorkerJob<T> job, Interruption why)
     {
         job.TryInterruptQueued(why);

@@ -216,9 +216,8 @@ internal sealed class BatchRunner
                 var failedAttempts = attempts;
                 try
                 {
-                    status = await _session.RunAsync(
-                        (connection, token) => BatchStore.FinishAsync(connection, _dialect, name, _owner, final, message, failedAttempts, token),
-                        CancellationToken.None).ConfigureAwait(false);
+                    status = await _session.RunFinalAsync(
+                        (connection, token) => BatchStore.FinishAsync(connection, _dialect, name, _owner, final, message, failedAttempts, token)).ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // The run's own outcome is what the caller needs; the lease expires on its own.
                 catch (Exception exception)

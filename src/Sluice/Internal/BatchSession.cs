@@ -11,6 +11,10 @@ internal abstract class BatchSession
     public abstract bool WriterFair { get; }
 
     public abstract Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>Runs the run's last write (its final status), which must land even when the session is going away.</summary>
+    public virtual Task<T> RunFinalAsync<T>(Func<DbConnection, CancellationToken, ValueTask<T>> work) =>
+        RunAsync(work, CancellationToken.None);
 }
 
 internal sealed class ConnectionBatchSession(DbConnection connection) : BatchSession
@@ -35,4 +39,21 @@ internal sealed class WorkerBatchSession<TConnection>(CommandWorker<TConnection>
                 return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
             },
             cancellationToken);
+
+    /// <summary>
+    /// When the worker stopped before the run could record how it ended, the status is written on a connection of its
+    /// own from the worker's connection factory: a stopped worker must not leave the row "running" until its lease expires.
+    /// </summary>
+    public override async Task<T> RunFinalAsync<T>(Func<DbConnection, CancellationToken, ValueTask<T>> work)
+    {
+        try
+        {
+            return await RunAsync(work, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (WorkerStoppedException)
+        {
+            await using var connection = worker.OpenConnection(CancellationToken.None);
+            return await work(connection, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 }

@@ -152,4 +152,32 @@ public sealed class SqliteBatchProcessTests : IDisposable
         Assert.Equal(BatchOutcome.Done, resumed.Outcome);
         Assert.Equal(BatchTestData.ExpectedFingerprint(), await BatchTestData.FingerprintAsync(connection));
     }
+
+    [Fact]
+    public async Task Writer_fair_run_whose_worker_stops_is_paused_not_left_running()
+    {
+        await using var connection = _database.OpenConnection();
+        await BatchTestData.CreateAsync(connection);
+        await using var worker = ObservationWriter.CreateWorker(new ObservationWriter(), new SqliteWorkerConnectionFactory(_database.ConnectionString));
+        Assert.True(await worker.StartAsync());
+        Task? stopping = null;
+        var progress = new ProgressLog(p =>
+        {
+            if (p.Batches == 3)
+            {
+                stopping = worker.StopAsync(); // the application shuts the worker down under the running backfill
+            }
+        });
+        var options = new BatchOptions { MinBatchSize = 1_000, InitialBatchSize = 1_000, MaxBatchSize = 1_000 };
+
+        var paused = await SqliteLastSeenBackfill.RunAsync(worker, options, progress);
+        await stopping!;
+
+        Assert.Equal(BatchOutcome.Paused, paused.Outcome);
+        Assert.Equal(BatchState.Paused, paused.Status!.State);
+        Assert.Equal(BatchState.Paused, (await SqliteLastSeenBackfill.ReadStatusAsync(connection))!.State);
+        var resumed = await SqliteLastSeenBackfill.RunAsync(connection, options);
+        Assert.Equal(BatchOutcome.Done, resumed.Outcome);
+        Assert.Equal(BatchTestData.ExpectedFingerprint(), await BatchTestData.FingerprintAsync(connection));
+    }
 }
