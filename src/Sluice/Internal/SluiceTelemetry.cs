@@ -20,4 +20,16 @@ internal static class SluiceTelemetry
 
     public static readonly Counter<long> RejectedSends = Meter.CreateCounter<long>(
         "sluice.worker.rejected", unit: "{command}", description: "Commands that were not executed: cancelled while queued or sent during or after shutdown.");
+
+    public static readonly Counter<long> CacheHits = Meter.CreateCounter<long>(
+        "sluice.cache.hits", unit: "{lookup}", description: "Cache lookups answered from the cache.");
+
+    public static readonly Counter<long> CacheMisses = Meter.CreateCounter<long>(
+        "sluice.cache.misses", unit: "{lookup}", description: "Cache lookups that waited for a load.");
+
+    public static readonly Counter<long> CacheLoads = Meter.CreateCounter<long>(
+        "sluice.cache.loads", unit: "{load}", description: "Loads run by caches (a bulk load counts once).");
+
+    public static readonly Counter<long> CacheEvictions = Meter.CreateCounter<long>(
+        "sluice.cache.evictions", unit: "{entry}", description: "Cache entries dropped for capacity or expiry.");
 }
