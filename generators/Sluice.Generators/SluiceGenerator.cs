@@ -55,6 +55,16 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
                 output.AddSource(CatalogEmitter.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
             }
         });
+
+        var cached = context.SyntaxProvider
+            .ForAttributeWithMetadataName(CacheParser.CachedAttribute, static (node, _) => node is MethodDeclarationSyntax, CacheParser.ParseCached)
+            .WithTrackingName(TrackingNames.CachedParse);
+        Register(context, cached, TrackingNames.CachedSpec, CacheEmitter.Emit, CacheEmitter.HintName, static spec => spec.MethodName);
+
+        var invalidates = context.SyntaxProvider
+            .ForAttributeWithMetadataName(CacheParser.InvalidatesAttribute, static (node, _) => node is TypeDeclarationSyntax, CacheParser.ParseInvalidates)
+            .WithTrackingName(TrackingNames.InvalidatesParse);
+        Register(context, invalidates, TrackingNames.InvalidatesSpec, CacheEmitter.Emit, CacheEmitter.HintName, static spec => spec.Type.DisplayName);
     }
 
     private static IncrementalValuesProvider<TSpec> Register<TSpec>(

@@ -12,4 +12,8 @@ internal static class TrackingNames
     public const string BulkLoaderParse = nameof(BulkLoaderParse);
     public const string BulkLoaderSpec = nameof(BulkLoaderSpec);
     public const string Catalog = nameof(Catalog);
+    public const string CachedParse = nameof(CachedParse);
+    public const string CachedSpec = nameof(CachedSpec);
+    public const string InvalidatesParse = nameof(InvalidatesParse);
+    public const string InvalidatesSpec = nameof(InvalidatesSpec);
 }
