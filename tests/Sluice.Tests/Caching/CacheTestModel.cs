@@ -71,9 +71,21 @@ public static partial class PgCacheQueries
 [Invalidates(typeof(PgCacheQueries), Method = nameof(PgCacheQueries.PgRoleAsync), Key = nameof(ChannelId) + "," + nameof(UserId))]
 public sealed partial record PgSetRole(long ChannelId, long UserId, string Role, bool Fail = false) : ICommand<Unit, PurgeError>;
 
+/// <summary>Writes two equal rows under a deferred unique constraint: the handler succeeds, the COMMIT fails.</summary>
+[Invalidates(typeof(PgCacheQueries), Method = nameof(PgCacheQueries.PgRoleAsync), Key = nameof(ChannelId) + "," + nameof(UserId))]
+public sealed partial record PgFailAtCommit(long ChannelId, long UserId) : ICommand<Unit, PurgeError>;
+
 [Worker]
 public sealed partial class PgCacheMutations
 {
+    [Handler]
+    private Result<Unit, PurgeError> Handle(PgFailAtCommit command, WorkerContext<NpgsqlConnection> context)
+    {
+        using var insert = context.CreateNpgsqlCommand("INSERT INTO deferred_check VALUES (1), (1)");
+        insert.ExecuteNonQuery();
+        return Unit.Value;
+    }
+
     [Handler]
     private Result<Unit, PurgeError> Handle(PgSetRole command, WorkerContext<NpgsqlConnection> context)
     {
