@@ -201,6 +201,6 @@ internal static class Program
               runs the scenarios (default: all implemented ones, scale full); exit code 1 when a check or target fails
           Sluice.Benchmarks bench [--filter PATTERN] [BenchmarkDotNet options]
               runs the BenchmarkDotNet suites, e.g. bench --filter *Worker*
-        scenarios: purge-worker, channels-bulk; planned (not implemented yet): events-feed, backfill, membership-cache, audit
+        scenarios: purge-worker, channels-bulk, membership-cache; planned (not implemented yet): events-feed, backfill, audit
         """;
 }
