@@ -292,4 +292,21 @@ public sealed class SluiceCacheTests
         Assert.Equal(40, measurements["sluice.cache.loads"]);
         Assert.True(measurements["sluice.cache.evictions"] >= 30);
     }
+
+    [Fact]
+    public async Task A_failed_load_reaches_its_callers_and_is_not_cached()
+    {
+        var cache = NewCache();
+        var attempts = 0;
+        Task<string?> Load(long key, int _, CancellationToken ct) =>
+            Interlocked.Increment(ref attempts) == 1
+                ? Task.FromException<string?>(new InvalidOperationException("database down"))
+                : Task.FromResult<string?>("v" + key);
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(async () => await cache.GetOrAddAsync(5, Load, 0));
+        Assert.Equal("database down", failure.Message);
+        Assert.False(cache.TryGet(5, out _));
+        Assert.Equal("v5", await cache.GetOrAddAsync(5, Load, 0));
+        Assert.Equal(2, attempts);
+    }
 }
