@@ -77,12 +77,22 @@ public sealed class CacheInvalidationSet
         }
     }
 
-    /// <summary>Applies every invalidation to the local caches.</summary>
+    /// <summary>
+    /// Applies every invalidation to the local caches. Runs after the commit, so it must not fail the command: a key
+    /// the cache rejects (a null that slipped past the annotations) clears that whole cache instead.
+    /// </summary>
     internal void Apply()
     {
         foreach (var item in _items)
         {
-            item.Apply();
+            try
+            {
+                item.Apply();
+            }
+            catch (ArgumentException)
+            {
+                item.Cache.Clear();
+            }
         }
     }
 
@@ -90,6 +100,8 @@ public sealed class CacheInvalidationSet
 
     private abstract class Pending
     {
+        public abstract ISluiceCache Cache { get; }
+
         public abstract CacheInvalidationMessage Message { get; }
 
         public abstract void Apply();
@@ -98,6 +110,8 @@ public sealed class CacheInvalidationSet
     private sealed class PendingKey<TKey, TValue>(SluiceCache<TKey, TValue> cache, TKey key) : Pending
         where TKey : notnull
     {
+        public override ISluiceCache Cache => cache;
+
         public override CacheInvalidationMessage Message => new(cache.Name, cache.FormatKey(key));
 
         public override void Apply() => cache.Invalidate(key);
@@ -105,6 +119,8 @@ public sealed class CacheInvalidationSet
 
     private sealed class PendingClear(ISluiceCache cache) : Pending
     {
+        public override ISluiceCache Cache => cache;
+
         public override CacheInvalidationMessage Message => new(cache.Name, null);
 
         public override void Apply() => cache.Clear();

@@ -304,12 +304,15 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
             {
                 key = _parseKey(keyText);
             }
-            catch (FormatException)
+#pragma warning disable CA1031 // Text that does not parse (whatever the parser throws) clears the cache: coarser, never stale.
+            catch (Exception)
+#pragma warning restore CA1031
             {
                 Clear();
                 return;
             }
-            catch (OverflowException)
+
+            if (key is null)
             {
                 Clear();
                 return;

@@ -309,4 +309,17 @@ public sealed class SluiceCacheTests
         Assert.Equal("v5", await cache.GetOrAddAsync(5, Load, 0));
         Assert.Equal(2, attempts);
     }
+
+    [Fact]
+    public async Task A_key_the_cache_rejects_after_commit_clears_that_cache_instead_of_failing_the_command()
+    {
+        var cache = new SluiceCache<string, string>(new SluiceCacheOptions<string> { Name = "strings", TimeToLive = TimeSpan.FromMinutes(1) });
+        await cache.GetOrAddAsync("a", static (k, _, _) => Task.FromResult(k), 0);
+        var invalidations = new CacheInvalidationSet();
+        invalidations.Add(cache, null!); // a null key that slipped past the annotations
+
+        invalidations.Apply();
+
+        Assert.Equal(0, cache.Count);
+    }
 }
