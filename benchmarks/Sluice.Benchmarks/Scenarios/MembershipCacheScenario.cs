@@ -384,7 +384,7 @@ internal sealed class MembershipCacheScenario : IScenario
             result.Checks.Add(new CheckResult(
                 $"queries_match_cache_loads_{name}",
                 mode.Cache is { } stats && stats.Loads == mode.Queries,
-                $"{N(mode.Queries)} statements counted; the cache ran {N(mode.Cache?.Loads ?? -1)} loads ({N(mode.Cache?.Invalidations ?? -1)} invalidations)"));
+                $"{N(mode.Queries)} statements counted; the cache ran {N(mode.Cache?.Loads ?? -1)} loads ({N(mode.Cache?.Invalidations ?? -1)} invalidations, {N(mode.Cache?.Evictions ?? -1)} capacity/expiry evictions)"));
         }
 
         var stale = perChannel.StaleReads + perPair.StaleReads + uncached.StaleReads;
