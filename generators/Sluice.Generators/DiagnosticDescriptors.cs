@@ -262,6 +262,45 @@ internal static class DiagnosticDescriptors
         "SL0067",
         "[ChunkedBatch] needs a database provider",
         "[ChunkedBatch] class '{0}' needs Microsoft.Data.Sqlite or Npgsql to run on; reference one of them (or the Sluice.Sqlite / Sluice.Npgsql package)");
+    public static readonly DiagnosticDescriptor CachedTtl = Error(
+        "SL0070",
+        "[Cached] needs a positive Ttl",
+        "[Cached] on '{0}' needs Ttl as a positive TimeSpan string such as \"00:00:10\" (hh:mm:ss); '{1}' is not one");
+
+    public static readonly DiagnosticDescriptor CachedCapacity = Error(
+        "SL0071",
+        "[Cached] needs a positive Capacity",
+        "[Cached] on '{0}' has Capacity = {1}; a cache must be able to hold at least 1 entry");
+
+    public static readonly DiagnosticDescriptor CachedNotQuery = Error(
+        "SL0072",
+        "[Cached] goes on a [Query] or [BulkLoader] method",
+        "[Cached] on '{0}' does nothing: it wraps a [Query] or [BulkLoader] method; add one of those to it, or cache the call site with a SluiceCache yourself");
+
+    public static readonly DiagnosticDescriptor CachedShape = Error(
+        "SL0073",
+        "This query cannot be cached",
+        "'{0}' cannot be [Cached]: {1}");
+
+    public static readonly DiagnosticDescriptor InvalidatesCommand = Error(
+        "SL0074",
+        "[Invalidates] goes on a partial command record",
+        "[Invalidates] on '{0}' needs a partial record or class implementing ICommand<TResult, TError>, so the worker can evict after the command commits; declare it 'partial' and implement ICommand");
+
+    public static readonly DiagnosticDescriptor InvalidatesTarget = Error(
+        "SL0075",
+        "[Invalidates] must name one [Cached] method",
+        "[Invalidates(typeof({1}))] on '{0}' names no single cache: {2}");
+
+    public static readonly DiagnosticDescriptor InvalidatesKeyMember = Error(
+        "SL0076",
+        "[Invalidates] Key names a missing member",
+        "[Invalidates] on '{0}' takes the key from '{1}', but '{0}' has no readable instance property or field of that name; use Key = nameof(...) with one of its members");
+
+    public static readonly DiagnosticDescriptor InvalidatesKeyType = Error(
+        "SL0077",
+        "[Invalidates] Key does not match the cache key",
+        "[Invalidates] on '{0}' builds the key from ({1}), but '{2}' is keyed by ({3}); name members of exactly those types in that order (or one collection of the key type)");
 
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",
@@ -320,6 +359,14 @@ internal static class DiagnosticDescriptors
         [ChunkedBatchUnknownParameter.Id] = ChunkedBatchUnknownParameter,
         [ChunkedBatchNoIdempotenceGuard.Id] = ChunkedBatchNoIdempotenceGuard,
         [ChunkedBatchNoProvider.Id] = ChunkedBatchNoProvider,
+        [CachedTtl.Id] = CachedTtl,
+        [CachedCapacity.Id] = CachedCapacity,
+        [CachedNotQuery.Id] = CachedNotQuery,
+        [CachedShape.Id] = CachedShape,
+        [InvalidatesCommand.Id] = InvalidatesCommand,
+        [InvalidatesTarget.Id] = InvalidatesTarget,
+        [InvalidatesKeyMember.Id] = InvalidatesKeyMember,
+        [InvalidatesKeyType.Id] = InvalidatesKeyType,
         [GeneratorFault.Id] = GeneratorFault,
     };
 

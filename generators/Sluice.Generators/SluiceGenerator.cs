@@ -64,6 +64,15 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(ChunkedBatchParser.Attribute, static (node, _) => node is ClassDeclarationSyntax, ChunkedBatchParser.Parse)
             .WithTrackingName(TrackingNames.ChunkedBatchParse);
         Register(context, chunkedBatches, TrackingNames.ChunkedBatchSpec, ChunkedBatchEmitter.Emit, ChunkedBatchEmitter.HintName, static spec => spec.Type.DisplayName);
+        var cached = context.SyntaxProvider
+            .ForAttributeWithMetadataName(CacheParser.CachedAttribute, static (node, _) => node is MethodDeclarationSyntax, CacheParser.ParseCached)
+            .WithTrackingName(TrackingNames.CachedParse);
+        Register(context, cached, TrackingNames.CachedSpec, CacheEmitter.Emit, CacheEmitter.HintName, static spec => spec.MethodName);
+
+        var invalidates = context.SyntaxProvider
+            .ForAttributeWithMetadataName(CacheParser.InvalidatesAttribute, static (node, _) => node is TypeDeclarationSyntax, CacheParser.ParseInvalidates)
+            .WithTrackingName(TrackingNames.InvalidatesParse);
+        Register(context, invalidates, TrackingNames.InvalidatesSpec, CacheEmitter.Emit, CacheEmitter.HintName, static spec => spec.Type.DisplayName);
     }
 
     private static IncrementalValuesProvider<TSpec> Register<TSpec>(

@@ -16,4 +16,8 @@ internal static class TrackingNames
     public const string CursorFeedSpec = nameof(CursorFeedSpec);
     public const string ChunkedBatchParse = nameof(ChunkedBatchParse);
     public const string ChunkedBatchSpec = nameof(ChunkedBatchSpec);
+    public const string CachedParse = nameof(CachedParse);
+    public const string CachedSpec = nameof(CachedSpec);
+    public const string InvalidatesParse = nameof(InvalidatesParse);
+    public const string InvalidatesSpec = nameof(InvalidatesSpec);
 }

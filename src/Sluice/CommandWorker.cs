@@ -72,7 +72,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         _options.Validate();
         _connections = connections;
         _logger = logger ?? NullLogger.Instance;
-        _pipeline = new CommandPipeline<TConnection>(dispatcher, new ChangeHub(_options.ChangeBufferCapacity), _logger);
+        _pipeline = new CommandPipeline<TConnection>(dispatcher, new ChangeHub(_options.ChangeBufferCapacity), _logger, _options.CacheInvalidationPublisher);
         _fallback = new InProcessExecutor<TConnection>(_pipeline, connections);
         // Unbounded underneath (lock-free single-reader queue) and bounded by _queued on top: the fast path takes no
         // lock, and a full inbox makes senders wait for room (see EnqueueSlowAsync) instead of dropping or growing.

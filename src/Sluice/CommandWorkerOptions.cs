@@ -26,6 +26,13 @@ public sealed class CommandWorkerOptions
     /// <summary>Buffered events per <c>Changes&lt;T&gt;()</c> subscriber before it is disconnected as lagging. Default 1,024.</summary>
     public int ChangeBufferCapacity { get; set; } = 1024;
 
+    /// <summary>
+    /// Sends the invalidations of <c>[Invalidates]</c> commands to other instances inside each command's transaction
+    /// (e.g. <c>NpgsqlCacheBackplane</c>); null (the default) invalidates the local caches only. Either way the local
+    /// caches are invalidated after commit.
+    /// </summary>
+    public ICacheInvalidationPublisher? CacheInvalidationPublisher { get; set; }
+
     /// <summary>Name of the worker thread; defaults to the worker's name.</summary>
     public string? ThreadName { get; set; }
 

@@ -24,16 +24,23 @@ public sealed class InProcessExecutor<TConnection> : ICommandSender
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Creates an executor. Usually called through the generated <c>CreateInProcess</c> method of a <c>[Worker]</c> class.</summary>
+    /// <param name="dispatcher">The worker's generated dispatcher.</param>
+    /// <param name="connections">Opens a connection per command.</param>
+    /// <param name="logger">Logs defects.</param>
+    /// <param name="changeBufferCapacity">Buffered change events per subscriber.</param>
+    /// <param name="cacheInvalidationPublisher">Sends <c>[Invalidates]</c> invalidations to other instances inside each command's transaction (a backplane); null for local invalidation only.</param>
     public InProcessExecutor(
         ICommandDispatcher<TConnection> dispatcher,
         IWorkerConnectionFactory<TConnection> connections,
         ILogger? logger = null,
-        int changeBufferCapacity = 1024)
+        int changeBufferCapacity = 1024,
+        ICacheInvalidationPublisher? cacheInvalidationPublisher = null)
         : this(
             new CommandPipeline<TConnection>(
                 dispatcher ?? throw new ArgumentNullException(nameof(dispatcher)),
                 new ChangeHub(changeBufferCapacity),
-                logger ?? NullLogger.Instance),
+                logger ?? NullLogger.Instance,
+                cacheInvalidationPublisher),
             connections)
     {
     }

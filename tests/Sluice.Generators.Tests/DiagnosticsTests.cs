@@ -428,6 +428,82 @@ public sealed class DiagnosticsTests
                 public const string Sql = "DELETE FROM transmissions WHERE id > @lo AND id <= @hi";
             }
             """, ["Microsoft.Data.Sqlite", "Npgsql"]),
+        ["SL0070"] = ("""
+            public sealed record User(long Id, string Name);
+            public static partial class Q
+            {
+                [Cached(Ttl = "10 seconds")]
+                [Query("SELECT id, name FROM users WHERE id = $1")]
+                public static partial Task<User?> UserAsync(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0071"] = ("""
+            public sealed record User(long Id, string Name);
+            public static partial class Q
+            {
+                [Cached(Ttl = "00:00:10", Capacity = 0)]
+                [Query("SELECT id, name FROM users WHERE id = $1")]
+                public static partial Task<User?> UserAsync(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0072"] = ("""
+            public static class Q
+            {
+                [Cached(Ttl = "00:00:10")]
+                public static Task<int> AnswerAsync(this SqliteConnection db) => Task.FromResult(42);
+            }
+            """, []),
+        ["SL0073"] = ("""
+            public static partial class Q
+            {
+                [Cached(Ttl = "00:00:10")]
+                [Query("UPDATE users SET seen = seen + 1 WHERE id = $1")]
+                public static partial Task<int> TouchAsync(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0074"] = (Union + """
+            public static partial class Q
+            {
+                [Cached(Ttl = "00:00:10")]
+                [Query("SELECT name FROM users WHERE id = $1")]
+                public static partial Task<string?> NameAsync(this SqliteConnection db, long id);
+            }
+            [Invalidates(typeof(Q), Key = nameof(Id))]
+            public sealed record Rename(long Id, string Name) : ICommand<Unit, E>;
+            """, []),
+        ["SL0075"] = (Union + """
+            public static partial class Q
+            {
+                [Cached(Ttl = "00:00:10")]
+                [Query("SELECT name FROM users WHERE id = $1")]
+                public static partial Task<string?> NameAsync(this SqliteConnection db, long id);
+                [Cached(Ttl = "00:00:10")]
+                [Query("SELECT email FROM users WHERE id = $1")]
+                public static partial Task<string?> EmailAsync(this SqliteConnection db, long id);
+            }
+            [Invalidates(typeof(Q), Key = nameof(Id))]
+            public sealed partial record Rename(long Id, string Name) : ICommand<Unit, E>;
+            """, []),
+        ["SL0076"] = (Union + """
+            public static partial class Q
+            {
+                [Cached(Ttl = "00:00:10")]
+                [Query("SELECT name FROM users WHERE id = $1")]
+                public static partial Task<string?> NameAsync(this SqliteConnection db, long id);
+            }
+            [Invalidates(typeof(Q), Key = "UserId")]
+            public sealed partial record Rename(long Id, string Name) : ICommand<Unit, E>;
+            """, []),
+        ["SL0077"] = (Union + """
+            public static partial class Q
+            {
+                [Cached(Ttl = "00:00:10")]
+                [Query("SELECT name FROM users WHERE id = $1")]
+                public static partial Task<string?> NameAsync(this SqliteConnection db, long id);
+            }
+            [Invalidates(typeof(Q), Key = nameof(Name))]
+            public sealed partial record Rename(long Id, string Name) : ICommand<Unit, E>;
+            """, []),
     };
 
     public static TheoryData<string> Ids => new(Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));

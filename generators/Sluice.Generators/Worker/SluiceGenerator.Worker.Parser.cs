@@ -204,7 +204,7 @@ public sealed partial class SluiceGenerator
                 && c.Parameters.Length > 0
                 && c.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax));
 
-        private static string? DefaultValue(IParameterSymbol parameter)
+        internal static string? DefaultValue(IParameterSymbol parameter)
         {
             if (!parameter.HasExplicitDefaultValue)
             {

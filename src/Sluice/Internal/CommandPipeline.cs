@@ -13,7 +13,8 @@ namespace Sluice.Internal;
 internal sealed class CommandPipeline<TConnection>(
     ICommandDispatcher<TConnection> dispatcher,
     ChangeHub changes,
-    ILogger logger)
+    ILogger logger,
+    ICacheInvalidationPublisher? cacheInvalidationPublisher = null)
     where TConnection : DbConnection
 {
     public ICommandDispatcher<TConnection> Dispatcher => dispatcher;
@@ -51,7 +52,16 @@ internal sealed class CommandPipeline<TConnection>(
 
             if (request.Succeeded)
             {
+                var invalidations = CollectInvalidations(request, context);
+                if (invalidations is not null && cacheInvalidationPublisher is not null)
+                {
+                    // Inside the transaction: other instances hear of it only if it commits (NOTIFY).
+                    cacheInvalidationPublisher.Publish(context.Connection, transaction, invalidations);
+                }
+
                 transaction?.Commit();
+                // Only now: a reader that re-loads after this eviction reads the committed value.
+                invalidations?.Apply();
                 context.DeliverChanges(changes);
             }
             else
@@ -90,6 +100,19 @@ internal sealed class CommandPipeline<TConnection>(
                     new("sluice.outcome", outcome));
             }
         }
+    }
+
+    private static CacheInvalidationSet? CollectInvalidations(CommandRequest request, WorkerContext<TConnection> context)
+    {
+        if (request.Command is not ICacheInvalidating invalidating)
+        {
+            return null;
+        }
+
+        var invalidations = context.Invalidations;
+        invalidations.Reset();
+        invalidating.CollectInvalidations(invalidations);
+        return invalidations.Count == 0 ? null : invalidations;
     }
 
     private static void RollBackQuietly(DbTransaction? transaction, Exception cause)

@@ -26,6 +26,7 @@ internal static class SluiceTelemetry
 
     public static readonly Counter<long> FeedWakeups = Meter.CreateCounter<long>(
         "sluice.feed.wakeups", unit: "{wakeup}", description: "Wake-ups a feed notification source received (notifications, change events, polling ticks).");
+
     public static readonly Counter<long> BatchRowsScanned = Meter.CreateCounter<long>(
         "sluice.batch.rows_scanned", unit: "{row}", description: "Keys chunked batches have passed (committed batches).");
 
@@ -40,4 +41,16 @@ internal static class SluiceTelemetry
 
     public static readonly Counter<long> BatchRetries = Meter.CreateCounter<long>(
         "sluice.batch.retries", unit: "{attempt}", description: "Chunked batch attempts that failed and were retried.");
+
+    public static readonly Counter<long> CacheHits = Meter.CreateCounter<long>(
+        "sluice.cache.hits", unit: "{lookup}", description: "Cache lookups answered from the cache.");
+
+    public static readonly Counter<long> CacheMisses = Meter.CreateCounter<long>(
+        "sluice.cache.misses", unit: "{lookup}", description: "Cache lookups that waited for a load.");
+
+    public static readonly Counter<long> CacheLoads = Meter.CreateCounter<long>(
+        "sluice.cache.loads", unit: "{load}", description: "Loads run by caches (a bulk load counts once).");
+
+    public static readonly Counter<long> CacheEvictions = Meter.CreateCounter<long>(
+        "sluice.cache.evictions", unit: "{entry}", description: "Cache entries dropped for capacity or expiry.");
 }

@@ -1,0 +1,129 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Sluice.Npgsql.Internal;
+
+/// <summary>
+/// LISTENs on one channel over a dedicated, non-pooled connection and hands each payload to a callback. When the
+/// connection drops it reconnects (with backoff) and, once LISTEN is active again, calls <c>onSubscribed</c>: whatever
+/// was sent while it was away is lost, so the owner clears what those messages could have concerned.
+/// </summary>
+internal sealed class CacheInvalidationListener : IAsyncDisposable
+{
+    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(30);
+
+    private readonly string _connectionString;
+    private readonly string _channel;
+    private readonly Action<string> _onPayload;
+    private readonly Action<bool> _onSubscribed;
+    private readonly TimeSpan _reconnectDelay;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _firstSubscription = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _loop;
+    private long _subscriptions;
+    private int _processId;
+
+    public CacheInvalidationListener(string connectionString, string channel, Action<string> onPayload, Action<bool> onSubscribed, TimeSpan reconnectDelay, ILogger logger)
+    {
+        // A listener needs its own physical connection: a pooled one would be handed back (and its LISTEN with it).
+        _connectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Enlist = false }.ToString();
+        _channel = channel;
+        _onPayload = onPayload;
+        _onSubscribed = onSubscribed;
+        _reconnectDelay = reconnectDelay;
+        _logger = logger;
+    }
+
+    /// <summary>Completes when LISTEN is first active.</summary>
+    public Task FirstSubscription => _firstSubscription.Task;
+
+    /// <summary>How many times LISTEN became active (1 + reconnects).</summary>
+    public long Subscriptions => Interlocked.Read(ref _subscriptions);
+
+    /// <summary>The backend process id of the current listening connection (0 when not connected).</summary>
+    public int ProcessId => Volatile.Read(ref _processId);
+
+    public void Start() => _loop ??= Task.Run(RunAsync);
+
+    private async Task RunAsync()
+    {
+        var delay = _reconnectDelay;
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                var connection = new NpgsqlConnection(_connectionString);
+                await using (connection.ConfigureAwait(false))
+                {
+                    connection.Notification += OnNotification;
+                    await connection.OpenAsync(token).ConfigureAwait(false);
+                    using (var listen = new NpgsqlCommand("LISTEN \"" + _channel + "\"", connection))
+                    {
+                        await listen.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                    }
+
+                    // Clear before counting the subscription, so whoever sees the count also sees the clear.
+                    var isReconnect = Interlocked.Read(ref _subscriptions) > 0;
+                    _onSubscribed(isReconnect);
+                    Volatile.Write(ref _processId, connection.ProcessID);
+                    Interlocked.Increment(ref _subscriptions);
+                    Log.CacheListenerSubscribed(_logger, _channel, connection.ProcessID, isReconnect);
+                    _firstSubscription.TrySetResult();
+                    delay = _reconnectDelay;
+                    while (true)
+                    {
+                        await connection.WaitAsync(token).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                break;
+            }
+#pragma warning disable CA1031 // Any failure of the listening connection is logged and retried; TTL covers the gap.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Volatile.Write(ref _processId, 0);
+                Log.CacheListenerLost(_logger, _channel, delay, exception);
+                try
+                {
+                    await Task.Delay(delay, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxReconnectDelay.Ticks));
+            }
+        }
+
+        Volatile.Write(ref _processId, 0);
+        _firstSubscription.TrySetCanceled();
+    }
+
+    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    {
+        if (e.Channel == _channel)
+        {
+            _onPayload(e.Payload);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,16 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace Sluice.Npgsql.Internal;
+
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Information, "Cache invalidation listener on channel {Channel} is listening (backend {ProcessId}, reconnect: {IsReconnect}).")]
+    public static partial void CacheListenerSubscribed(ILogger logger, string channel, int processId, bool isReconnect);
+
+    [LoggerMessage(101, LogLevel.Warning, "Cache invalidation listener on channel {Channel} lost its connection; reconnecting in {Delay}, then clearing its caches.")]
+    public static partial void CacheListenerLost(ILogger logger, string channel, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(102, LogLevel.Warning, "Cache invalidation for unknown cache {Cache} on channel {Channel} ignored.")]
+    public static partial void CacheUnknown(ILogger logger, string cache, string channel);
+}

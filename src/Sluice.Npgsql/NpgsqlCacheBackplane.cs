@@ -1,0 +1,193 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Sluice.Npgsql.Internal;
+
+namespace Sluice.Npgsql;
+
+/// <summary>Settings of an <see cref="NpgsqlCacheBackplane"/>.</summary>
+public sealed class NpgsqlCacheBackplaneOptions
+{
+    /// <summary>The NOTIFY channel; every instance of the app must use the same one. Default <c>sluice_cache</c>.</summary>
+    public string Channel { get; set; } = NpgsqlCacheBackplane.DefaultChannel;
+
+    /// <summary>First delay before the listener reconnects; doubles per failed attempt up to 30 s. Default 1 s.</summary>
+    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// Cross-instance cache invalidation over PostgreSQL LISTEN/NOTIFY. As a <see cref="ICacheInvalidationPublisher"/>
+/// (set <see cref="CommandWorkerOptions.CacheInvalidationPublisher"/>), it sends a command's invalidations with
+/// <c>pg_notify</c> inside the command's transaction, so PostgreSQL delivers them only if it commits. Its listener, on a
+/// dedicated non-pooled connection, evicts the named keys from the caches it serves; after the listening connection
+/// is lost and re-established it clears those caches, since invalidations sent meanwhile were missed. TTL remains
+/// the safety net for anything else.
+/// </summary>
+public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDisposable
+{
+    /// <summary>The default channel name.</summary>
+    public const string DefaultChannel = "sluice_cache";
+
+    // PostgreSQL rejects NOTIFY payloads of 8000 bytes or more; a longer key is sent as "clear that cache" instead.
+    private const int MaxPayloadBytes = 7999;
+
+    private readonly Dictionary<string, ISluiceCache> _caches = new(StringComparer.Ordinal);
+    private readonly CacheInvalidationListener _listener;
+    private readonly ILogger _logger;
+    private long _received;
+
+    /// <summary>Creates a backplane; call <see cref="StartAsync"/> to start listening.</summary>
+    /// <param name="connectionString">The database every instance uses (the listener opens its own non-pooled connection).</param>
+    /// <param name="caches">The caches this instance serves; invalidations for others are ignored.</param>
+    /// <param name="options">Settings.</param>
+    /// <param name="logger">Logs listener connection changes.</param>
+    public NpgsqlCacheBackplane(string connectionString, IEnumerable<ISluiceCache> caches, NpgsqlCacheBackplaneOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        ArgumentNullException.ThrowIfNull(caches);
+        options ??= new NpgsqlCacheBackplaneOptions();
+        ArgumentException.ThrowIfNullOrEmpty(options.Channel, nameof(options.Channel));
+        foreach (var c in options.Channel)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                throw new ArgumentException("The channel name may hold only ASCII letters, digits and '_'.", nameof(options));
+            }
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ReconnectDelay, TimeSpan.Zero, nameof(options.ReconnectDelay));
+        foreach (var cache in caches)
+        {
+            ArgumentNullException.ThrowIfNull(cache, nameof(caches));
+            if (cache.Name.Contains('\n', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Cache name '{cache.Name}' contains a newline.", nameof(caches));
+            }
+
+            _caches.Add(cache.Name, cache);
+        }
+
+        Channel = options.Channel;
+        _logger = logger ?? NullLogger.Instance;
+        _listener = new CacheInvalidationListener(connectionString, Channel, OnPayload, OnSubscribed, options.ReconnectDelay, _logger);
+    }
+
+    /// <summary>The NOTIFY channel.</summary>
+    public string Channel { get; }
+
+    /// <summary>How many times the listener re-established LISTEN after losing its connection (each time it cleared the caches).</summary>
+    public long Reconnects => Math.Max(0, _listener.Subscriptions - 1);
+
+    /// <summary>Invalidation messages received (including this instance's own).</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>The backend process id of the listening connection; 0 while disconnected.</summary>
+    public int ListenerProcessId => _listener.ProcessId;
+
+    /// <summary>Starts the listener and waits until LISTEN is active (caches are cleared then, as on every subscribe).</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _listener.Start();
+        await _listener.FirstSubscription.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void Publish(DbConnection connection, DbTransaction? transaction, CacheInvalidationSet invalidations)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(invalidations);
+        if (connection is not NpgsqlConnection npgsql)
+        {
+            throw new ArgumentException("The PostgreSQL cache backplane publishes on an NpgsqlConnection.", nameof(connection));
+        }
+
+        using var batch = CreateBatch(npgsql, (NpgsqlTransaction?)transaction, invalidations.Messages);
+        if (batch.BatchCommands.Count > 0)
+        {
+            batch.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Sends invalidations outside a worker command, e.g. after a hand-written change: inside <paramref name="transaction"/>
+    /// when given (delivered on commit), at once otherwise. Local caches are not touched; invalidate them yourself after commit.
+    /// </summary>
+    public async Task PublishAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IEnumerable<CacheInvalidationMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(messages);
+        var batch = CreateBatch(connection, transaction, messages);
+        await using (batch.ConfigureAwait(false))
+        {
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Stops the listener.</summary>
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
+
+    private NpgsqlBatch CreateBatch(NpgsqlConnection connection, NpgsqlTransaction? transaction, IEnumerable<CacheInvalidationMessage> messages)
+    {
+        var batch = new NpgsqlBatch(connection, transaction);
+        var sent = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var message in messages)
+        {
+            var payload = message.KeyText is null ? message.CacheName : message.CacheName + "\n" + message.KeyText;
+            if (Encoding.UTF8.GetByteCount(payload) > MaxPayloadBytes)
+            {
+                payload = message.CacheName;
+            }
+
+            if (!sent.Add(payload))
+            {
+                continue;
+            }
+
+            var command = new NpgsqlBatchCommand("SELECT pg_notify($1, $2)");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Channel });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload });
+            batch.BatchCommands.Add(command);
+        }
+
+        return batch;
+    }
+
+    private void OnPayload(string payload)
+    {
+        Interlocked.Increment(ref _received);
+        var newline = payload.IndexOf('\n', StringComparison.Ordinal);
+        var name = newline < 0 ? payload : payload[..newline];
+        if (!_caches.TryGetValue(name, out var cache))
+        {
+            Log.CacheUnknown(_logger, name, Channel);
+            return;
+        }
+
+        if (newline < 0)
+        {
+            cache.Clear();
+        }
+        else
+        {
+            cache.InvalidateKeyText(payload[(newline + 1)..]);
+        }
+    }
+
+    private void OnSubscribed(bool isReconnect)
+    {
+        // On the first subscribe too: entries cached before LISTEN was active may have missed an invalidation.
+        foreach (var cache in _caches.Values)
+        {
+            cache.Clear();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+
+namespace Sluice;
+
+/// <summary>
+/// Implemented (generated) by a command record marked <see cref="InvalidatesAttribute"/>: names the cache entries its
+/// success makes stale. The worker pipeline applies them after the command's transaction commits.
+/// </summary>
+public interface ICacheInvalidating
+{
+    /// <summary>Adds the entries this command invalidates to <paramref name="invalidations"/>.</summary>
+    void CollectInvalidations(CacheInvalidationSet invalidations);
+}
+
+/// <summary>
+/// Sends a command's invalidations to other instances, inside the command's transaction so they are delivered only if
+/// it commits (PostgreSQL <c>NOTIFY</c>: see <c>NpgsqlCacheBackplane</c>). Called on the worker thread before commit;
+/// an exception rolls the command back and fails it as a defect, so no instance is left holding a stale entry.
+/// </summary>
+public interface ICacheInvalidationPublisher
+{
+    /// <summary>Publishes <paramref name="invalidations"/> on <paramref name="connection"/> within <paramref name="transaction"/> (null for a non-transactional handler).</summary>
+    void Publish(DbConnection connection, DbTransaction? transaction, CacheInvalidationSet invalidations);
+}
+
+/// <summary>One invalidation as a backplane sends it: the cache's name and the key as text (null: clear the cache).</summary>
+/// <param name="CacheName">The cache's name.</param>
+/// <param name="KeyText">The key formatted by the cache's key formatter; null to clear the whole cache.</param>
+public readonly record struct CacheInvalidationMessage(string CacheName, string? KeyText);
+
+/// <summary>The cache entries one command invalidates, collected before commit and applied after it.</summary>
+public sealed class CacheInvalidationSet
+{
+    private readonly List<Pending> _items = new();
+
+    /// <summary>How many invalidations were added.</summary>
+    public int Count => _items.Count;
+
+    /// <summary>Invalidates <paramref name="key"/> of <paramref name="cache"/>.</summary>
+    public void Add<TKey, TValue>(SluiceCache<TKey, TValue> cache, TKey key)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        _items.Add(new PendingKey<TKey, TValue>(cache, key));
+    }
+
+    /// <summary>Invalidates each of <paramref name="keys"/> of <paramref name="cache"/>.</summary>
+    public void AddRange<TKey, TValue>(SluiceCache<TKey, TValue> cache, IEnumerable<TKey> keys)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(keys);
+        foreach (var key in keys)
+        {
+            _items.Add(new PendingKey<TKey, TValue>(cache, key));
+        }
+    }
+
+    /// <summary>Clears the whole of <paramref name="cache"/>.</summary>
+    public void AddClear(ISluiceCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        _items.Add(new PendingClear(cache));
+    }
+
+    /// <summary>The invalidations as a backplane sends them, in the order they were added.</summary>
+    public IEnumerable<CacheInvalidationMessage> Messages
+    {
+        get
+        {
+            foreach (var item in _items)
+            {
+                yield return item.Message;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies every invalidation to the local caches. Runs after the commit, so it must not fail the command: a key
+    /// the cache rejects (a null that slipped past the annotations) clears that whole cache instead.
+    /// </summary>
+    internal void Apply()
+    {
+        foreach (var item in _items)
+        {
+            try
+            {
+                item.Apply();
+            }
+            catch (ArgumentException)
+            {
+                item.Cache.Clear();
+            }
+        }
+    }
+
+    internal void Reset() => _items.Clear();
+
+    private abstract class Pending
+    {
+        public abstract ISluiceCache Cache { get; }
+
+        public abstract CacheInvalidationMessage Message { get; }
+
+        public abstract void Apply();
+    }
+
+    private sealed class PendingKey<TKey, TValue>(SluiceCache<TKey, TValue> cache, TKey key) : Pending
+        where TKey : notnull
+    {
+        public override ISluiceCache Cache => cache;
+
+        public override CacheInvalidationMessage Message => new(cache.Name, cache.FormatKey(key));
+
+        public override void Apply() => cache.Invalidate(key);
+    }
+
+    private sealed class PendingClear(ISluiceCache cache) : Pending
+    {
+        public override ISluiceCache Cache => cache;
+
+        public override CacheInvalidationMessage Message => new(cache.Name, null);
+
+        public override void Apply() => cache.Clear();
+    }
+}

@@ -1,0 +1,45 @@
+using System;
+
+namespace Sluice;
+
+/// <summary>Settings of a <see cref="SluiceCache{TKey, TValue}"/>.</summary>
+/// <typeparam name="TKey">The key.</typeparam>
+public sealed class SluiceCacheOptions<TKey>
+{
+    /// <summary>
+    /// The cache's name: a metrics tag, and how a backplane names it to other instances (which must use the same
+    /// name). Generated caches use <c>Namespace.Type.Method</c>. Default <c>"cache"</c>.
+    /// </summary>
+    public string Name { get; set; } = "cache";
+
+    /// <summary>The most entries held; the least recently used go first. Default 10,000.</summary>
+    public int Capacity { get; set; } = 10_000;
+
+    /// <summary>How long an entry lives after it was written. Required; must be positive.</summary>
+    public TimeSpan TimeToLive { get; set; }
+
+    /// <summary>Whether a <c>null</c> value (or a bulk load's missing key) is cached too (negative caching). Default true.</summary>
+    public bool CacheAbsent { get; set; } = true;
+
+    /// <summary>
+    /// The clock that decides expiry. Default <see cref="TimeProvider.System"/>. With another provider (a fake clock in
+    /// tests) each entry carries its write timestamp from that provider and is treated as a miss once older than
+    /// <see cref="TimeToLive"/>.
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Formats a key as text for a backplane message; null sends "clear the whole cache" instead.</summary>
+    public Func<TKey, string>? KeyFormatter { get; set; }
+
+    /// <summary>Parses a key formatted by <see cref="KeyFormatter"/>; null (or a parse failure) clears the whole cache.</summary>
+    public Func<string, TKey>? KeyParser { get; set; }
+}
+
+/// <summary>A snapshot of a cache's counters since it was created.</summary>
+/// <param name="Hits">Lookups answered from the cache.</param>
+/// <param name="Misses">Lookups that were not (each waits for a load, its own or a concurrent one).</param>
+/// <param name="Loads">Loads run: single-key loads plus bulk loads (one per call that had misses).</param>
+/// <param name="Evictions">Entries dropped for capacity or expiry (not invalidations).</param>
+/// <param name="Invalidations">Keys invalidated plus clears.</param>
+/// <param name="Count">Entries held now.</param>
+public readonly record struct SluiceCacheStatistics(long Hits, long Misses, long Loads, long Evictions, long Invalidations, int Count);

@@ -1,0 +1,217 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Npgsql;
+using Sluice.Npgsql;
+using Sluice.Tests.Infrastructure;
+using Xunit;
+
+namespace Sluice.Tests.Caching;
+
+/// <summary>
+/// Two app instances on one real PostgreSQL: instance A runs the worker (its backplane publishes inside the command's
+/// transaction); instance B has its own cache of the same name and its own listening connection.
+/// </summary>
+public sealed class NpgsqlCacheBackplaneTests(PostgresDatabaseFixture<NpgsqlCacheBackplaneTests> database)
+    : IClassFixture<PostgresDatabaseFixture<NpgsqlCacheBackplaneTests>>, IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(1);
+    private static readonly NpgsqlCacheBackplaneOptions FastReconnect = new() { ReconnectDelay = TimeSpan.FromMilliseconds(50) };
+
+    private NpgsqlDataSource _dataSource = null!;
+
+    public async Task InitializeAsync()
+    {
+        await using (var connection = await database.OpenConnectionAsync())
+        await using (var command = new NpgsqlCommand("""
+            DROP TABLE IF EXISTS pg_cache_members; DROP TABLE IF EXISTS observed_keys;
+            CREATE TABLE pg_cache_members (channel_id bigint NOT NULL, user_id bigint NOT NULL, role text NOT NULL, PRIMARY KEY (channel_id, user_id));
+            INSERT INTO pg_cache_members VALUES (1, 10, 'member'), (1, 11, 'member'), (2, 20, 'member'), (2, 21, 'owner'),
+                                                (3, 30, 'member'), (3, 31, 'member'), (4, 40, 'member'), (4, 41, 'member');
+            CREATE TABLE observed_keys (channel_id bigint NOT NULL);
+            DROP TABLE IF EXISTS deferred_check;
+            CREATE TABLE deferred_check (id int, CONSTRAINT deferred_unique UNIQUE (id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE OR REPLACE FUNCTION observe_key(k bigint) RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+            BEGIN INSERT INTO observed_keys VALUES (k); RETURN k; END $$;
+            """, connection))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        _dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        PgCacheQueries.PgRoleCache.Clear();
+        PgCacheQueries.PgMembersByChannelCache.Clear();
+    }
+
+    public async Task DisposeAsync() => await _dataSource.DisposeAsync();
+
+    /// <summary>Instance B's cache: what the generated <c>PgRoleCache</c> is in another process (same name, same key text).</summary>
+    private static SluiceCache<(long, long), string?> OtherInstanceRoleCache() => new(new SluiceCacheOptions<(long, long)>
+    {
+        Name = PgCacheQueries.PgRoleCache.Name,
+        TimeToLive = TimeSpan.FromMinutes(10),
+        KeyFormatter = static k => CacheKeyText.Join(k.Item1.ToString(System.Globalization.CultureInfo.InvariantCulture), k.Item2.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        KeyParser = static s =>
+        {
+            var p = CacheKeyText.Split(s, 2);
+            return (long.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture), long.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
+        },
+    });
+
+    private static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan deadline)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (stopwatch.Elapsed > deadline)
+            {
+                return condition();
+            }
+
+            await Task.Delay(10);
+        }
+
+        return true;
+    }
+
+    private async Task<string?> ReadOnBAsync(SluiceCache<(long, long), string?> cache, long channelId, long userId)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        return await cache.GetOrAddAsync((channelId, userId), static (k, c, ct) => c.PgRoleAsync(k.Item1, k.Item2, ct), connection);
+    }
+
+    [Fact]
+    public async Task A_command_on_one_instance_evicts_on_the_other_within_a_second_and_only_if_it_commits()
+    {
+        await using var backplaneA = new NpgsqlCacheBackplane(database.ConnectionString, [PgCacheQueries.PgRoleCache], FastReconnect);
+        var cacheB = OtherInstanceRoleCache();
+        await using var backplaneB = new NpgsqlCacheBackplane(database.ConnectionString, [cacheB], FastReconnect);
+        await backplaneA.StartAsync();
+        await backplaneB.StartAsync();
+        await using var worker = PgCacheMutations.CreateWorker(
+            new PgCacheMutations(),
+            new NpgsqlWorkerConnectionFactory(_dataSource),
+            new CommandWorkerOptions { CacheInvalidationPublisher = backplaneA });
+        Assert.True(await worker.StartAsync());
+        var client = new PgCacheMutations.Client(worker);
+
+        await using (var connectionA = await _dataSource.OpenConnectionAsync())
+        {
+            Assert.Equal("member", await connectionA.PgRoleCachedAsync(1, 10));
+            Assert.Equal("member", await connectionA.PgRoleCachedAsync(2, 20));
+        }
+
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 1, 10));
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 2, 20));
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 3, 30));
+
+        // A rolled-back command's NOTIFY is never delivered (here the handler succeeded and its pg_notify ran, but the
+        // COMMIT failed on a deferred constraint); the next committed one is, in commit order.
+        Assert.False((await client.PgFailAtCommitAsync(2, 20)).IsOk);
+        Assert.True(PgCacheQueries.PgRoleCache.TryGet((2, 20), out _)); // nor evicted locally
+        Assert.False((await client.PgSetRoleAsync(3, 30, "owner", fail: true)).IsOk);
+        Assert.True((await client.PgSetRoleAsync(1, 10, "owner")).IsOk);
+
+        Assert.False(PgCacheQueries.PgRoleCache.TryGet((1, 10), out _)); // local: evicted before the call returned
+        Assert.True(await EventuallyAsync(() => !cacheB.TryGet((1, 10), out _), Deadline), "instance B still holds the key a second after the commit");
+        Assert.Equal("owner", await ReadOnBAsync(cacheB, 1, 10));
+        Assert.True(cacheB.TryGet((2, 20), out var untouched));
+        Assert.Equal("member", untouched);
+        Assert.True(cacheB.TryGet((3, 30), out var alsoUntouched));
+        Assert.Equal("member", alsoUntouched);
+        Assert.True(backplaneB.Received >= 1);
+    }
+
+    [Fact]
+    public async Task A_killed_listener_connection_reconnects_clears_its_caches_and_keeps_listening()
+    {
+        await using var backplaneA = new NpgsqlCacheBackplane(database.ConnectionString, [PgCacheQueries.PgRoleCache], FastReconnect);
+        var cacheB = OtherInstanceRoleCache();
+        await using var backplaneB = new NpgsqlCacheBackplane(database.ConnectionString, [cacheB], FastReconnect);
+        await backplaneB.StartAsync();
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 3, 30));
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 4, 40));
+        var killed = backplaneB.ListenerProcessId;
+        Assert.NotEqual(0, killed);
+
+        await using (var admin = await database.OpenConnectionAsync())
+        await using (var terminate = new NpgsqlCommand("SELECT pg_terminate_backend($1)", admin))
+        {
+            terminate.Parameters.Add(new NpgsqlParameter<int> { TypedValue = killed });
+            Assert.Equal(true, await terminate.ExecuteScalarAsync());
+        }
+
+        Assert.True(await EventuallyAsync(() => backplaneB.Reconnects >= 1, TimeSpan.FromSeconds(30)), "the listener never reconnected");
+        Assert.NotEqual(killed, backplaneB.ListenerProcessId);
+        Assert.Equal(0, cacheB.Count); // invalidations may have been missed while it was away
+
+        // And it listens again: a committed command on instance A evicts on B.
+        await using var worker = PgCacheMutations.CreateWorker(
+            new PgCacheMutations(),
+            new NpgsqlWorkerConnectionFactory(_dataSource),
+            new CommandWorkerOptions { CacheInvalidationPublisher = backplaneA });
+        Assert.True(await worker.StartAsync());
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 4, 40));
+        Assert.True((await new PgCacheMutations.Client(worker).PgSetRoleAsync(4, 40, "owner")).IsOk);
+        Assert.True(await EventuallyAsync(() => !cacheB.TryGet((4, 40), out _), Deadline), "no eviction after the reconnect");
+    }
+
+    [Fact]
+    public async Task Partial_hit_bulk_loads_send_one_query_for_only_the_missing_keys()
+    {
+        var statements = new ConcurrentQueue<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                foreach (var tag in activity.TagObjects)
+                {
+                    if (tag.Value is string text && text.Contains("FROM pg_cache_members WHERE channel_id = ANY", StringComparison.Ordinal))
+                    {
+                        statements.Enqueue(text);
+                        break;
+                    }
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var connection = await _dataSource.OpenConnectionAsync();
+
+        await connection.PgMembersByChannelCachedAsync([1L, 2L]);
+        Assert.Single(statements);
+        var firstObserved = await ObservedAsync(connection);
+        Assert.Equal([1L, 1L, 2L, 2L], firstObserved);
+
+        var result = await connection.PgMembersByChannelCachedAsync([2L, 3L, 1L, 9L, 3L, 4L]);
+
+        Assert.Equal(2, statements.Count);                                // one more query...
+        var secondObserved = await ObservedAsync(connection);
+        Assert.Equal([3L, 3L, 4L, 4L], secondObserved); // ...that read only channels 3 and 4 (9 has no rows)
+        Assert.Equal([2L, 3L, 1L, 9L, 4L], result.Keys);
+        Assert.Equal([20L, 21L], result[2].Select(m => m.UserId));
+        Assert.Empty(result[9]);
+
+        await connection.PgMembersByChannelCachedAsync([4L, 9L, 1L]);
+        Assert.Equal(2, statements.Count); // all hits: no query at all
+    }
+
+    private static async Task<long[]> ObservedAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("DELETE FROM observed_keys RETURNING channel_id", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var keys = new List<long>();
+        while (await reader.ReadAsync())
+        {
+            keys.Add(reader.GetInt64(0));
+        }
+
+        keys.Sort();
+        return keys.ToArray();
+    }
+}
