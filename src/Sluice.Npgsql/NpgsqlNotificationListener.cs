@@ -3,6 +3,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Sluice.Npgsql.Internal;
 
 namespace Sluice.Npgsql;
 
@@ -37,12 +38,7 @@ public sealed class NpgsqlNotificationListener : FeedNotificationSource
             throw new ArgumentOutOfRangeException(nameof(options), options.WaitTimeout, "WaitTimeout must be positive.");
         }
 
-        var builder = new NpgsqlConnectionStringBuilder(connectionString)
-        {
-            Pooling = false,
-            KeepAlive = Math.Max(1, (int)Math.Ceiling(options.KeepAlive.TotalSeconds)),
-        };
-        _connectionString = builder.ConnectionString;
+        _connectionString = DedicatedListenConnection.ConnectionString(connectionString, options.KeepAlive);
         _channel = channel;
         _options = options;
     }
@@ -70,19 +66,9 @@ public sealed class NpgsqlNotificationListener : FeedNotificationSource
             await hook(cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var listen = new NpgsqlCommand("LISTEN \"" + _channel.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"", connection))
-        {
-            await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        await DedicatedListenConnection.ListenAsync(connection, _channel, cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _processId, connection.ProcessID);
         listening();
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            // Never pass the token: cancelling a wait breaks the connection. A timeout just loops to check it.
-            await connection.WaitAsync(_options.WaitTimeout).ConfigureAwait(false);
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
+        await DedicatedListenConnection.WaitUntilCancelledAsync(connection, _options.WaitTimeout, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -14,6 +14,8 @@ namespace Sluice.Npgsql.Internal;
 internal sealed class CacheInvalidationListener : IAsyncDisposable
 {
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(10);
 
     private readonly string _connectionString;
     private readonly string _channel;
@@ -29,8 +31,7 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
 
     public CacheInvalidationListener(string connectionString, string channel, Action<string> onPayload, Action<bool> onSubscribed, TimeSpan reconnectDelay, ILogger logger)
     {
-        // A listener needs its own physical connection: a pooled one would be handed back (and its LISTEN with it).
-        _connectionString = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Enlist = false }.ToString();
+        _connectionString = DedicatedListenConnection.ConnectionString(connectionString, KeepAlive);
         _channel = channel;
         _onPayload = onPayload;
         _onSubscribed = onSubscribed;
@@ -62,10 +63,7 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
                 {
                     connection.Notification += OnNotification;
                     await connection.OpenAsync(token).ConfigureAwait(false);
-                    using (var listen = new NpgsqlCommand("LISTEN \"" + _channel + "\"", connection))
-                    {
-                        await listen.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-                    }
+                    await DedicatedListenConnection.ListenAsync(connection, _channel, token).ConfigureAwait(false);
 
                     // Clear before counting the subscription, so whoever sees the count also sees the clear.
                     var isReconnect = Interlocked.Read(ref _subscriptions) > 0;
@@ -75,10 +73,7 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
                     Log.CacheListenerSubscribed(_logger, _channel, connection.ProcessID, isReconnect);
                     _firstSubscription.TrySetResult();
                     delay = _reconnectDelay;
-                    while (true)
-                    {
-                        await connection.WaitAsync(token).ConfigureAwait(false);
-                    }
+                    await DedicatedListenConnection.WaitUntilCancelledAsync(connection, WaitTimeout, token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)

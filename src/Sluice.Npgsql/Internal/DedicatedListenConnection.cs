@@ -1,0 +1,39 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Npgsql;
+
+namespace Sluice.Npgsql.Internal;
+
+/// <summary>
+/// What every Sluice LISTEN connection does the same way: a physical connection of its own (a pooled one would be
+/// handed back, and its LISTEN with it), keepalive so a dead peer is noticed, a quoted channel name, and waiting for
+/// notifications in a timeout loop — never by cancelling a wait, which breaks the connection.
+/// </summary>
+internal static class DedicatedListenConnection
+{
+    public static string ConnectionString(string connectionString, TimeSpan keepAlive) =>
+        new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Pooling = false,
+            Enlist = false,
+            KeepAlive = Math.Max(1, (int)Math.Ceiling(keepAlive.TotalSeconds)),
+        }.ConnectionString;
+
+    public static async Task ListenAsync(NpgsqlConnection connection, string channel, CancellationToken cancellationToken)
+    {
+        await using var listen = new NpgsqlCommand("LISTEN \"" + channel.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"", connection);
+        await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Delivers notifications (through the connection's <c>Notification</c> event) until cancelled or the connection fails.</summary>
+    public static async Task WaitUntilCancelledAsync(NpgsqlConnection connection, TimeSpan waitTimeout, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await connection.WaitAsync(waitTimeout).ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+}
