@@ -34,10 +34,10 @@ public sealed class BatchOptions
     public double? PauseRatio { get; set; }
 
     /// <summary>
-    /// SQLite: after each batch, run <c>PRAGMA wal_checkpoint(PASSIVE)</c> on the runner's connection, during its pause
-    /// and without any lock, so an application write never inherits a large auto-checkpoint. Null: on with its own
-    /// connection; off in writer-fair mode, where it would run on the worker thread anyway and only add a sync per batch
-    /// (there SQLite's auto-checkpoint runs in whichever commit crosses the threshold). Ignored on PostgreSQL.
+    /// SQLite: after each batch, run <c>PRAGMA wal_checkpoint(PASSIVE)</c> (no lock, no waiting for readers), so neither a
+    /// batch nor an application write inherits a large auto-checkpoint in its commit. On the runner's connection it runs
+    /// during the pause; in writer-fair mode on a connection of its own, off the worker thread, while the worker goes on.
+    /// Null (the default) means on. Ignored on PostgreSQL.
     /// </summary>
     public bool? CheckpointAfterBatch { get; set; }
 

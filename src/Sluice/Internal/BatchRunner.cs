@@ -165,9 +165,9 @@ internal sealed class BatchRunner
                 var ideal = rate * target.TotalSeconds;
                 size = (int)Math.Clamp(Math.Min(ideal, batchSize * MaxGrowth), _options.MinBatchSize, _options.MaxBatchSize);
 
-                if (_dialect.IsSqlite && (_options.CheckpointAfterBatch ?? !_session.WriterFair))
+                if (_dialect.IsSqlite && (_options.CheckpointAfterBatch ?? true))
                 {
-                    await _session.RunAsync(static (connection, token) => BatchStore.CheckpointAsync(connection, token), cancellationToken).ConfigureAwait(false);
+                    await _session.CheckpointAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 var pause = TimeSpan.FromTicks(Math.Max(minPause.Ticks, (long)(step.Duration.Ticks * pauseRatio)));
@@ -225,6 +225,18 @@ internal sealed class BatchRunner
                 {
                     Log.BatchFinishFailed(_logger, name, final, exception);
                 }
+            }
+
+            // A checkpoint still copying pages is waited for; it cannot change the run's outcome any more.
+            try
+            {
+                await _session.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The run's outcome is decided; a failed last checkpoint is logged, not lost.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.BatchFinishFailed(_logger, name, outcome, exception);
             }
         }
 

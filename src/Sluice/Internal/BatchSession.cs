@@ -12,6 +12,15 @@ internal abstract class BatchSession
 
     public abstract Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// SQLite: copies committed WAL pages back to the database file (a passive checkpoint: no lock, no waiting for
+    /// readers), so no commit of the run or of the application crosses SQLite's auto-checkpoint threshold and pays for it.
+    /// </summary>
+    public abstract ValueTask CheckpointAsync(CancellationToken cancellationToken);
+
+    /// <summary>Releases what the session opened for itself; the caller's connection or worker stays as it was.</summary>
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     /// <summary>Runs the run's last write (its final status), which must land even when the session is going away.</summary>
     public virtual Task<T> RunFinalAsync<T>(Func<DbConnection, CancellationToken, ValueTask<T>> work) =>
         RunAsync(work, CancellationToken.None);
@@ -23,12 +32,52 @@ internal sealed class ConnectionBatchSession(DbConnection connection) : BatchSes
 
     public override Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken) =>
         work(connection, cancellationToken).AsTask();
+
+    // Between batches, during the pause: nothing else uses this connection then.
+    public override async ValueTask CheckpointAsync(CancellationToken cancellationToken) =>
+        await BatchStore.CheckpointAsync(connection, cancellationToken).ConfigureAwait(false);
 }
 
 internal sealed class WorkerBatchSession<TConnection>(CommandWorker<TConnection> worker) : BatchSession
     where TConnection : DbConnection
 {
+    private TConnection? _checkpointConnection;
+    private Task _checkpoint = Task.CompletedTask;
+
     public override bool WriterFair => true;
+
+    /// <summary>
+    /// Starts a passive checkpoint on a connection of its own, off the worker thread, and returns without waiting: the
+    /// worker goes on with the application's commands and the next batch while the pages are copied (a passive
+    /// checkpoint never blocks a writer). One at a time; a failed one surfaces here, at the next batch.
+    /// </summary>
+    public override async ValueTask CheckpointAsync(CancellationToken cancellationToken)
+    {
+        if (!_checkpoint.IsCompleted)
+        {
+            return;
+        }
+
+        await _checkpoint.ConfigureAwait(false);
+        _checkpointConnection ??= worker.OpenConnection(cancellationToken);
+        var connection = _checkpointConnection;
+        _checkpoint = Task.Run(async () => await BatchStore.CheckpointAsync(connection, CancellationToken.None).ConfigureAwait(false), CancellationToken.None);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _checkpoint.ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_checkpointConnection is not null)
+            {
+                await _checkpointConnection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
 
     // The job blocks the worker thread on the (for SQLite synchronous) ADO.NET calls: running there is the point.
     public override Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken) =>
