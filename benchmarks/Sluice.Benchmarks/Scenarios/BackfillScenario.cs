@@ -32,6 +32,12 @@ internal sealed class BackfillScenario : IScenario
     /// </summary>
     private static readonly TimeSpan Target = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// Writer-fair: a command waits for the rest of the batch in progress plus its own hop through the worker (its p99
+    /// alone is 4-8 ms on this shared 2-core machine, see the noise-floor note), so the batch target is 15 ms there.
+    /// </summary>
+    private static readonly TimeSpan FairTarget = TimeSpan.FromMilliseconds(15);
+
     public string Name => "backfill";
 
     public string Description => "1.5 M-row correlated UPDATE: one statement vs chunked with pauses vs chunked writer-fair through the worker";
@@ -43,7 +49,7 @@ internal sealed class BackfillScenario : IScenario
         var result = new ScenarioResult(Name, "sqlite", "naive: one UPDATE statement", "Sluice: [ChunkedBatch]");
         result.Setup = $"SQLite WAL file (synchronous=NORMAL), {rows:N0} transmissions, 10% without observations, 1-3 observations each; "
             + $"competing writer: 1 row every {IntervalMs} ms; reader polls every {IntervalMs} ms; each mode on a copy of the same seeded file; "
-            + $"batch options: TargetBatchDuration {Target.TotalMilliseconds} ms, the rest library defaults (initial 1,000 keys, growth <= 1.2x; pause = max(5 ms, 1.0 x batch) with its own connection, none writer-fair)";
+            + $"batch options: TargetBatchDuration {Target.TotalMilliseconds} ms ({FairTarget.TotalMilliseconds} ms writer-fair), the rest library defaults (initial 1,000 keys, growth <= 1.2x; pause = max(5 ms, 1.0 x batch) with its own connection, none writer-fair)";
         try
         {
             var template = Path.Combine(directory.FullName, "template.db");
@@ -227,7 +233,7 @@ internal sealed class BackfillScenario : IScenario
         timeout.CancelAfter(RunTimeout);
         var watch = Stopwatch.StartNew();
         var times = new BatchTimes();
-        var run = await TxLastSeenBackfill.RunAsync(worker, new BatchOptions { TargetBatchDuration = Target }, times, timeout.Token);
+        var run = await TxLastSeenBackfill.RunAsync(worker, new BatchOptions { TargetBatchDuration = FairTarget }, times, timeout.Token);
         watch.Stop();
         var (writer, reader) = load.Stop();
         return Finish(connection, watch.Elapsed.TotalSeconds, writer, reader, run.Outcome == BatchOutcome.Done, Describe(run), run.RowsChangedThisRun, run.BatchesThisRun) with { BatchMs = times.Ms };
