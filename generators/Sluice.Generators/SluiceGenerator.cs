@@ -55,6 +55,11 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
                 output.AddSource(CatalogEmitter.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
             }
         });
+
+        var auditEntries = context.SyntaxProvider
+            .ForAttributeWithMetadataName(AuditEntryParser.AuditEntryAttribute, static (node, _) => node is TypeDeclarationSyntax, AuditEntryParser.Parse)
+            .WithTrackingName(TrackingNames.AuditEntryParse);
+        Register(context, auditEntries, TrackingNames.AuditEntrySpec, AuditEntryEmitter.Emit, AuditEntryEmitter.HintName, static spec => spec.Type.DisplayName);
     }
 
     private static IncrementalValuesProvider<TSpec> Register<TSpec>(

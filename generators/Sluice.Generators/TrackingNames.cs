@@ -12,4 +12,6 @@ internal static class TrackingNames
     public const string BulkLoaderParse = nameof(BulkLoaderParse);
     public const string BulkLoaderSpec = nameof(BulkLoaderSpec);
     public const string Catalog = nameof(Catalog);
+    public const string AuditEntryParse = nameof(AuditEntryParse);
+    public const string AuditEntrySpec = nameof(AuditEntrySpec);
 }
