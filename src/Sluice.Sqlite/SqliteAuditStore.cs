@@ -1,0 +1,268 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Data.Sqlite;
+
+namespace Sluice.Sqlite;
+
+/// <summary>
+/// Writes an <see cref="AuditChannel{T}"/>'s batches to SQLite: <c>BEGIN IMMEDIATE</c> (which also serializes appends
+/// from other processes on the same file), the chain head read inside it, then the generated multi-row <c>INSERT</c> in
+/// statements of at most <see cref="RowsPerStatement"/> rows, whose prepared commands are reused across batches.
+/// </summary>
+/// <typeparam name="T">An <c>[AuditEntry]</c> record.</typeparam>
+public sealed class SqliteAuditStore<T> : AuditStore<T>
+    where T : class, ISqliteAuditEntry<T>
+{
+    private const int SqliteConstraint = 19;
+    private const int SqliteConstraintPrimaryKey = 1555;
+    private const int SqliteConstraintRowId = 2579;
+    private readonly string _connectionString;
+    private readonly bool _createTable;
+    private SqliteConnection? _connection;
+    private SqliteTransaction? _transaction;
+    private SqliteCommand? _fullInsert;
+    private SqliteCommand? _partialInsert;
+    private int _partialRows;
+    private SqliteCommand? _head;
+    private bool _created;
+
+    /// <summary>Creates a store writing to the database of <paramref name="connectionString"/>.</summary>
+    /// <param name="connectionString">A Microsoft.Data.Sqlite connection string. Its <c>Default Timeout</c> bounds how long a batch waits for the write lock before it is retried.</param>
+    /// <param name="createTable">Run the generated <c>CREATE TABLE IF NOT EXISTS</c> on first use (default true).</param>
+    /// <param name="rowsPerStatement">Rows per INSERT statement (default 64), capped by SQLite's host-parameter limit.</param>
+    public SqliteAuditStore(string connectionString, bool createTable = true, int rowsPerStatement = 64)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerStatement, 1);
+        _connectionString = connectionString;
+        _createTable = createTable;
+        RowsPerStatement = Math.Min(rowsPerStatement, T.SqliteMaxRowsPerStatement);
+    }
+
+    /// <summary>Rows per INSERT statement.</summary>
+    public int RowsPerStatement { get; }
+
+    /// <inheritdoc />
+    public override ValueTask<AuditCheckpoint> BeginAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = Open();
+        _transaction = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE: the write lock, now
+        _head ??= CreateCommand(connection, $"SELECT seq, hash FROM {T.TableName} ORDER BY seq DESC LIMIT 1");
+        _head.Transaction = _transaction;
+        using var reader = _head.ExecuteReader();
+        var head = reader.Read() ? new AuditCheckpoint(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)) : AuditCheckpoint.Empty;
+        return new ValueTask<AuditCheckpoint>(head);
+    }
+
+    /// <inheritdoc />
+    public override ValueTask InsertAsync(IReadOnlyList<AuditRow<T>> rows, CancellationToken cancellationToken = default)
+    {
+        var connection = _connection ?? throw new InvalidOperationException("BeginAsync was not called.");
+        var offset = 0;
+        while (offset < rows.Count)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var count = Math.Min(RowsPerStatement, rows.Count - offset);
+            var command = Command(connection, count);
+            for (var i = 0; i < count; i++)
+            {
+                var row = rows[offset + i];
+                T.SqliteBind(command.Parameters, i, row.Seq, row.PrevHash, row.Hash, row.Entry);
+            }
+
+            command.ExecuteNonQuery();
+            offset += count;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override ValueTask<Exception?> TryInsertIsolatedAsync(AuditRow<T> row, CancellationToken cancellationToken = default)
+    {
+        var transaction = _transaction ?? throw new InvalidOperationException("BeginAsync was not called.");
+        transaction.Save("sluice_audit_row");
+        try
+        {
+            var command = Command(_connection!, 1);
+            T.SqliteBind(command.Parameters, 0, row.Seq, row.PrevHash, row.Hash, row.Entry);
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException exception) when (IsEntryRejection(exception))
+        {
+            transaction.Rollback("sluice_audit_row");
+            transaction.Release("sluice_audit_row");
+            return new ValueTask<Exception?>(exception);
+        }
+
+        transaction.Release("sluice_audit_row");
+        return new ValueTask<Exception?>((Exception?)null);
+    }
+
+    /// <inheritdoc />
+    public override ValueTask CommitAsync(CancellationToken cancellationToken = default)
+    {
+        var transaction = _transaction ?? throw new InvalidOperationException("BeginAsync was not called.");
+        _transaction = null;
+        try
+        {
+            transaction.Commit();
+        }
+        finally
+        {
+            transaction.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override ValueTask RollbackAsync()
+    {
+        var transaction = _transaction;
+        _transaction = null;
+        if (transaction is not null)
+        {
+            try
+            {
+                transaction.Rollback();
+                transaction.Dispose();
+            }
+            catch (Exception)
+            {
+                // The connection is in an unknown state: start over with a new one.
+                CloseConnection();
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override ValueTask<byte[]?> ReadHashAsync(long seq, CancellationToken cancellationToken = default)
+    {
+        using var command = CreateCommand(Open(), $"SELECT hash FROM {T.TableName} WHERE seq = $seq");
+        command.Parameters.AddWithValue("$seq", seq);
+        return new ValueTask<byte[]?>(command.ExecuteScalar() as byte[]);
+    }
+
+    /// <inheritdoc />
+    public override bool IsEntryRejection(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: SqliteConstraint } sqlite
+        && sqlite.SqliteExtendedErrorCode is not (SqliteConstraintPrimaryKey or SqliteConstraintRowId);
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<AuditRow<T>> ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT seq, prev_hash, hash, {string.Join(", ", Quoted(T.ColumnNames))} FROM {T.TableName} ORDER BY seq";
+        await using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new AuditRow<T>(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[]>(2), T.ReadEntry(reader, 3));
+        }
+    }
+
+    /// <inheritdoc />
+    public override ValueTask DisposeAsync()
+    {
+        _transaction?.Dispose();
+        _transaction = null;
+        CloseConnection();
+        return ValueTask.CompletedTask;
+    }
+
+    private SqliteConnection Open()
+    {
+        if (_connection is { } open)
+        {
+            return open;
+        }
+
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            if (_createTable && !_created)
+            {
+                using var create = CreateCommand(connection, T.SqliteCreateTableSql);
+                create.ExecuteNonQuery();
+                _created = true;
+            }
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        _connection = connection;
+        return connection;
+    }
+
+    private SqliteCommand Command(SqliteConnection connection, int rows)
+    {
+        SqliteCommand command;
+        if (rows == RowsPerStatement)
+        {
+            command = _fullInsert ??= CreateInsert(connection, rows);
+        }
+        else
+        {
+            if (_partialRows != rows)
+            {
+                _partialInsert?.Dispose();
+                _partialInsert = CreateInsert(connection, rows);
+                _partialRows = rows;
+            }
+
+            command = _partialInsert!;
+        }
+
+        command.Transaction = _transaction;
+        return command;
+    }
+
+    private static SqliteCommand CreateInsert(SqliteConnection connection, int rows)
+    {
+        var command = CreateCommand(connection, T.SqliteInsertSql(rows));
+        for (var row = 0; row < rows; row++)
+        {
+            T.SqliteAddParameters(command.Parameters, row);
+        }
+
+        return command;
+    }
+
+    private static SqliteCommand CreateCommand(SqliteConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static IEnumerable<string> Quoted(IReadOnlyList<string> columns)
+    {
+        foreach (var column in columns)
+        {
+            yield return "\"" + column + "\"";
+        }
+    }
+
+    private void CloseConnection()
+    {
+        _fullInsert?.Dispose();
+        _partialInsert?.Dispose();
+        _head?.Dispose();
+        _fullInsert = _partialInsert = _head = null;
+        _partialRows = 0;
+        _connection?.Dispose();
+        _connection = null;
+    }
+}
