@@ -9,9 +9,16 @@ namespace Sluice.Sqlite;
 
 /// <summary>
 /// Writes an <see cref="AuditChannel{T}"/>'s batches to SQLite: <c>BEGIN IMMEDIATE</c> (which also serializes appends
-/// from other processes on the same file), the chain head read inside it, then the generated multi-row <c>INSERT</c> in
-/// statements of at most <see cref="RowsPerStatement"/> rows, whose prepared commands are reused across batches.
+/// from other processes on the same file), the chain head read inside it, then the generated <c>INSERT</c> of
+/// <see cref="RowsPerStatement"/> rows per statement (capped under SQLite's host-parameter limit), whose prepared
+/// commands are reused across batches, and one commit per batch.
 /// </summary>
+/// <remarks>
+/// The default is one row per statement: Microsoft.Data.Sqlite binds every parameter by name, and SQLite looks a name
+/// up by a linear scan, so binding an n-row statement costs O(n²). Measured here (100,000 rows, 500 per transaction):
+/// 1 row per statement 1.5 s, 8 rows 2.0 s, 16 rows 2.7 s, 32 rows 3.6 s, 64 rows 9.4 s; one JSON array through
+/// <c>json_each</c> 4.3 s versus 1.8 s for 1 row in the same process. What makes a batch cheap is the one transaction.
+/// </remarks>
 /// <typeparam name="T">An <c>[AuditEntry]</c> record.</typeparam>
 public sealed class SqliteAuditStore<T> : AuditStore<T>
     where T : class, ISqliteAuditEntry<T>
@@ -32,8 +39,8 @@ public sealed class SqliteAuditStore<T> : AuditStore<T>
     /// <summary>Creates a store writing to the database of <paramref name="connectionString"/>.</summary>
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string. Its <c>Default Timeout</c> bounds how long a batch waits for the write lock before it is retried.</param>
     /// <param name="createTable">Run the generated <c>CREATE TABLE IF NOT EXISTS</c> on first use (default true).</param>
-    /// <param name="rowsPerStatement">Rows per INSERT statement (default 64), capped by SQLite's host-parameter limit.</param>
-    public SqliteAuditStore(string connectionString, bool createTable = true, int rowsPerStatement = 64)
+    /// <param name="rowsPerStatement">Rows per INSERT statement (default 1, see the remarks), capped by SQLite's host-parameter limit.</param>
+    public SqliteAuditStore(string connectionString, bool createTable = true, int rowsPerStatement = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerStatement, 1);

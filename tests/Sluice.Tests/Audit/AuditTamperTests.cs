@@ -16,7 +16,7 @@ public sealed class AuditTamperTests
     {
         var database = new SqliteTestDatabase(nameof(AuditTamperTests));
         AuditCheckpoint checkpoint = default;
-        var channel = new AuditChannel<AuditRecord>(new SqliteAuditStore<AuditRecord>(database.ConnectionString), new AuditChannelOptions<AuditRecord>
+        var channel = new AuditChannel<AuditRecord>(new SqliteAuditStore<AuditRecord>(database.ConnectionString, rowsPerStatement: 3), new AuditChannelOptions<AuditRecord>
         {
             MaxBatchSize = 7,
             OnCheckpoint = (head, _) => { checkpoint = head; return ValueTask.CompletedTask; },

@@ -16,8 +16,16 @@ namespace Sluice.Tests.Audit;
 
 public sealed class SqliteAuditChannelTests
 {
-    private static SqliteAuditStore<AuditRecord> Store(SqliteTestDatabase database, int timeoutSeconds = 30) =>
-        new(new SqliteConnectionStringBuilder(database.ConnectionString) { DefaultTimeout = timeoutSeconds }.ToString());
+    private static SqliteAuditStore<AuditRecord> Store(SqliteTestDatabase database, int timeoutSeconds = 30, int rowsPerStatement = 1) =>
+        new(new SqliteConnectionStringBuilder(database.ConnectionString) { DefaultTimeout = timeoutSeconds }.ToString(), rowsPerStatement: rowsPerStatement);
+
+    [Fact]
+    public void Rows_per_statement_are_capped_under_the_host_parameter_limit()
+    {
+        using var database = new SqliteTestDatabase(nameof(SqliteAuditChannelTests));
+        Assert.Equal(32_766 / 11, AuditRecord.SqliteMaxRowsPerStatement);
+        Assert.Equal(AuditRecord.SqliteMaxRowsPerStatement, Store(database, rowsPerStatement: 1_000_000).RowsPerStatement);
+    }
 
     internal static (long Rows, long Distinct, long MinSeq, long MaxSeq) Count(SqliteConnection connection, string table = "audit_log")
     {
@@ -118,7 +126,8 @@ public sealed class SqliteAuditChannelTests
     public async Task A_retry_after_a_commit_whose_outcome_was_lost_does_not_write_the_batch_twice()
     {
         using var database = new SqliteTestDatabase(nameof(SqliteAuditChannelTests));
-        var store = new CommitThenFailStore(Store(database), failOnCommits: [1, 3]);
+        // Multi-row statements here: 50-entry batches go out as 3 statements of 16 rows and one of 2.
+        var store = new CommitThenFailStore(Store(database, rowsPerStatement: 16), failOnCommits: [1, 3]);
         await using var channel = new AuditChannel<AuditRecord>(store, new AuditChannelOptions<AuditRecord> { RetryDelay = TimeSpan.FromMilliseconds(1), MaxBatchSize = 50 });
 
         for (var i = 0; i < 500; i++)
