@@ -389,6 +389,8 @@ public sealed class AuditChannel<T> : IAsyncDisposable
 
     private async Task AbandonAsync(List<Pending> batch, AuditRow<T>[]? inDoubt)
     {
+        // The writer is stopping (drain deadline or a fault): refuse further writes rather than queue them for nobody.
+        _channel.Writer.TryComplete();
         var reason = AuditDeadLetterReason.Abandoned;
         if (inDoubt is { Length: > 0 })
         {

@@ -1,4 +1,6 @@
 using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Sluice.Generators.Tests.Harness;
 using Sluice.Generators.Tests.Infrastructure;
 using Xunit;
@@ -55,5 +57,33 @@ public sealed class AuditEntrySnapshotTests
         var last = generated.IndexOf("writer.WriteInt64((long)entry.Class)", System.StringComparison.Ordinal);
         Assert.True(at >= 0 && actor > at && last > actor, generated);
         Assert.Equal(1, run.Sources.Keys.Count(k => k.EndsWith(".AuditEntry.g.cs", System.StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Unrelated_edit_leaves_the_audit_spec_cached_and_a_member_edit_regenerates_it()
+    {
+        const string unrelated = "namespace Elsewhere; public static class Helpers { public static int Twice(int x) => x * 2; }";
+        var compilation = GeneratorHarness.CreateCompilation(new[] { Source, unrelated });
+        var first = GeneratorHarness.Run(compilation);
+
+        var afterUnrelated = GeneratorHarness.Run(Replace(compilation, 1, unrelated.Replace("x * 2", "x + x", System.StringComparison.Ordinal)), first.Driver);
+        var reasons = Outputs(afterUnrelated);
+        Assert.NotEmpty(reasons);
+        Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"AuditEntrySpec was {r}"));
+
+        var afterMemberEdit = GeneratorHarness.Run(Replace(compilation, 0, Source.Replace("string? Detail,", "string? Detail, string Origin,", System.StringComparison.Ordinal)), first.Driver);
+        Assert.Contains(IncrementalStepRunReason.Modified, Outputs(afterMemberEdit));
+        Assert.Contains("writer.WriteString(entry.Origin);", afterMemberEdit.Sources["Relay.Audit.AuditRecord.AuditEntry.g.cs"], System.StringComparison.Ordinal);
+    }
+
+    private static IncrementalStepRunReason[] Outputs(GeneratorRun run) =>
+        run.Result.Results.Single().TrackedSteps.TryGetValue(TrackingNames.AuditEntrySpec, out var steps)
+            ? steps.SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray()
+            : System.Array.Empty<IncrementalStepRunReason>();
+
+    private static Compilation Replace(Compilation compilation, int index, string source)
+    {
+        var old = compilation.SyntaxTrees.ElementAt(index);
+        return compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(source, GeneratorHarness.ParseOptions, old.FilePath));
     }
 }
