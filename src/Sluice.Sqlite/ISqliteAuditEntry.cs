@@ -1,10 +1,10 @@
-using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Sluice.Sqlite;
 
 /// <summary>
 /// The SQLite half of an <c>[AuditEntry]</c> record, generated when the project references Sluice.Sqlite:
-/// the table's DDL and a multi-row <c>INSERT</c> whose parameters are created once and rebound per batch.
+/// the table's DDL and a multi-row <c>INSERT</c> with positional parameters, prepared once and rebound per statement.
 /// Not meant to be implemented by hand.
 /// </summary>
 /// <typeparam name="TSelf">The entry type.</typeparam>
@@ -20,12 +20,12 @@ public interface ISqliteAuditEntry<TSelf> : IAuditEntry<TSelf>
     /// <summary>The most rows one statement may carry without passing SQLite's 32,766 host parameters.</summary>
     static abstract int SqliteMaxRowsPerStatement { get; }
 
-    /// <summary>The text of an <c>INSERT</c> of <paramref name="rows"/> rows, parameters <c>$p0</c>… in row-major order.</summary>
+    /// <summary>The text of an <c>INSERT</c> of <paramref name="rows"/> rows with positional parameters (<c>?</c>) in row-major order.</summary>
     static abstract string SqliteInsertSql(int rows);
 
-    /// <summary>Adds the (unbound) parameters of row <paramref name="row"/> to <paramref name="parameters"/>.</summary>
-    static abstract void SqliteAddParameters(SqliteParameterCollection parameters, int row);
-
-    /// <summary>Binds row <paramref name="row"/>'s parameters to the chain values and <paramref name="entry"/>'s fields.</summary>
-    static abstract void SqliteBind(SqliteParameterCollection parameters, int row, long seq, byte[] prevHash, byte[] hash, TSelf entry);
+    /// <summary>
+    /// Binds one row to a statement prepared from <see cref="SqliteInsertSql"/>: the chain values and <paramref name="entry"/>'s
+    /// fields go to parameters <paramref name="firstIndex"/>… (1-based, <see cref="SqliteParametersPerRow"/> of them).
+    /// </summary>
+    static abstract void SqliteBind(sqlite3_stmt statement, int firstIndex, long seq, byte[] prevHash, byte[] hash, TSelf entry);
 }

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Sluice.Sqlite;
 
@@ -14,10 +15,11 @@ namespace Sluice.Sqlite;
 /// commands are reused across batches, and one commit per batch.
 /// </summary>
 /// <remarks>
-/// The default is one row per statement: Microsoft.Data.Sqlite binds every parameter by name, and SQLite looks a name
-/// up by a linear scan, so binding an n-row statement costs O(n²). Measured here (100,000 rows, 500 per transaction):
-/// 1 row per statement 1.5 s, 8 rows 2.0 s, 16 rows 2.7 s, 32 rows 3.6 s, 64 rows 9.4 s; one JSON array through
-/// <c>json_each</c> 4.3 s versus 1.8 s for 1 row in the same process. What makes a batch cheap is the one transaction.
+/// Parameters are bound by position on a statement prepared through SQLitePCL (the library under Microsoft.Data.Sqlite):
+/// Microsoft.Data.Sqlite binds by name, and SQLite finds a name by a linear scan, so a named n-row statement costs O(n²)
+/// to bind (measured: 64 rows per statement took 6× as long as 1). With positional binding, measured on this machine
+/// (100,000 rows, 500 per transaction, a loaded 2-core box, second pass): 1 row per statement 1.6 s, 8 rows 1.0 s,
+/// 32 rows 1.2 s, 64 rows 1.1 s, 128 rows 1.2 s; Microsoft.Data.Sqlite with 1 named row per statement took 1.5–1.8 s.
 /// </remarks>
 /// <typeparam name="T">An <c>[AuditEntry]</c> record.</typeparam>
 public sealed class SqliteAuditStore<T> : AuditStore<T>
@@ -30,8 +32,8 @@ public sealed class SqliteAuditStore<T> : AuditStore<T>
     private readonly bool _createTable;
     private SqliteConnection? _connection;
     private SqliteTransaction? _transaction;
-    private SqliteCommand? _fullInsert;
-    private SqliteCommand? _partialInsert;
+    private sqlite3_stmt? _fullInsert;
+    private sqlite3_stmt? _partialInsert;
     private int _partialRows;
     private SqliteCommand? _head;
     private bool _created;
@@ -39,8 +41,8 @@ public sealed class SqliteAuditStore<T> : AuditStore<T>
     /// <summary>Creates a store writing to the database of <paramref name="connectionString"/>.</summary>
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string. Its <c>Default Timeout</c> bounds how long a batch waits for the write lock before it is retried.</param>
     /// <param name="createTable">Run the generated <c>CREATE TABLE IF NOT EXISTS</c> on first use (default true).</param>
-    /// <param name="rowsPerStatement">Rows per INSERT statement (default 1, see the remarks), capped by SQLite's host-parameter limit.</param>
-    public SqliteAuditStore(string connectionString, bool createTable = true, int rowsPerStatement = 1)
+    /// <param name="rowsPerStatement">Rows per INSERT statement (default 32), capped by SQLite's host-parameter limit.</param>
+    public SqliteAuditStore(string connectionString, bool createTable = true, int rowsPerStatement = 32)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerStatement, 1);
@@ -73,14 +75,14 @@ public sealed class SqliteAuditStore<T> : AuditStore<T>
         {
             cancellationToken.ThrowIfCancellationRequested();
             var count = Math.Min(RowsPerStatement, rows.Count - offset);
-            var command = Command(connection, count);
+            var statement = Statement(connection, count);
             for (var i = 0; i < count; i++)
             {
                 var row = rows[offset + i];
-                T.SqliteBind(command.Parameters, i, row.Seq, row.PrevHash, row.Hash, row.Entry);
+                T.SqliteBind(statement, 1 + (i * T.SqliteParametersPerRow), row.Seq, row.PrevHash, row.Hash, row.Entry);
             }
 
-            command.ExecuteNonQuery();
+            Step(connection, statement);
             offset += count;
         }
 
@@ -94,9 +96,9 @@ public sealed class SqliteAuditStore<T> : AuditStore<T>
         transaction.Save("sluice_audit_row");
         try
         {
-            var command = Command(_connection!, 1);
-            T.SqliteBind(command.Parameters, 0, row.Seq, row.PrevHash, row.Hash, row.Entry);
-            command.ExecuteNonQuery();
+            var statement = Statement(_connection!, 1);
+            T.SqliteBind(statement, 1, row.Seq, row.PrevHash, row.Hash, row.Entry);
+            Step(_connection!, statement);
         }
         catch (SqliteException exception) when (IsEntryRejection(exception))
         {
@@ -213,38 +215,54 @@ public sealed class SqliteAuditStore<T> : AuditStore<T>
         return connection;
     }
 
-    private SqliteCommand Command(SqliteConnection connection, int rows)
+    private sqlite3_stmt Statement(SqliteConnection connection, int rows)
     {
-        SqliteCommand command;
         if (rows == RowsPerStatement)
         {
-            command = _fullInsert ??= CreateInsert(connection, rows);
+            return _fullInsert ??= Prepare(connection, rows);
         }
-        else
+
+        if (_partialRows != rows)
         {
-            if (_partialRows != rows)
-            {
-                _partialInsert?.Dispose();
-                _partialInsert = CreateInsert(connection, rows);
-                _partialRows = rows;
-            }
-
-            command = _partialInsert!;
+            _partialInsert?.Dispose();
+            _partialInsert = null;
+            _partialInsert = Prepare(connection, rows);
+            _partialRows = rows;
         }
 
-        command.Transaction = _transaction;
-        return command;
+        return _partialInsert!;
     }
 
-    private static SqliteCommand CreateInsert(SqliteConnection connection, int rows)
+    /// <summary>Prepares the generated INSERT once per connection and row count; values are bound by position, so binding stays linear in the row count.</summary>
+    private static sqlite3_stmt Prepare(SqliteConnection connection, int rows)
     {
-        var command = CreateCommand(connection, T.SqliteInsertSql(rows));
-        for (var row = 0; row < rows; row++)
+        var rc = raw.sqlite3_prepare_v2(connection.Handle, T.SqliteInsertSql(rows), out var statement);
+        if (rc != raw.SQLITE_OK)
         {
-            T.SqliteAddParameters(command.Parameters, row);
+            statement?.Dispose();
+            SqliteException.ThrowExceptionForRC(rc, connection.Handle);
         }
 
-        return command;
+        return statement ?? throw new InvalidOperationException("SQLite prepared no statement for the audit INSERT.");
+    }
+
+    private static void Step(SqliteConnection connection, sqlite3_stmt statement)
+    {
+        var rc = raw.sqlite3_step(statement);
+        if (rc == raw.SQLITE_DONE)
+        {
+            raw.sqlite3_reset(statement);
+            return;
+        }
+
+        try
+        {
+            SqliteException.ThrowExceptionForRC(rc, connection.Handle);
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement);
+        }
     }
 
     private static SqliteCommand CreateCommand(SqliteConnection connection, string sql)
@@ -267,7 +285,8 @@ public sealed class SqliteAuditStore<T> : AuditStore<T>
         _fullInsert?.Dispose();
         _partialInsert?.Dispose();
         _head?.Dispose();
-        _fullInsert = _partialInsert = _head = null;
+        _fullInsert = _partialInsert = null;
+        _head = null;
         _partialRows = 0;
         _connection?.Dispose();
         _connection = null;

@@ -108,53 +108,47 @@ public sealed partial class SluiceGenerator
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             writer.WriteLine($"public static int SqliteMaxRowsPerStatement => {(SqliteMaxParameters / perRow).ToString(CultureInfo.InvariantCulture)};");
             writer.WriteLine();
-            writer.WriteLine("/// <summary>A multi-row INSERT of <paramref name=\"rows\"/> rows with parameters $p0… in row-major order.</summary>");
+            writer.WriteLine("/// <summary>A multi-row INSERT of <paramref name=\"rows\"/> rows with positional parameters in row-major order.</summary>");
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             using (writer.Braces("public static string SqliteInsertSql(int rows)"))
             {
-                writer.WriteLine($"var builder = new global::System.Text.StringBuilder({Naming.Literal($"INSERT INTO {spec.Table} ({columns}) VALUES ")}, 64 + (rows * {(perRow * 8).ToString(CultureInfo.InvariantCulture)}));");
+                var placeholders = "(" + string.Join(",", Enumerable.Repeat("?", perRow)) + ")";
+                writer.WriteLine($"var builder = new global::System.Text.StringBuilder({Naming.Literal($"INSERT INTO {spec.Table} ({columns}) VALUES ")}, 64 + (rows * {(placeholders.Length + 1).ToString(CultureInfo.InvariantCulture)}));");
                 using (writer.Braces("for (var row = 0; row < rows; row++)"))
                 {
-                    writer.WriteLine("builder.Append(row == 0 ? \"(\" : \",(\");");
-                    using (writer.Braces($"for (var column = 0; column < {perRow.ToString(CultureInfo.InvariantCulture)}; column++)"))
-                    {
-                        writer.WriteLine($"builder.Append(column == 0 ? \"$p\" : \",$p\").Append((row * {perRow.ToString(CultureInfo.InvariantCulture)}) + column);");
-                    }
-
-                    writer.WriteLine("builder.Append(')');");
+                    writer.WriteLine($"builder.Append(row == 0 ? {Naming.Literal(placeholders)} : {Naming.Literal("," + placeholders)});");
                 }
 
                 writer.WriteLine("return builder.ToString();");
             }
 
             writer.WriteLine();
-            writer.WriteLine("/// <summary>Adds row <paramref name=\"row\"/>'s parameters, unbound.</summary>");
+            writer.WriteLine("/// <summary>Binds one row (chain values, then the entry's fields) to parameters <paramref name=\"firstIndex\"/>… of a prepared INSERT.</summary>");
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
-            using (writer.Braces("public static void SqliteAddParameters(global::Microsoft.Data.Sqlite.SqliteParameterCollection parameters, int row)"))
+            using (writer.Braces($"public static void SqliteBind(global::SQLitePCL.sqlite3_stmt statement, int firstIndex, long seq, byte[] prevHash, byte[] hash, {type} entry)"))
             {
-                using (writer.Braces($"for (var column = 0; column < {perRow.ToString(CultureInfo.InvariantCulture)}; column++)"))
-                {
-                    writer.WriteLine($"parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter(\"$p\" + ((row * {perRow.ToString(CultureInfo.InvariantCulture)}) + column).ToString(global::System.Globalization.CultureInfo.InvariantCulture), null));");
-                }
-            }
-
-            writer.WriteLine();
-            writer.WriteLine("/// <summary>Binds row <paramref name=\"row\"/>'s parameters to the chain values and the entry's fields.</summary>");
-            writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
-            using (writer.Braces($"public static void SqliteBind(global::Microsoft.Data.Sqlite.SqliteParameterCollection parameters, int row, long seq, byte[] prevHash, byte[] hash, {type} entry)"))
-            {
-                writer.WriteLine($"var first = row * {perRow.ToString(CultureInfo.InvariantCulture)};");
-                writer.WriteLine("parameters[first].Value = seq;");
-                writer.WriteLine("parameters[first + 1].Value = prevHash;");
-                writer.WriteLine("parameters[first + 2].Value = hash;");
+                writer.WriteLine("global::Sluice.Sqlite.SqliteAuditBinder.BindInt64(statement, firstIndex, seq);");
+                writer.WriteLine("global::Sluice.Sqlite.SqliteAuditBinder.BindBlob(statement, firstIndex + 1, prevHash);");
+                writer.WriteLine("global::Sluice.Sqlite.SqliteAuditBinder.BindBlob(statement, firstIndex + 2, hash);");
                 for (var i = 0; i < spec.Fields.Count; i++)
                 {
                     var field = spec.Fields[i];
                     var access = $"entry.{field.PropertyName}";
-                    var value = field.EnumType is not null
-                        ? (field.IsNullable ? $"{access} is {{ }} {Local(i)} ? ({ClrType(field.Kind)}){Local(i)} : global::System.DBNull.Value" : $"({ClrType(field.Kind)}){access}")
-                        : field.IsNullable ? $"(object?){access} ?? global::System.DBNull.Value" : access;
-                    writer.WriteLine($"parameters[first + {(i + ChainColumns).ToString(CultureInfo.InvariantCulture)}].Value = {value};");
+                    var index = $"firstIndex + {(i + ChainColumns).ToString(CultureInfo.InvariantCulture)}";
+                    var call = field.Kind switch
+                    {
+                        "String" => $"BindText(statement, {index}, {access})",
+                        "Bytes" => $"BindBlob(statement, {index}, {access})",
+                        "Boolean" => $"BindBoolean(statement, {index}, {access})",
+                        "Double" => $"BindDouble(statement, {index}, {access})",
+                        "Guid" => $"BindGuid(statement, {index}, {access})",
+                        "DateTimeOffset" => $"BindDateTimeOffset(statement, {index}, {access})",
+                        _ when field.EnumType is not null => field.IsNullable
+                            ? $"BindInt64(statement, {index}, (long?)({ClrType(field.Kind)}?){access})"
+                            : $"BindInt64(statement, {index}, (long)({ClrType(field.Kind)}){access})",
+                        _ => field.IsNullable ? $"BindInt64(statement, {index}, (long?){access})" : $"BindInt64(statement, {index}, (long){access})",
+                    };
+                    writer.WriteLine($"global::Sluice.Sqlite.SqliteAuditBinder.{call};");
                 }
             }
         }

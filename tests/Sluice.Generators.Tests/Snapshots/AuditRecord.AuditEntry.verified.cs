@@ -69,57 +69,41 @@ partial record AuditRecord : global::Sluice.IAuditEntry<global::Relay.Audit.Audi
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static int SqliteMaxRowsPerStatement => 1724;
 
-    /// <summary>A multi-row INSERT of <paramref name="rows"/> rows with parameters $p0… in row-major order.</summary>
+    /// <summary>A multi-row INSERT of <paramref name="rows"/> rows with positional parameters in row-major order.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static string SqliteInsertSql(int rows)
     {
-        var builder = new global::System.Text.StringBuilder("INSERT INTO audit_log (\"seq\", \"prev_hash\", \"hash\", \"at\", \"actor\", \"action\", \"subject\", \"detail\", \"size\", \"attempt\", \"success\", \"ratio\", \"request_id\", \"parent_id\", \"payload\", \"outcome\", \"previous\", \"reviewed_at\", \"class\") VALUES ", 64 + (rows * 152));
+        var builder = new global::System.Text.StringBuilder("INSERT INTO audit_log (\"seq\", \"prev_hash\", \"hash\", \"at\", \"actor\", \"action\", \"subject\", \"detail\", \"size\", \"attempt\", \"success\", \"ratio\", \"request_id\", \"parent_id\", \"payload\", \"outcome\", \"previous\", \"reviewed_at\", \"class\") VALUES ", 64 + (rows * 40));
         for (var row = 0; row < rows; row++)
         {
-            builder.Append(row == 0 ? "(" : ",(");
-            for (var column = 0; column < 19; column++)
-            {
-                builder.Append(column == 0 ? "$p" : ",$p").Append((row * 19) + column);
-            }
-            builder.Append(')');
+            builder.Append(row == 0 ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         }
         return builder.ToString();
     }
 
-    /// <summary>Adds row <paramref name="row"/>'s parameters, unbound.</summary>
+    /// <summary>Binds one row (chain values, then the entry's fields) to parameters <paramref name="firstIndex"/>… of a prepared INSERT.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
-    public static void SqliteAddParameters(global::Microsoft.Data.Sqlite.SqliteParameterCollection parameters, int row)
+    public static void SqliteBind(global::SQLitePCL.sqlite3_stmt statement, int firstIndex, long seq, byte[] prevHash, byte[] hash, global::Relay.Audit.AuditRecord entry)
     {
-        for (var column = 0; column < 19; column++)
-        {
-            parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$p" + ((row * 19) + column).ToString(global::System.Globalization.CultureInfo.InvariantCulture), null));
-        }
-    }
-
-    /// <summary>Binds row <paramref name="row"/>'s parameters to the chain values and the entry's fields.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
-    public static void SqliteBind(global::Microsoft.Data.Sqlite.SqliteParameterCollection parameters, int row, long seq, byte[] prevHash, byte[] hash, global::Relay.Audit.AuditRecord entry)
-    {
-        var first = row * 19;
-        parameters[first].Value = seq;
-        parameters[first + 1].Value = prevHash;
-        parameters[first + 2].Value = hash;
-        parameters[first + 3].Value = entry.At;
-        parameters[first + 4].Value = entry.Actor;
-        parameters[first + 5].Value = entry.Action;
-        parameters[first + 6].Value = entry.Subject;
-        parameters[first + 7].Value = (object?)entry.Detail ?? global::System.DBNull.Value;
-        parameters[first + 8].Value = entry.Size;
-        parameters[first + 9].Value = (object?)entry.Attempt ?? global::System.DBNull.Value;
-        parameters[first + 10].Value = entry.Success;
-        parameters[first + 11].Value = entry.Ratio;
-        parameters[first + 12].Value = entry.RequestId;
-        parameters[first + 13].Value = (object?)entry.ParentId ?? global::System.DBNull.Value;
-        parameters[first + 14].Value = (object?)entry.Payload ?? global::System.DBNull.Value;
-        parameters[first + 15].Value = (short)entry.Outcome;
-        parameters[first + 16].Value = entry.Previous is { } value13 ? (short)value13 : global::System.DBNull.Value;
-        parameters[first + 17].Value = (object?)entry.ReviewedAt ?? global::System.DBNull.Value;
-        parameters[first + 18].Value = entry.Class;
+        global::Sluice.Sqlite.SqliteAuditBinder.BindInt64(statement, firstIndex, seq);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindBlob(statement, firstIndex + 1, prevHash);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindBlob(statement, firstIndex + 2, hash);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindDateTimeOffset(statement, firstIndex + 3, entry.At);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindText(statement, firstIndex + 4, entry.Actor);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindText(statement, firstIndex + 5, entry.Action);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindText(statement, firstIndex + 6, entry.Subject);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindText(statement, firstIndex + 7, entry.Detail);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindInt64(statement, firstIndex + 8, (long)entry.Size);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindInt64(statement, firstIndex + 9, (long?)entry.Attempt);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindBoolean(statement, firstIndex + 10, entry.Success);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindDouble(statement, firstIndex + 11, entry.Ratio);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindGuid(statement, firstIndex + 12, entry.RequestId);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindGuid(statement, firstIndex + 13, entry.ParentId);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindBlob(statement, firstIndex + 14, entry.Payload);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindInt64(statement, firstIndex + 15, (long)(short)entry.Outcome);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindInt64(statement, firstIndex + 16, (long?)(short?)entry.Previous);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindDateTimeOffset(statement, firstIndex + 17, entry.ReviewedAt);
+        global::Sluice.Sqlite.SqliteAuditBinder.BindInt64(statement, firstIndex + 18, (long)entry.Class);
     }
 
     /// <summary>Creates the table when it does not exist (PostgreSQL).</summary>

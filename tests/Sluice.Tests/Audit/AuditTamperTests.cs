@@ -125,10 +125,12 @@ public sealed class AuditTamperTests
 
     private static void Insert(SqliteConnection connection, AuditRow<AuditRecord> row)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = AuditRecord.SqliteInsertSql(1);
-        AuditRecord.SqliteAddParameters(command.Parameters, 0);
-        AuditRecord.SqliteBind(command.Parameters, 0, row.Seq, row.PrevHash, row.Hash, row.Entry);
-        command.ExecuteNonQuery();
+        // Written the way a forger with plain SQL access would, not through the generated insert.
+        var e = row.Entry;
+        Execute(
+            connection,
+            "INSERT INTO audit_log (seq, prev_hash, hash, at, actor, action, subject, detail, size, outcome, request_id) VALUES ($seq, $prev, $hash, $at, $actor, $action, $subject, $detail, $size, $outcome, $request)",
+            ("$seq", row.Seq), ("$prev", row.PrevHash), ("$hash", row.Hash), ("$at", e.At), ("$actor", e.Actor), ("$action", e.Action), ("$subject", e.Subject),
+            ("$detail", (object?)e.Detail ?? DBNull.Value), ("$size", e.Size), ("$outcome", (int)e.Outcome), ("$request", (object?)e.RequestId ?? DBNull.Value));
     }
 }

@@ -16,7 +16,7 @@ namespace Sluice.Tests.Audit;
 
 public sealed class SqliteAuditChannelTests
 {
-    private static SqliteAuditStore<AuditRecord> Store(SqliteTestDatabase database, int timeoutSeconds = 30, int rowsPerStatement = 1) =>
+    private static SqliteAuditStore<AuditRecord> Store(SqliteTestDatabase database, int timeoutSeconds = 30, int rowsPerStatement = 32) =>
         new(new SqliteConnectionStringBuilder(database.ConnectionString) { DefaultTimeout = timeoutSeconds }.ToString(), rowsPerStatement: rowsPerStatement);
 
     [Fact]
@@ -88,6 +88,15 @@ public sealed class SqliteAuditChannelTests
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT subject FROM audit_log WHERE seq = 2";
         Assert.Equal("p0-1", command.ExecuteScalar());
+
+        // What the positional binder stored reads back through Microsoft.Data.Sqlite's readers as the same values.
+        var stored = new List<AuditRecord>();
+        await foreach (var row in Store(database).ReadRowsAsync())
+        {
+            stored.Add(row.Entry);
+        }
+
+        Assert.Equal(new[] { AuditData.Entry(0, 0), AuditData.Entry(0, 1) }, stored);
     }
 
     [Fact]
