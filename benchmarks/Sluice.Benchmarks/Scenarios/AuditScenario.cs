@@ -28,7 +28,7 @@ public sealed partial record AuditRecord(DateTimeOffset At, string Actor, string
 internal sealed class AuditScenario : IScenario
 {
     private const int Producers = 8;
-    private const int Runs = 3;
+    private const int Runs = 5;
     private const double MinEntriesPerSecondSqlite = 100_000;
     private const double MinSpeedup = 20;
 
