@@ -159,8 +159,15 @@ public sealed class AuditChannel<T> : IAsyncDisposable
     /// row's hash, each hash matches the row's contents, and (when given) that the chain still reaches
     /// <paramref name="checkpoint"/> with the same hash. Reports the first broken seq.
     /// </summary>
-    public Task<AuditVerification> VerifyAsync(AuditCheckpoint? checkpoint = null, CancellationToken cancellationToken = default) =>
-        AuditVerifier.VerifyAsync(_store, checkpoint, cancellationToken);
+    /// <param name="checkpoint">The last head stored outside the database, or null.</param>
+    /// <param name="checkpointIsHead">
+    /// True when <paramref name="checkpoint"/> is known to be the newest head (no append since, e.g. verified after a
+    /// drain or on a stopped system): then any row after it is reported too, which catches an appended row even when its
+    /// hash was computed correctly.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public Task<AuditVerification> VerifyAsync(AuditCheckpoint? checkpoint = null, bool checkpointIsHead = false, CancellationToken cancellationToken = default) =>
+        AuditVerifier.VerifyAsync(_store, checkpoint, checkpointIsHead, cancellationToken);
 
     /// <summary>Drains with <see cref="AuditChannelOptions{T}.ShutdownTimeout"/> and closes the store once the writer stopped.</summary>
     public async ValueTask DisposeAsync()

@@ -183,12 +183,12 @@ internal sealed class AuditScenario : IScenario
 
             var (rows, distinct) = await engine.CountAsync(cancellationToken);
             var verifyStart = Stopwatch.GetTimestamp();
-            var verified = await channel.VerifyAsync(checkpoint, cancellationToken);
+            var verified = await channel.VerifyAsync(checkpoint, checkpointIsHead: true, cancellationToken);
             var verifyMs = Stopwatch.GetElapsedTime(verifyStart).TotalMilliseconds;
 
             var tampered = Math.Max(1, rows / 2);
             await engine.TamperAsync(tampered, cancellationToken);
-            var afterTamper = await channel.VerifyAsync(checkpoint, cancellationToken);
+            var afterTamper = await channel.VerifyAsync(checkpoint, checkpointIsHead: true, cancellationToken);
 
             return new ChannelRun(
                 perProducer * Producers / Stopwatch.GetElapsedTime(start, end).TotalSeconds,

@@ -7,7 +7,7 @@ namespace Sluice.Internal;
 /// <summary>Walks a stored chain and finds the first row that breaks it.</summary>
 internal static class AuditVerifier
 {
-    public static async Task<AuditVerification> VerifyAsync<T>(AuditStore<T> store, AuditCheckpoint? checkpoint, CancellationToken cancellationToken)
+    public static async Task<AuditVerification> VerifyAsync<T>(AuditStore<T> store, AuditCheckpoint? checkpoint, bool checkpointIsHead, CancellationToken cancellationToken)
         where T : class, IAuditEntry<T>
     {
         var scratch = new AuditCanonicalWriter();
@@ -62,6 +62,11 @@ internal static class AuditVerifier
             {
                 return Broken(cp.Seq, $"seq {cp.Seq} does not have the checkpointed hash: the chain up to it was rewritten", rows, last);
             }
+        }
+
+        if (checkpoint is { } known && checkpointIsHead && last.Seq > known.Seq)
+        {
+            return Broken(known.Seq + 1, $"seq {known.Seq + 1} was appended after the checkpointed head (seq {known.Seq})", rows, last);
         }
 
         return new AuditVerification(true, null, null, rows, last);

@@ -53,6 +53,7 @@ public sealed class AuditTamperTests
     [InlineData("forge-replacing-a-row", 20)]
     [InlineData("forge-appended-row", 51)]
     [InlineData("delete-newest", 46)]
+    [InlineData("forge-appended-row-with-recomputed-hash", 51)]
     public async Task Tampering_is_detected_at_the_right_seq(string tampering, long expectedSeq)
     {
         var (database, channel, checkpoint) = await WriteChainAsync();
@@ -99,6 +100,18 @@ public sealed class AuditTamperTests
                         var forged = new AuditRecord(AuditData.Start, "mallory", "grant", "root", null, 0, AuditOutcome.Allowed, null);
                         Insert(connection, new AuditRow<AuditRecord>(Rows + 1, prev, new byte[32], forged));
                         break;
+                    }
+
+                case "forge-appended-row-with-recomputed-hash":
+                    {
+                        // A correct hash makes the row look like a real later append; only "the checkpoint is the head" catches it.
+                        var prev = ReadHash(connection, Rows);
+                        var forged = new AuditRecord(AuditData.Start, "mallory", "grant", "root", null, 0, AuditOutcome.Allowed, null);
+                        Insert(connection, new AuditRow<AuditRecord>(Rows + 1, prev, AuditCanonicalWriter.ComputeHash(prev, Rows + 1, forged), forged));
+                        Assert.True((await channel.VerifyAsync(checkpoint)).IsValid, "a correctly chained append is indistinguishable from a real one");
+                        var asHead = await channel.VerifyAsync(checkpoint, checkpointIsHead: true);
+                        Assert.Equal(Rows + 1, asHead.FirstBrokenSeq);
+                        return;
                     }
 
                 case "delete-newest":
