@@ -11,8 +11,11 @@ public sealed class AuditChannelOptions<T>
     /// <summary>Entries the queue holds before <see cref="AuditChannel{T}.WriteAsync"/> waits (default 1,000). Never drops.</summary>
     public int Capacity { get; set; } = 1_000;
 
-    /// <summary>The most entries the writer commits in one transaction (default 500).</summary>
-    public int MaxBatchSize { get; set; } = 500;
+    /// <summary>
+    /// The most entries the writer commits in one transaction (default 1,000, the default capacity: the writer takes
+    /// everything queued while producers refill the queue; measured 7–30% faster than 500 on both engines).
+    /// </summary>
+    public int MaxBatchSize { get; set; } = 1_000;
 
     /// <summary>The first delay before retrying a failed batch (default 50 ms); doubles per attempt, with jitter.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(50);

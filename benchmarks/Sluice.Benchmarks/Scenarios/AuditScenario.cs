@@ -61,7 +61,7 @@ internal sealed class AuditScenario : IScenario
     private static async Task<ScenarioResult> RunEngineAsync(Engine engine, int entries, int naiveEntries, CancellationToken cancellationToken)
     {
         var result = new ScenarioResult("audit", engine.Name, "naive: autocommit INSERT per entry", "Sluice: AuditChannel");
-        result.Setup = $"{engine.Describe()}; {Producers} producers; channel: {entries:N0} entries, capacity 1,000, batches up to 500, "
+        result.Setup = $"{engine.Describe()}; {Producers} producers; channel: {entries:N0} entries, capacity 1,000, batches up to 1,000 (the defaults), "
             + $"{Runs} runs on a fresh table after a warm-up, median; naive: {naiveEntries:N0} entries (one commit each), {Runs} runs, median";
         try
         {
