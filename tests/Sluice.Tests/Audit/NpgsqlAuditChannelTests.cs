@@ -9,6 +9,7 @@ using Xunit;
 
 namespace Sluice.Tests.Audit;
 
+[Collection(AuditThroughputCollection.Name)]
 public sealed class NpgsqlAuditChannelTests(PostgresDatabaseFixture<NpgsqlAuditChannelTests> database)
     : IClassFixture<PostgresDatabaseFixture<NpgsqlAuditChannelTests>>
 {

@@ -14,6 +14,7 @@ using Xunit;
 
 namespace Sluice.Tests.Audit;
 
+[Collection(AuditThroughputCollection.Name)]
 public sealed class SqliteAuditChannelTests
 {
     private static SqliteAuditStore<AuditRecord> Store(SqliteTestDatabase database, int timeoutSeconds = 30, int rowsPerStatement = 32) =>
