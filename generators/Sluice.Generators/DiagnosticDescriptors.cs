@@ -301,6 +301,40 @@ internal static class DiagnosticDescriptors
         "SL0077",
         "[Invalidates] Key does not match the cache key",
         "[Invalidates] on '{0}' builds the key from ({1}), but '{2}' is keyed by ({3}); name members of exactly those types in that order (or one collection of the key type)");
+    public static readonly DiagnosticDescriptor AuditEntryNotPartial = Error(
+        "SL0080",
+        "[AuditEntry] type must be partial",
+        "[AuditEntry] type '{0}' must be declared partial so Sluice can add its column mapping, insert and canonical bytes; write 'partial record {0}'");
+
+    public static readonly DiagnosticDescriptor AuditEntryMemberType = Error(
+        "SL0081",
+        "Audit entry member type has no canonical form",
+        "Member '{0}' of audit entry '{1}' has type '{2}', which has no canonical form for the hash chain; use string, byte[], bool, short, int, long, double, Guid, DateTimeOffset (not DateTime, whose Kind makes it ambiguous) or an enum over short/int/long, or their nullable forms");
+
+    public static readonly DiagnosticDescriptor AuditEntryTableName = Error(
+        "SL0082",
+        "Invalid audit table or column identifier",
+        "'{0}' is not a valid identifier for audit entry '{1}'; use an unquoted SQL identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63 characters), optionally schema-qualified for the table (audit.log)");
+
+    public static readonly DiagnosticDescriptor AuditEntryNotConstructible = Error(
+        "SL0083",
+        "Audit entry needs a positional constructor",
+        "Audit entry '{0}' needs a public constructor with at least one parameter, each naming a public property (a positional record such as 'record {0}(DateTimeOffset At, string Actor)'), so rows can be mapped and read back for verification");
+
+    public static readonly DiagnosticDescriptor AuditEntryReservedColumn = Error(
+        "SL0084",
+        "Audit entry member uses a chain column name",
+        "Member '{0}' of audit entry '{1}' maps to column '{2}', which the hash chain reserves (seq, prev_hash, hash); rename the member");
+
+    public static readonly DiagnosticDescriptor AuditEntryDuplicateColumn = Error(
+        "SL0085",
+        "Two audit entry members map to one column",
+        "Members '{0}' and '{1}' of audit entry '{2}' both map to column '{3}'; rename one of them");
+
+    public static readonly DiagnosticDescriptor AuditEntryNoProvider = Warning(
+        "SL0086",
+        "Audit entry without a provider package",
+        "Audit entry '{0}' gets no insert because the project references neither Sluice.Sqlite nor Sluice.Npgsql; add the package for your database");
 
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",
@@ -367,6 +401,13 @@ internal static class DiagnosticDescriptors
         [InvalidatesTarget.Id] = InvalidatesTarget,
         [InvalidatesKeyMember.Id] = InvalidatesKeyMember,
         [InvalidatesKeyType.Id] = InvalidatesKeyType,
+        [AuditEntryNotPartial.Id] = AuditEntryNotPartial,
+        [AuditEntryMemberType.Id] = AuditEntryMemberType,
+        [AuditEntryTableName.Id] = AuditEntryTableName,
+        [AuditEntryNotConstructible.Id] = AuditEntryNotConstructible,
+        [AuditEntryReservedColumn.Id] = AuditEntryReservedColumn,
+        [AuditEntryDuplicateColumn.Id] = AuditEntryDuplicateColumn,
+        [AuditEntryNoProvider.Id] = AuditEntryNoProvider,
         [GeneratorFault.Id] = GeneratorFault,
     };
 

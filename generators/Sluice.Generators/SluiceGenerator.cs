@@ -73,6 +73,10 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(CacheParser.InvalidatesAttribute, static (node, _) => node is TypeDeclarationSyntax, CacheParser.ParseInvalidates)
             .WithTrackingName(TrackingNames.InvalidatesParse);
         Register(context, invalidates, TrackingNames.InvalidatesSpec, CacheEmitter.Emit, CacheEmitter.HintName, static spec => spec.Type.DisplayName);
+        var auditEntries = context.SyntaxProvider
+            .ForAttributeWithMetadataName(AuditEntryParser.AuditEntryAttribute, static (node, _) => node is TypeDeclarationSyntax, AuditEntryParser.Parse)
+            .WithTrackingName(TrackingNames.AuditEntryParse);
+        Register(context, auditEntries, TrackingNames.AuditEntrySpec, AuditEntryEmitter.Emit, AuditEntryEmitter.HintName, static spec => spec.Type.DisplayName);
     }
 
     private static IncrementalValuesProvider<TSpec> Register<TSpec>(

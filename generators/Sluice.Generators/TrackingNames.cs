@@ -20,4 +20,6 @@ internal static class TrackingNames
     public const string CachedSpec = nameof(CachedSpec);
     public const string InvalidatesParse = nameof(InvalidatesParse);
     public const string InvalidatesSpec = nameof(InvalidatesSpec);
+    public const string AuditEntryParse = nameof(AuditEntryParse);
+    public const string AuditEntrySpec = nameof(AuditEntrySpec);
 }

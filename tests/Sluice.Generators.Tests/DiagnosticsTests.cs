@@ -504,6 +504,39 @@ public sealed class DiagnosticsTests
             [Invalidates(typeof(Q), Key = nameof(Name))]
             public sealed partial record Rename(long Id, string Name) : ICommand<Unit, E>;
             """, []),
+        ["SL0080"] = ("""
+            [AuditEntry("audit_log")]
+            public sealed record AuditRecord(System.DateTimeOffset At, string Actor);
+            """, []),
+        ["SL0081"] = ("""
+            [AuditEntry("audit_log")]
+            public sealed partial record AuditRecord(System.DateTime At, decimal Amount, string Actor);
+            """, []),
+        ["SL0082"] = ("""
+            [AuditEntry("audit log; DROP TABLE users")]
+            public sealed partial record AuditRecord(System.DateTimeOffset At, string Actor);
+            """, []),
+        ["SL0083"] = ("""
+            [AuditEntry("audit_log")]
+            public sealed partial record AuditRecord
+            {
+                public string Actor { get; init; } = "";
+            }
+            """, []),
+        ["SL0084"] = ("""
+            [AuditEntry("audit_log")]
+            public sealed partial record AuditRecord(long Seq, byte[] PrevHash, string Actor);
+            """, []),
+        ["SL0085"] = ("""
+            [AuditEntry("audit_log")]
+            public sealed partial record AuditRecord(long UserId, long User_Id);
+            """, []),
+        ["SL0086"] = ("""
+            using Sluice;
+
+            [AuditEntry("audit_log")]
+            public sealed partial record AuditRecord(System.DateTimeOffset At, string Actor);
+            """, ["Sluice.Sqlite", "Sluice.Npgsql"]),
     };
 
     public static TheoryData<string> Ids => new(Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));
