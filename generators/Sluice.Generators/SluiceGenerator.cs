@@ -44,9 +44,16 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.BulkLoaderParse);
         var loaderSpecs = Register(context, loaders, TrackingNames.BulkLoaderSpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
 
+        var feeds = context.SyntaxProvider
+            .ForAttributeWithMetadataName(CursorFeedParser.CursorFeedAttribute, static (node, _) => node is MethodDeclarationSyntax, CursorFeedParser.Parse)
+            .WithTrackingName(TrackingNames.CursorFeedParse);
+        var feedSpecs = Register(context, feeds, TrackingNames.CursorFeedSpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
+
+        // Every generated statement, for SluiceCatalog.VerifyAsync.
         var catalog = querySpecs.Collect()
             .Combine(loaderSpecs.Collect())
-            .Select(static (pair, _) => new EquatableArray<QuerySpec>(pair.Left.AddRange(pair.Right).ToArray()))
+            .Combine(feedSpecs.Collect())
+            .Select(static (pair, _) => new EquatableArray<QuerySpec>(pair.Left.Left.AddRange(pair.Left.Right).AddRange(pair.Right).ToArray()))
             .WithTrackingName(TrackingNames.Catalog);
         context.RegisterSourceOutput(catalog, static (output, specs) =>
         {
@@ -56,10 +63,6 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             }
         });
 
-        var feeds = context.SyntaxProvider
-            .ForAttributeWithMetadataName(CursorFeedParser.CursorFeedAttribute, static (node, _) => node is MethodDeclarationSyntax, CursorFeedParser.Parse)
-            .WithTrackingName(TrackingNames.CursorFeedParse);
-        Register(context, feeds, TrackingNames.CursorFeedSpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
         var chunkedBatches = context.SyntaxProvider
             .ForAttributeWithMetadataName(ChunkedBatchParser.Attribute, static (node, _) => node is ClassDeclarationSyntax, ChunkedBatchParser.Parse)
             .WithTrackingName(TrackingNames.ChunkedBatchParse);

@@ -116,6 +116,12 @@ public static class SluiceCatalog
         return new CatalogReport(checks);
     }
 
+    /// <summary>The parameters a statement uses as a LIMIT or OFFSET (a cursor feed's page size).</summary>
+    private static HashSet<string> RowCountParameters(string sql) =>
+        System.Text.RegularExpressions.Regex.Matches(sql, @"\b(?:LIMIT|OFFSET)\s+([$@:]\w+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)
+            .Select(m => m.Groups[1].Value)
+            .ToHashSet(StringComparer.Ordinal);
+
     private static async Task<IReadOnlyList<string>> CheckAsync(DbConnection connection, CatalogStatement statement, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
@@ -125,6 +131,7 @@ public static class SluiceCatalog
             await using var command = connection.CreateCommand();
             command.CommandText = statement.Sql;
             command.Transaction = transaction;
+            var counts = RowCountParameters(statement.Sql);
             foreach (var name in statement.Parameters)
             {
                 var parameter = command.CreateParameter();
@@ -133,7 +140,8 @@ public static class SluiceCatalog
                     parameter.ParameterName = name;
                 }
 
-                parameter.Value = DBNull.Value;
+                // NULL matches nothing, so nothing is read; a LIMIT/OFFSET needs a number (SQLite refuses NULL there).
+                parameter.Value = counts.Contains(name) ? 0 : DBNull.Value;
                 command.Parameters.Add(parameter);
             }
 

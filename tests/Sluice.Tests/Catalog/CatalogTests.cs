@@ -46,6 +46,39 @@ public sealed class CatalogTests(PostgresDatabaseFixture<CatalogTests> postgres)
     }
 
     [Fact]
+    public async Task Cursor_feed_statements_are_in_the_catalog_and_match_their_schemas()
+    {
+        static bool Feeds(CatalogStatement statement) => statement.Name.StartsWith("Sluice.Tests.Feeds.", StringComparison.Ordinal);
+        Assert.Contains(SluiceCatalog.Statements, s => s.Name == "Sluice.Tests.Feeds.SqliteFeeds.EventsAfterAsync" && s.Dialect == "Sqlite");
+        Assert.Contains(SluiceCatalog.Statements, s => s.Name == "Sluice.Tests.Feeds.NpgsqlFeeds.EventsAfterAsync" && s.Dialect == "Npgsql");
+
+        using var database = new SqliteTestDatabase(nameof(CatalogTests));
+        using var sqlite = database.OpenConnection();
+        Execute(sqlite, Sluice.Tests.Feeds.SqliteFeeds.Schema);
+        var sqliteReport = await SluiceCatalog.VerifyAsync(sqlite, Feeds);
+        Assert.True(sqliteReport.Ok, sqliteReport.ToString());
+        Assert.Single(sqliteReport.Checks);
+
+        await using var pg = await postgres.OpenConnectionAsync();
+        await using (var create = new NpgsqlCommand("CREATE SCHEMA feed_catalog; SET search_path TO feed_catalog; " + Sluice.Tests.Feeds.NpgsqlFeeds.Schema, pg))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var pgReport = await SluiceCatalog.VerifyAsync(pg, Feeds);
+        Assert.True(pgReport.Ok, pgReport.ToString());
+        Assert.Single(pgReport.Checks);
+
+        // A drifted column type is reported for the feed as for any query.
+        await using (var drift = new NpgsqlCommand("ALTER TABLE execution_events ALTER COLUMN seq TYPE text", pg))
+        {
+            await drift.ExecuteNonQueryAsync();
+        }
+
+        Assert.False((await SluiceCatalog.VerifyAsync(pg, Feeds)).Ok);
+    }
+
+    [Fact]
     public async Task Sqlite_statements_match_a_matching_schema_and_are_never_executed()
     {
         using var database = new SqliteTestDatabase(nameof(CatalogTests));
