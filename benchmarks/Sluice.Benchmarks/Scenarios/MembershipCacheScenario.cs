@@ -144,7 +144,6 @@ internal sealed class MembershipCacheScenario : IScenario
             Mode.CachedPerChannel => PgMembershipQueries.MemberIdsCache.Statistics,
             _ => default,
         };
-        var membership = (bool[])workload.InitialMembership.Clone();
         await using var worker = PgMembershipMutations.CreateWorker(new PgMembershipMutations(), new Sluice.Npgsql.NpgsqlWorkerConnectionFactory(dataSource));
         if (!await worker.StartAsync(cancellationToken))
         {
@@ -173,44 +172,15 @@ internal sealed class MembershipCacheScenario : IScenario
         };
         ActivitySource.AddActivityListener(listener);
 
-        long stale = 0, members = 0, checkTicks = 0, changeTicks = 0;
-        var change = 0;
-        for (var start = 0; start < workload.Checks.Length; start += ChecksPerChange)
-        {
-            var end = Math.Min(start + ChecksPerChange, workload.Checks.Length);
-            var began = Stopwatch.GetTimestamp();
-            for (var i = start; i < end; i++)
+        var (stale, members, checkSeconds, changeSeconds) = await RunWorkloadAsync(
+            workload,
+            async (channel, user) => mode switch
             {
-                var pair = workload.Checks[i];
-                var (channel, user) = Workload.PairOf(pair);
-                var answer = mode switch
-                {
-                    Mode.Uncached => await checking.IsMemberAsync(channel, user, cancellationToken),
-                    Mode.CachedPerPair => await checking.IsMemberCachedAsync(channel, user, cancellationToken),
-                    _ => (await checking.MemberIdsCachedAsync(channel, cancellationToken)).BinarySearch(user) >= 0,
-                };
-                stale += answer != membership[pair] ? 1 : 0;
-                members += answer ? 1 : 0;
-            }
-
-            checkTicks += Stopwatch.GetTimestamp() - began;
-            if (end == workload.Checks.Length)
-            {
-                break;
-            }
-
-            var changed = workload.Changes[change++];
-            var (changedChannel, changedUser) = Workload.PairOf(changed);
-            var beganChange = Stopwatch.GetTimestamp();
-            var outcome = await client.PgSetMembershipAsync(changedChannel, changedUser, !membership[changed], cancellationToken);
-            changeTicks += Stopwatch.GetTimestamp() - beganChange;
-            if (!outcome.IsOk)
-            {
-                throw new InvalidOperationException($"membership change failed: {outcome}");
-            }
-
-            membership[changed] = !membership[changed];
-        }
+                Mode.Uncached => await checking.IsMemberAsync(channel, user, cancellationToken),
+                Mode.CachedPerPair => await checking.IsMemberCachedAsync(channel, user, cancellationToken),
+                _ => (await checking.MemberIdsCachedAsync(channel, cancellationToken)).BinarySearch(user) >= 0,
+            },
+            async (channel, user, member) => await client.PgSetMembershipAsync(channel, user, member, cancellationToken) is { IsOk: false } failed ? failed.ToString() : null);
 
         SluiceCacheStatistics? cache = mode switch
         {
@@ -218,7 +188,7 @@ internal sealed class MembershipCacheScenario : IScenario
             Mode.CachedPerChannel => Delta(PgMembershipQueries.MemberIdsCache.Statistics, before),
             _ => null,
         };
-        return new ModeResult(Interlocked.Read(ref queries), stale, members, checkTicks / (double)Stopwatch.Frequency, changeTicks / (double)Stopwatch.Frequency, cache);
+        return new ModeResult(Interlocked.Read(ref queries), stale, members, checkSeconds, changeSeconds, cache);
     }
 
     private enum Mode
@@ -241,7 +211,6 @@ internal sealed class MembershipCacheScenario : IScenario
             Mode.CachedPerChannel => MembershipQueries.MemberIdsCache.Statistics,
             _ => default,
         };
-        var membership = (bool[])workload.InitialMembership.Clone();
 
         await using var worker = MembershipMutations.CreateWorker(new MembershipMutations(), new SqliteWorkerConnectionFactory(connectionString));
         if (!await worker.StartAsync(cancellationToken))
@@ -256,6 +225,35 @@ internal sealed class MembershipCacheScenario : IScenario
         // SQLite calls this once per statement it starts executing on this connection: the query count, measured.
         SQLitePCL.raw.sqlite3_trace(db.Handle, (SQLitePCL.delegate_trace)((_, _) => queries++), null);
 
+        var (stale, members, checkSeconds, changeSeconds) = await RunWorkloadAsync(
+            workload,
+            async (channel, user) => mode switch
+            {
+                Mode.Uncached => await db.IsMemberAsync(channel, user, cancellationToken),
+                Mode.CachedPerPair => await db.IsMemberCachedAsync(channel, user, cancellationToken),
+                _ => (await db.MemberIdsCachedAsync(channel, cancellationToken)).BinarySearch(user) >= 0,
+            },
+            async (channel, user, member) => await client.SetMembershipAsync(channel, user, member, cancellationToken) is { IsOk: false } failed ? failed.ToString() : null);
+
+        SQLitePCL.raw.sqlite3_trace(db.Handle, (SQLitePCL.delegate_trace?)null, null);
+        SluiceCacheStatistics? cache = mode switch
+        {
+            Mode.CachedPerPair => Delta(MembershipQueries.IsMemberCache.Statistics, before),
+            Mode.CachedPerChannel => Delta(MembershipQueries.MemberIdsCache.Statistics, before),
+            _ => null,
+        };
+        return new ModeResult(queries, stale, members, checkSeconds, changeSeconds, cache);
+    }
+
+    /// <summary>
+    /// The workload, the same on both engines: <see cref="ChecksPerChange"/> checks, then one membership change committed
+    /// by the worker (whose <c>[Invalidates]</c> evicts after the commit), and so on. A check whose answer differs from
+    /// the membership last committed is a stale read. <paramref name="setMembership"/> returns null on success, else why not.
+    /// </summary>
+    private static async Task<(long Stale, long Members, double CheckSeconds, double ChangeSeconds)> RunWorkloadAsync(
+        Workload workload, Func<long, long, ValueTask<bool>> check, Func<long, long, bool, Task<string?>> setMembership)
+    {
+        var membership = (bool[])workload.InitialMembership.Clone();
         long stale = 0, members = 0, checkTicks = 0, changeTicks = 0;
         var change = 0;
         for (var start = 0; start < workload.Checks.Length; start += ChecksPerChange)
@@ -266,21 +264,9 @@ internal sealed class MembershipCacheScenario : IScenario
             {
                 var pair = workload.Checks[i];
                 var (channel, user) = Workload.PairOf(pair);
-                var answer = mode switch
-                {
-                    Mode.Uncached => await db.IsMemberAsync(channel, user, cancellationToken),
-                    Mode.CachedPerPair => await db.IsMemberCachedAsync(channel, user, cancellationToken),
-                    _ => (await db.MemberIdsCachedAsync(channel, cancellationToken)).BinarySearch(user) >= 0,
-                };
-                if (answer != membership[pair])
-                {
-                    stale++;
-                }
-
-                if (answer)
-                {
-                    members++;
-                }
+                var answer = await check(channel, user);
+                stale += answer != membership[pair] ? 1 : 0;
+                members += answer ? 1 : 0;
             }
 
             checkTicks += Stopwatch.GetTimestamp() - began;
@@ -289,28 +275,20 @@ internal sealed class MembershipCacheScenario : IScenario
                 break;
             }
 
-            // A membership change, committed by the worker; its [Invalidates] evicts after the commit.
             var changed = workload.Changes[change++];
             var (changedChannel, changedUser) = Workload.PairOf(changed);
             var beganChange = Stopwatch.GetTimestamp();
-            var outcome = await client.SetMembershipAsync(changedChannel, changedUser, !membership[changed], cancellationToken);
+            var failure = await setMembership(changedChannel, changedUser, !membership[changed]);
             changeTicks += Stopwatch.GetTimestamp() - beganChange;
-            if (!outcome.IsOk)
+            if (failure is not null)
             {
-                throw new InvalidOperationException($"membership change failed: {outcome}");
+                throw new InvalidOperationException($"membership change failed: {failure}");
             }
 
             membership[changed] = !membership[changed];
         }
 
-        SQLitePCL.raw.sqlite3_trace(db.Handle, (SQLitePCL.delegate_trace?)null, null);
-        SluiceCacheStatistics? cache = mode switch
-        {
-            Mode.CachedPerPair => Delta(MembershipQueries.IsMemberCache.Statistics, before),
-            Mode.CachedPerChannel => Delta(MembershipQueries.MemberIdsCache.Statistics, before),
-            _ => null,
-        };
-        return new ModeResult(queries, stale, members, checkTicks / (double)Stopwatch.Frequency, changeTicks / (double)Stopwatch.Frequency, cache);
+        return (stale, members, checkTicks / (double)Stopwatch.Frequency, changeTicks / (double)Stopwatch.Frequency);
     }
 
     private static SluiceCacheStatistics Delta(SluiceCacheStatistics after, SluiceCacheStatistics before) =>
