@@ -203,6 +203,38 @@ public static class QueryRuntime
         return slice;
     }
 
+    /// <summary>Copies every key of a DataLoader batch into an array (a PostgreSQL array parameter).</summary>
+    public static TKey[] ToArray<TKey>(IReadOnlyList<TKey> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys is List<TKey> list)
+        {
+            return list.ToArray();
+        }
+
+        var array = new TKey[keys.Count];
+        for (var i = 0; i < array.Length; i++)
+        {
+            array[i] = keys[i];
+        }
+
+        return array;
+    }
+
+    /// <summary>One member of each composite key of a DataLoader batch, as an array (for <c>unnest</c>).</summary>
+    public static TPart[] Column<TKey, TPart>(IReadOnlyList<TKey> keys, Func<TKey, TPart> member)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(member);
+        var values = new TPart[keys.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = member(keys[i]);
+        }
+
+        return values;
+    }
+
     /// <summary>One member of each composite key in a slice, as an array (one PostgreSQL array parameter per member, for <c>unnest</c>).</summary>
     public static TPart[] Column<TKey, TPart>(List<TKey> keys, int start, int count, Func<TKey, TPart> member)
     {

@@ -86,6 +86,6 @@ internal sealed record DataLoaderSpec(
     string ClassName,
     string ValueTypeFullyQualifiedName,
     string MissingValue,
-    bool SerializeFetches,
+    bool HoldsConnection,
     bool RowIsValueType,
     bool NeedsLookupCast);

@@ -59,12 +59,16 @@ public sealed partial class SluiceGenerator
                     writer.WriteLine("/// <summary>Registers every generated DataLoader as scoped (one cache per scope); each resolves its connection or data source from the container.</summary>");
                     using (writer.Braces("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddSluiceDataLoaders(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services)"))
                     {
+                        writer.WriteLine("// One scheduler per scope, shared by every loader of the scope: levels batch, and a connection runs one fetch at a time.");
+                        writer.WriteLine("global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddScoped<global::Sluice.DataLoaderScope>(services, static _ => new global::Sluice.DataLoaderScope());");
                         foreach (var spec in loaders)
                         {
                             var loaderType = $"{spec.Type.FullyQualifiedName}.{spec.Loader!.DataLoader!.ClassName}";
                             writer.WriteLine($"global::Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddScoped<{loaderType}>(");
                             writer.WriteLine("    services,");
-                            writer.WriteLine($"    static provider => new {loaderType}(global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{spec.MethodParameters[0].TypeFullyQualifiedName}>(provider)));");
+                            writer.WriteLine($"    static provider => new {loaderType}(");
+                            writer.WriteLine($"        global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{spec.MethodParameters[0].TypeFullyQualifiedName}>(provider),");
+                            writer.WriteLine("        global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Sluice.DataLoaderScope>(provider)));");
                         }
 
                         writer.WriteLine("return services;");

@@ -403,20 +403,20 @@ public sealed partial class SluiceGenerator
             var connectionType = spec.MethodParameters[0].TypeFullyQualifiedName;
             var key = loader.KeyTypeFullyQualifiedName;
             var value = dataLoader.ValueTypeFullyQualifiedName;
-            writer.WriteLine($"/// <summary>Coalesces single-key loads into calls of {spec.DocReference}; one instance per scope (request).</summary>");
+            var rows = loader.IsLookup
+                ? $"global::Sluice.Lookup<{key}, {spec.Row!.TypeFullyQualifiedName}>"
+                : $"global::System.Collections.Generic.IReadOnlyDictionary<{key}, {spec.Row!.TypeFullyQualifiedName}>";
+            var values = $"global::System.Collections.Generic.IReadOnlyDictionary<{key}, {value}>";
+            var keyList = $"global::System.Collections.Generic.IReadOnlyList<{key}>";
+            writer.WriteLine($"/// <summary>Coalesces single-key loads into calls of {spec.DocReference}; one instance per scope (request), sharing the scope's <see cref=\"global::Sluice.DataLoaderScope\"/>.</summary>");
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             using (writer.Braces($"public sealed class {dataLoader.ClassName} : global::Sluice.DataLoader<{key}, {value}>"))
             {
                 writer.WriteLine($"private readonly {connectionType} _connection;");
                 writer.WriteLine();
-                writer.WriteLine("/// <summary>Creates a loader over <paramref name=\"connection\"/>.</summary>");
-                if (dataLoader.SerializeFetches)
-                {
-                    writer.WriteLine("// One connection runs one command at a time, so batches are fetched one after another.");
-                }
-
-                writer.WriteLine($"public {dataLoader.ClassName}({connectionType} connection)");
-                writer.WriteLine($"    : base(new global::Sluice.DataLoaderOptions {{ MaxBatchSize = {loader.MaxBatchSize}, SerializeFetches = {(dataLoader.SerializeFetches ? "true" : "false")} }})");
+                writer.WriteLine("/// <summary>Creates a loader over <paramref name=\"connection\"/> in <paramref name=\"scope\"/> (a scope of its own when null).</summary>");
+                writer.WriteLine($"public {dataLoader.ClassName}({connectionType} connection, global::Sluice.DataLoaderScope? scope = null)");
+                writer.WriteLine($"    : base(scope, new global::Sluice.DataLoaderOptions {{ MaxBatchSize = {loader.MaxBatchSize} }})");
                 writer.WriteLine("{");
                 writer.WriteLine("    global::System.ArgumentNullException.ThrowIfNull(connection);");
                 writer.WriteLine("    _connection = connection;");
@@ -425,23 +425,52 @@ public sealed partial class SluiceGenerator
                 writer.WriteLine();
                 writer.WriteLine("/// <inheritdoc />");
                 writer.WriteLine($"protected override {value} MissingValue => {dataLoader.MissingValue};");
+                if (dataLoader.HoldsConnection)
+                {
+                    writer.WriteLine();
+                    writer.WriteLine("// One connection runs one command at a time: the scope serializes the fetches of every loader on it.");
+                    writer.WriteLine("/// <inheritdoc />");
+                    writer.WriteLine("protected override object? Connection => _connection;");
+                }
+
                 writer.WriteLine();
                 writer.WriteLine("/// <inheritdoc />");
-                using (writer.Braces($"protected override async global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyDictionary<{key}, {value}>> FetchAsync(global::System.Collections.Generic.IReadOnlyList<{key}> keys, global::System.Threading.CancellationToken cancellationToken)"))
+                using (writer.Braces($"protected override async global::System.Threading.Tasks.Task<{values}> FetchAsync({keyList} keys, global::System.Threading.CancellationToken cancellationToken)"))
                 {
                     var arguments = spec.MethodParameters.Select(parameter =>
                         parameter.Name == spec.ConnectionParameter ? "_connection"
                         : parameter.Name == loader.KeysParameter ? "keys"
                         : parameter.Name == spec.CancellationTokenParameter ? "cancellationToken"
                         : "default");
-                    writer.WriteLine($"var rows = await {spec.MethodName}({string.Join(", ", arguments)}).ConfigureAwait(false);");
-                    if (loader.IsLookup)
+                    var call = $"await {spec.MethodName}({string.Join(", ", arguments)}).ConfigureAwait(false)";
+                    if (!loader.IsLookup)
                     {
-                        writer.WriteLine(dataLoader.NeedsLookupCast
-                            ? $"return (global::Sluice.Lookup<{key}, {spec.Row!.TypeFullyQualifiedName}>)rows;"
-                            : "return rows;");
+                        writer.WriteLine($"return ToValues({call});");
                     }
-                    else if (dataLoader.RowIsValueType)
+                    else if (dataLoader.NeedsLookupCast)
+                    {
+                        writer.WriteLine($"return ({rows})({call});");
+                    }
+                    else
+                    {
+                        writer.WriteLine($"return {call};");
+                    }
+                }
+
+                if (spec.ConnectionKind == "NpgsqlConnection")
+                {
+                    WriteDataLoaderStatement(writer, spec, loader, key, value, values, keyList);
+                }
+
+                if (loader.IsLookup)
+                {
+                    return;
+                }
+
+                writer.WriteLine();
+                using (writer.Braces($"private static {values} ToValues({rows} rows)"))
+                {
+                    if (dataLoader.RowIsValueType)
                     {
                         writer.WriteLine($"var values = new global::System.Collections.Generic.Dictionary<{key}, {value}>(rows.Count);");
                         using (writer.Braces("foreach (var pair in rows)"))
@@ -455,9 +484,51 @@ public sealed partial class SluiceGenerator
                     else
                     {
                         writer.WriteLine("// Rows are never null; the value type is nullable only because a key may be missing.");
-                        writer.WriteLine($"return (global::System.Collections.Generic.IReadOnlyDictionary<{key}, {value}>)rows!;");
+                        writer.WriteLine($"return ({values})rows!;");
                     }
                 }
+            }
+        }
+
+        /// <summary>
+        /// The statement a PostgreSQL loader contributes to its scope's combined round trip (one <c>NpgsqlBatch</c> per
+        /// level), and the reader of its result set: the bulk loader's binding and row loop over a batch command.
+        /// </summary>
+        private static void WriteDataLoaderStatement(SourceWriter writer, QuerySpec spec, LoaderSpec loader, string key, string value, string values, string keyList)
+        {
+            var keysName = loader.KeysParameter;
+            writer.WriteLine();
+            writer.WriteLine("/// <inheritdoc />");
+            using (writer.Braces($"protected override global::Sluice.DataLoaderStatement<{key}, {value}> CreateStatement({keyList} keys)"))
+            {
+                writer.WriteLine($"var dbCommand = new global::Npgsql.NpgsqlBatchCommand({spec.MemberStem}Sql);");
+                if (loader.KeyParts.Count == 0)
+                {
+                    writer.WriteLine($"dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<{key}[]> {{ TypedValue = global::Sluice.QueryRuntime.ToArray(keys) }});");
+                }
+                else
+                {
+                    foreach (var part in loader.KeyParts)
+                    {
+                        writer.WriteLine($"dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<{part.TypeFullyQualifiedName}[]> {{ TypedValue = global::Sluice.QueryRuntime.Column(keys, static compositeKey => compositeKey.{part.PropertyName}) }});");
+                    }
+                }
+
+                writer.WriteLine($"return new global::Sluice.Npgsql.NpgsqlDataLoaderStatement<{key}, {value}>(_connection, dbCommand, keys, static (dbReader, keySet, cancellationToken) => ReadStatementAsync(dbReader, keySet, cancellationToken));");
+            }
+
+            writer.WriteLine();
+            using (writer.Braces($"private static async global::System.Threading.Tasks.Task<{values}> ReadStatementAsync(global::Npgsql.NpgsqlDataReader dbReader, {keyList} {keysName}, global::System.Threading.CancellationToken cancellationToken)"))
+            {
+                WriteLoaderSetup(writer, spec, loader);
+                WriteRuntimeOrdinals(writer, spec);
+                using (writer.Braces("while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))"))
+                {
+                    WriteLoaderRow(writer, spec, loader);
+                }
+
+                WriteLoaderResult(writer, spec, loader);
+                writer.WriteLine(loader.IsLookup ? "return result;" : "return ToValues(result);");
             }
         }
 

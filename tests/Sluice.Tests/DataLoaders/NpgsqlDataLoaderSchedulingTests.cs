@@ -1,0 +1,111 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Sluice.Generated;
+using Sluice.Tests.Infrastructure;
+using Sluice.Tests.Queries;
+using Xunit;
+
+namespace Sluice.Tests.DataLoaders;
+
+/// <summary>
+/// The scope's scheduler on a real PostgreSQL server: loaders that share one <see cref="NpgsqlConnection"/> never use
+/// it for two commands at once, and the pending statements of all loaders of a level go out in one round trip.
+/// </summary>
+public sealed class NpgsqlDataLoaderSchedulingTests(PostgresDatabaseFixture<NpgsqlDataLoaderSchedulingTests> database)
+    : IClassFixture<PostgresDatabaseFixture<NpgsqlDataLoaderSchedulingTests>>, IAsyncLifetime
+{
+    private ServiceProvider _services = null!;
+
+    public async Task InitializeAsync()
+    {
+        await using (var connection = await database.OpenConnectionAsync())
+        await using (var command = new NpgsqlCommand(ResolverTree.Schema(postgres: true), connection))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var services = new ServiceCollection();
+        services.AddScoped(_ =>
+        {
+            var connection = new NpgsqlConnection(database.ConnectionString);
+            connection.Open();
+            return connection;
+        });
+        services.AddSingleton(_ => NpgsqlDataSource.Create(database.ConnectionString));
+        services.AddSluiceDataLoaders();
+        _services = services.BuildServiceProvider();
+    }
+
+    public async Task DisposeAsync() => await _services.DisposeAsync();
+
+    [Fact]
+    public async Task Two_loaders_on_one_connection_dispatching_together_never_collide()
+    {
+        for (var round = 0; round < 200; round++)
+        {
+            await using var scope = _services.CreateAsyncScope();
+            var members = scope.ServiceProvider.GetRequiredService<NpgsqlTreeQueries.MembersByChannelLoader>();
+            var users = scope.ServiceProvider.GetRequiredService<NpgsqlTreeQueries.UsersByIdLoader>();
+
+            var (memberLists, names) = await Task.Run(async () =>
+            {
+                var m = Task.WhenAll(new long[] { 100, 101, 205 }.Select(id => members.LoadAsync(id)));
+                var u = Task.WhenAll(new long[] { 1, 2, 3 }.Select(id => users.LoadAsync(id)));
+                return (await m, await u);
+            });
+
+            Assert.Equal(3, memberLists[0].Count);
+            Assert.Equal(["u1", "u2", "u3"], names.Select(u => u!.Name));
+            Assert.Equal(System.Data.ConnectionState.Open, scope.ServiceProvider.GetRequiredService<NpgsqlConnection>().State);
+        }
+    }
+
+    [Fact]
+    public async Task Three_levels_are_three_statements_and_the_loaders_of_a_level_share_one_round_trip()
+    {
+        using var counter = new NpgsqlStatementCounter("tree_");
+        await using (var naiveScope = _services.CreateAsyncScope())
+        {
+            // Warm the connection pool so the count below holds only the tree's statements.
+            await naiveScope.ServiceProvider.GetRequiredService<NpgsqlTreeQueries.UsersByIdLoader>().LoadAsync(1);
+        }
+
+        counter.Clear();
+        for (var i = 0; i < 20; i++)
+        {
+            await using var scope = _services.CreateAsyncScope();
+            var channels = scope.ServiceProvider.GetRequiredService<NpgsqlTreeQueries.ChannelsByOrgLoader>();
+            var members = scope.ServiceProvider.GetRequiredService<NpgsqlTreeQueries.MembersByChannelLoader>();
+            var users = scope.ServiceProvider.GetRequiredService<NpgsqlTreeQueries.UsersByIdLoader>();
+
+            // Each channel resolves its members and, beside them, the channel's creator (user id = channel % 60 + 1):
+            // level 2 then has two loaders with pending keys, sent in one round trip.
+            var dataLoaders = scope.ServiceProvider.GetRequiredService<DataLoaderScope>();
+            var tree = await dataLoaders.RunAsync(_ => Task.Run(() => DataLoaderSchedulingTests.ResolveTreeAsync(
+                async (org, ct) =>
+                {
+                    var list = await channels.LoadAsync(org, ct);
+                    return list;
+                },
+                async (channel, ct) =>
+                {
+                    var creator = users.LoadAsync(channel % 60 + 1, ct);
+                    var list = await members.LoadAsync(channel, ct);
+                    await creator;
+                    return list;
+                },
+                id => users.LoadAsync(id))));
+
+            Assert.Contains("c100:", tree, StringComparison.Ordinal);
+            Assert.Equal((1, 1), (channels.BatchCount, members.BatchCount));
+            Assert.Equal(2, users.BatchCount);
+            Assert.Equal((3, 3, 0), (dataLoaders.DispatchCount, dataLoaders.RoundTripCount, dataLoaders.BackstopDispatchCount));
+        }
+
+        // 20 trees × 3 levels: one command (a batch of the level's statements) per level.
+        Assert.Equal(60, counter.Statements.Count);
+    }
+}
