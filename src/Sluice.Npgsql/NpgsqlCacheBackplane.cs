@@ -90,6 +90,13 @@ public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDi
     /// <summary>The backend process id of the listening connection; 0 while disconnected.</summary>
     public int ListenerProcessId => _listener.ProcessId;
 
+    /// <summary>Test hook: runs before each reconnect attempt of the listener, e.g. to hold an outage open.</summary>
+    internal Func<CancellationToken, Task>? BeforeReconnect
+    {
+        get => _listener.BeforeReconnect;
+        set => _listener.BeforeReconnect = value;
+    }
+
     /// <summary>Starts the listener and waits until LISTEN is active (caches are cleared then, as on every subscribe).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {

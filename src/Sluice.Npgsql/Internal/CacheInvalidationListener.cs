@@ -48,6 +48,9 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
     /// <summary>The backend process id of the current listening connection (0 when not connected).</summary>
     public int ProcessId => Volatile.Read(ref _processId);
 
+    /// <summary>Test hook: runs before each reconnect attempt (not before the first connect), e.g. to hold an outage open.</summary>
+    public Func<CancellationToken, Task>? BeforeReconnect { get; set; }
+
     public void Start() => _loop ??= Task.Run(RunAsync);
 
     private async Task RunAsync()
@@ -58,6 +61,11 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
         {
             try
             {
+                if (Interlocked.Read(ref _subscriptions) > 0 && BeforeReconnect is { } hook)
+                {
+                    await hook(token).ConfigureAwait(false);
+                }
+
                 var connection = new NpgsqlConnection(_connectionString);
                 await using (connection.ConfigureAwait(false))
                 {
