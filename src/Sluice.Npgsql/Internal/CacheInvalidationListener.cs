@@ -84,8 +84,9 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
                     await DedicatedListenConnection.WaitUntilCancelledAsync(connection, WaitTimeout, token).ConfigureAwait(false);
                 }
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            catch (Exception) when (token.IsCancellationRequested)
             {
+                // Stopping: whatever the open, the LISTEN or the cancelled wait threw is the stop, not a lost connection.
                 break;
             }
 #pragma warning disable CA1031 // Any failure of the listening connection is logged and retried; TTL covers the gap.
