@@ -9,7 +9,9 @@ namespace Sluice.Npgsql.Internal;
 /// <summary>
 /// LISTENs on one channel over a dedicated, non-pooled connection and hands each payload to a callback. When the
 /// connection drops it reconnects (with backoff) and, once LISTEN is active again, calls <c>onSubscribed</c>: whatever
-/// was sent while it was away is lost, so the owner clears what those messages could have concerned.
+/// was sent while it was away is lost, so the owner clears what those messages could have concerned. It calls
+/// <c>onLost</c> as soon as it notices the connection is gone (before anything else it does about it), so the owner
+/// can stop trusting its caches for the outage.
 /// </summary>
 internal sealed class CacheInvalidationListener : IAsyncDisposable
 {
@@ -21,6 +23,7 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
     private readonly string _channel;
     private readonly Action<string> _onPayload;
     private readonly Action<bool> _onSubscribed;
+    private readonly Action _onLost;
     private readonly TimeSpan _reconnectDelay;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -29,12 +32,13 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
     private long _subscriptions;
     private int _processId;
 
-    public CacheInvalidationListener(string connectionString, string channel, Action<string> onPayload, Action<bool> onSubscribed, TimeSpan reconnectDelay, ILogger logger)
+    public CacheInvalidationListener(string connectionString, string channel, Action<string> onPayload, Action<bool> onSubscribed, Action onLost, TimeSpan reconnectDelay, ILogger logger)
     {
         _connectionString = DedicatedListenConnection.ConnectionString(connectionString, KeepAlive);
         _channel = channel;
         _onPayload = onPayload;
         _onSubscribed = onSubscribed;
+        _onLost = onLost;
         _reconnectDelay = reconnectDelay;
         _logger = logger;
     }
@@ -93,6 +97,7 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
             catch (Exception exception)
 #pragma warning restore CA1031
             {
+                _onLost();
                 Volatile.Write(ref _processId, 0);
                 Log.CacheListenerLost(_logger, _channel, delay, exception);
                 try
