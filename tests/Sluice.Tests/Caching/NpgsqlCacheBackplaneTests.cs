@@ -202,6 +202,7 @@ public sealed class NpgsqlCacheBackplaneTests(PostgresDatabaseFixture<NpgsqlCach
         Assert.Equal(loadsBefore + 2, cacheB.Statistics.Loads);
         Assert.Equal(0, cacheB.Count);
         Assert.Equal(0, backplaneB.Reconnects);
+        Assert.True(backplaneB.IsBypassing);
 
         // After the reconnect the cache serves again.
         outageOver.SetResult();
@@ -211,6 +212,32 @@ public sealed class NpgsqlCacheBackplaneTests(PostgresDatabaseFixture<NpgsqlCach
         Assert.Equal("owner", await ReadOnBAsync(cacheB, 3, 31));
         Assert.Equal(loadsAfter, cacheB.Statistics.Loads);
         Assert.Equal(1, cacheB.Count);
+        Assert.False(backplaneB.IsBypassing);
+    }
+
+    [Fact]
+    public async Task With_the_bypass_turned_off_an_outage_serves_the_cached_entry_until_the_reconnect_clears_it()
+    {
+        var cacheB = OtherInstanceRoleCache();
+        await using var backplaneB = new NpgsqlCacheBackplane(database.ConnectionString, [cacheB], new NpgsqlCacheBackplaneOptions { ReconnectDelay = TimeSpan.FromMilliseconds(50), BypassWhileDisconnected = false });
+        var outageOver = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backplaneB.BeforeReconnect = ct => outageOver.Task.WaitAsync(ct);
+        await backplaneB.StartAsync();
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 4, 41));
+
+        await TerminateAsync(backplaneB.ListenerProcessId);
+        Assert.True(await EventuallyAsync(() => backplaneB.ListenerProcessId == 0, TimeSpan.FromSeconds(30)), "the loss was never noticed");
+        await using (var writer = await _dataSource.OpenConnectionAsync())
+        await using (var update = new NpgsqlCommand("UPDATE pg_cache_members SET role = 'owner' WHERE channel_id = 4 AND user_id = 41", writer))
+        {
+            await update.ExecuteNonQueryAsync();
+        }
+
+        Assert.False(backplaneB.IsBypassing);
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 4, 41)); // stale for the whole outage: what the option trades
+        outageOver.SetResult();
+        Assert.True(await EventuallyAsync(() => backplaneB.Reconnects >= 1, TimeSpan.FromSeconds(30)), "the listener never reconnected");
+        Assert.Equal("owner", await ReadOnBAsync(cacheB, 4, 41));  // the reconnect cleared it
     }
 
     [Fact]
