@@ -19,6 +19,16 @@ public sealed class NpgsqlCacheBackplaneOptions
 
     /// <summary>First delay before the listener reconnects; doubles per failed attempt up to 30 s. Default 1 s.</summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Whether the caches are bypassed while the listener is not listening (from <see cref="NpgsqlCacheBackplane.StartAsync"/>
+    /// until the first <c>LISTEN</c>, and from the moment a lost connection is noticed until <c>LISTEN</c> is active again):
+    /// every read goes to the database and nothing is stored, so no read is served an entry whose invalidation was
+    /// missed. The caches are cleared when the bypass ends. Default true. Turning it off keeps serving cached entries
+    /// during an outage: such an entry can then be stale for up to the outage (<see cref="ReconnectDelay"/> plus the
+    /// reconnect, longer while the database is unreachable) and at most its TTL.
+    /// </summary>
+    public bool BypassWhileDisconnected { get; set; } = true;
 }
 
 /// <summary>
@@ -26,8 +36,9 @@ public sealed class NpgsqlCacheBackplaneOptions
 /// (set <see cref="CommandWorkerOptions.CacheInvalidationPublisher"/>), it sends a command's invalidations with
 /// <c>pg_notify</c> inside the command's transaction, so PostgreSQL delivers them only if it commits. Its listener, on a
 /// dedicated non-pooled connection, evicts the named keys from the caches it serves; after the listening connection
-/// is lost and re-established it clears those caches, since invalidations sent meanwhile were missed. TTL remains
-/// the safety net for anything else.
+/// is lost and re-established it clears those caches, since invalidations sent meanwhile were missed, and while it is
+/// not listening the caches are bypassed (<see cref="NpgsqlCacheBackplaneOptions.BypassWhileDisconnected"/>), so a
+/// missed invalidation is never served. TTL remains the safety net for anything else.
 /// </summary>
 public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDisposable
 {
@@ -40,6 +51,9 @@ public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDi
     private readonly Dictionary<string, ISluiceCache> _caches = new(StringComparer.Ordinal);
     private readonly CacheInvalidationListener _listener;
     private readonly ILogger _logger;
+    private readonly bool _bypassWhileDisconnected;
+    private readonly Lock _bypassGate = new();
+    private IDisposable[]? _bypasses;
     private long _received;
 
     /// <summary>Creates a backplane; call <see cref="StartAsync"/> to start listening.</summary>
@@ -75,7 +89,8 @@ public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDi
 
         Channel = options.Channel;
         _logger = logger ?? NullLogger.Instance;
-        _listener = new CacheInvalidationListener(connectionString, Channel, OnPayload, OnSubscribed, options.ReconnectDelay, _logger);
+        _bypassWhileDisconnected = options.BypassWhileDisconnected;
+        _listener = new CacheInvalidationListener(connectionString, Channel, OnPayload, OnSubscribed, BeginBypass, options.ReconnectDelay, _logger);
     }
 
     /// <summary>The NOTIFY channel.</summary>
@@ -90,9 +105,39 @@ public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDi
     /// <summary>The backend process id of the listening connection; 0 while disconnected.</summary>
     public int ListenerProcessId => _listener.ProcessId;
 
-    /// <summary>Starts the listener and waits until LISTEN is active (caches are cleared then, as on every subscribe).</summary>
+    /// <summary>
+    /// True while the caches are bypassed because the listener is not listening (see
+    /// <see cref="NpgsqlCacheBackplaneOptions.BypassWhileDisconnected"/>); a health check can report it.
+    /// </summary>
+    public bool IsBypassing
+    {
+        get
+        {
+            lock (_bypassGate)
+            {
+                return _bypasses is not null;
+            }
+        }
+    }
+
+    /// <summary>Test hook: runs before each reconnect attempt of the listener, e.g. to hold an outage open.</summary>
+    internal Func<CancellationToken, Task>? BeforeReconnect
+    {
+        get => _listener.BeforeReconnect;
+        set => _listener.BeforeReconnect = value;
+    }
+
+    /// <summary>
+    /// Starts the listener and waits until LISTEN is active (caches are cleared then, as on every subscribe). Until then
+    /// the caches are bypassed, unless <see cref="NpgsqlCacheBackplaneOptions.BypassWhileDisconnected"/> is off.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        if (_listener.Subscriptions == 0)
+        {
+            BeginBypass();
+        }
+
         _listener.Start();
         await _listener.FirstSubscription.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -132,8 +177,12 @@ public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDi
         }
     }
 
-    /// <summary>Stops the listener.</summary>
-    public ValueTask DisposeAsync() => _listener.DisposeAsync();
+    /// <summary>Stops the listener and ends any bypass: the caches then serve without cross-instance invalidation.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _listener.DisposeAsync().ConfigureAwait(false);
+        EndBypass();
+    }
 
     private NpgsqlBatch CreateBatch(NpgsqlConnection connection, NpgsqlTransaction? transaction, IEnumerable<CacheInvalidationMessage> messages)
     {
@@ -185,9 +234,57 @@ public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDi
     private void OnSubscribed(bool isReconnect)
     {
         // On the first subscribe too: entries cached before LISTEN was active may have missed an invalidation.
-        foreach (var cache in _caches.Values)
+        if (!EndBypass())
         {
-            cache.Clear();
+            foreach (var cache in _caches.Values)
+            {
+                cache.Clear();
+            }
+        }
+    }
+
+    /// <summary>Stops serving cached entries: called on start and as soon as the listener notices a lost connection.</summary>
+    private void BeginBypass()
+    {
+        if (!_bypassWhileDisconnected)
+        {
+            return;
+        }
+
+        lock (_bypassGate)
+        {
+            if (_bypasses is null)
+            {
+                var bypasses = new IDisposable[_caches.Count];
+                var i = 0;
+                foreach (var cache in _caches.Values)
+                {
+                    bypasses[i++] = cache.Bypass();
+                }
+
+                _bypasses = bypasses;
+                Log.CachesBypassed(_logger, _caches.Count, Channel);
+            }
+        }
+    }
+
+    /// <summary>Ends the bypass (each cache is cleared as its bypass ends); false when none was in effect.</summary>
+    private bool EndBypass()
+    {
+        lock (_bypassGate)
+        {
+            if (_bypasses is not { } bypasses)
+            {
+                return false;
+            }
+
+            _bypasses = null;
+            foreach (var bypass in bypasses)
+            {
+                bypass.Dispose();
+            }
+
+            return true;
         }
     }
 }

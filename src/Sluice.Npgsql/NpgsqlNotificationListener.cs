@@ -12,7 +12,7 @@ namespace Sluice.Npgsql;
 /// state never leaks into a pool and a broken connection is never handed to someone else), runs <c>LISTEN</c> on it,
 /// and only then signals every subscribed drainer to catch up, on the first connect and after every reconnect. A
 /// NOTIFY committed before the LISTEN is therefore never needed: the catch-up pass starts after the LISTEN and reads it.
-/// It waits with <c>WaitAsync(timeout)</c> in a loop (never by cancelling a wait), uses Npgsql's keepalive to notice a
+/// It waits with <c>WaitAsync(timeout)</c> in a loop (the wait is cancelled on dispose, so stopping takes milliseconds), uses Npgsql's keepalive to notice a
 /// dead connection, reconnects with exponential backoff (each loss is logged), and signals everyone on the polling
 /// backstop interval. NOTIFY payloads are ignored: a notification is only a wake-up.
 /// </summary>

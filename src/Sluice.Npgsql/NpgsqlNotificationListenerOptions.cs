@@ -6,8 +6,9 @@ namespace Sluice.Npgsql;
 public sealed class NpgsqlNotificationListenerOptions : FeedNotificationOptions
 {
     /// <summary>
-    /// How long one <c>WaitAsync</c> waits for a notification before the loop checks for shutdown and waits again.
-    /// The wait itself is never cancelled (cancelling a wait breaks the connection). Default 1 second.
+    /// How long one <c>WaitAsync</c> waits for a notification before the loop waits again. Stopping does not wait it
+    /// out: disposing cancels the wait (which breaks the connection, as it is being closed anyway), so
+    /// <c>DisposeAsync</c> returns in milliseconds whatever this is. Default 1 second.
     /// </summary>
     public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(1);
 

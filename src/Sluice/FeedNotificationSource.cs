@@ -190,8 +190,9 @@ public abstract class FeedNotificationSource : IFeedNotificationSource, IAsyncDi
 
                 Log.FeedSessionEnded(_logger, Name, delay);
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            catch (Exception) when (token.IsCancellationRequested)
             {
+                // Disposing: whatever the session threw on its way out (a cancelled open or wait) is the stop itself.
                 break;
             }
             catch (Exception exception)

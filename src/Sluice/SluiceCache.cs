@@ -26,6 +26,17 @@ public interface ISluiceCache
 
     /// <summary>Invalidates the key a backplane sent as text; clears the whole cache when the text cannot be parsed.</summary>
     void InvalidateKeyText(string keyText);
+
+    /// <summary>True while at least one <see cref="Bypass"/> is in effect: every read loads, nothing is stored.</summary>
+    bool IsBypassed { get; }
+
+    /// <summary>
+    /// Bypasses the cache until the returned handle is disposed: every read goes to its load and nothing loaded is
+    /// stored, so no read can be served an entry whose invalidation might have been missed. A backplane calls this
+    /// when it stops receiving invalidations. Starting a bypass clears the cache; ending the last one clears it again
+    /// (dropping anything a read that raced the start stored). Bypasses nest; each handle ends its own once.
+    /// </summary>
+    IDisposable Bypass();
 }
 
 /// <summary>
@@ -55,6 +66,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
     private readonly StripedCounter _loads = new();
     private long _invalidations;
     private long _epoch;
+    private int _bypasses;
 
     /// <summary>Creates a cache.</summary>
     public SluiceCache(SluiceCacheOptions<TKey> options)
@@ -109,10 +121,13 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         Interlocked.Read(ref _invalidations),
         _cache.Count);
 
-    /// <summary>The cached value of <paramref name="key"/>, if it holds a live one.</summary>
+    /// <inheritdoc />
+    public bool IsBypassed => Volatile.Read(ref _bypasses) > 0;
+
+    /// <summary>The cached value of <paramref name="key"/>, if it holds a live one (never while <see cref="IsBypassed"/>).</summary>
     public bool TryGet(TKey key, out TValue value)
     {
-        if (_cache.TryGet(key, out var entry) && IsLive(entry))
+        if (!IsBypassed && _cache.TryGet(key, out var entry) && IsLive(entry))
         {
             value = entry.Value;
             return true;
@@ -136,6 +151,12 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         TState state,
         CancellationToken cancellationToken = default)
     {
+        if (Volatile.Read(ref _bypasses) > 0)
+        {
+            ArgumentNullException.ThrowIfNull(load);
+            return BypassedLoadAsync(key, load, state, cancellationToken);
+        }
+
         if (_cache.TryGet(key, out var entry) && IsLive(entry))
         {
             _hits.Increment();
@@ -180,6 +201,14 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         }
     }
 
+    private async ValueTask<TValue> BypassedLoadAsync<TState>(TKey key, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, CancellationToken cancellationToken)
+    {
+        _misses.Increment();
+        SluiceTelemetry.CacheMisses.Add(1, _tag);
+        CountLoad();
+        return await load(key, state, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<Entry> LoadOneAsync<TState>(TKey key, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, CancellationToken cancellationToken)
     {
         CountLoad();
@@ -209,6 +238,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         var seen = new HashSet<TKey>(distinct.Capacity);
         var found = new Dictionary<TKey, Entry>(distinct.Capacity);
         List<TKey>? missing = null;
+        var bypassed = Volatile.Read(ref _bypasses) > 0;
         foreach (var key in keys)
         {
             if (!seen.Add(key))
@@ -217,7 +247,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
             }
 
             distinct.Add(key);
-            if (_cache.TryGet(key, out var entry) && IsLive(entry))
+            if (!bypassed && _cache.TryGet(key, out var entry) && IsLive(entry))
             {
                 _hits.Increment();
                 if (SluiceTelemetry.CacheHits.Enabled)
@@ -246,7 +276,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
                 var hasValue = loaded.TryGetValue(key, out var value) && value is not null;
                 var entry = NewEntry(value!, hasValue);
                 found[key] = entry;
-                if (hasValue || _cacheAbsent)
+                if (!bypassed && (hasValue || _cacheAbsent))
                 {
                     _cache.AddOrUpdate(key, entry);
                     stored.Add(new KeyValuePair<TKey, Entry>(key, entry));
@@ -291,6 +321,23 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         Interlocked.Increment(ref _epoch);
         Interlocked.Increment(ref _invalidations);
         _cache.Clear();
+    }
+
+    /// <inheritdoc />
+    public IDisposable Bypass()
+    {
+        // Count first, then clear: a read that starts after the clear bypasses; one that raced it can at most store
+        // an entry that no bypassed read looks at and that the clear at the end drops.
+        Interlocked.Increment(ref _bypasses);
+        Clear();
+        return new BypassHandle(this);
+    }
+
+    private void EndBypass()
+    {
+        // Clear while still bypassed, then stop bypassing: nothing stored before this point is ever served.
+        Clear();
+        Interlocked.Decrement(ref _bypasses);
     }
 
     /// <inheritdoc />
@@ -345,6 +392,19 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         if (e.Reason == ItemRemovedReason.Evicted)
         {
             SluiceTelemetry.CacheEvictions.Add(1, _tag);
+        }
+    }
+
+    private sealed class BypassHandle(SluiceCache<TKey, TValue> cache) : IDisposable
+    {
+        private int _ended;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _ended, 1) == 0)
+            {
+                cache.EndBypass();
+            }
         }
     }
 

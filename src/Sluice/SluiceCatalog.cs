@@ -15,13 +15,31 @@ namespace Sluice;
 /// <param name="IsNullable">Whether the member accepts NULL.</param>
 public sealed record CatalogColumn(string Name, Type ClrType, bool IsNullable);
 
+/// <summary>A statement parameter as the generated method sends it, so a check can bind it with its real type.</summary>
+/// <param name="Name">The parameter name as sent (<c>$1</c>, <c>@id</c>, …).</param>
+/// <param name="ClrType">The type the generated method sends, without nullability (e.g. <c>long[]</c> for a key column).</param>
+/// <param name="CreatePlaceholder">
+/// Creates a provider parameter of exactly the type the method sends, holding a placeholder (an empty array, the type's
+/// default), e.g. <c>new NpgsqlParameter&lt;long[]&gt;</c>; null where the dialect needs no type (SQLite), which binds NULL.
+/// </param>
+public sealed record CatalogParameter(string Name, Type ClrType, Func<DbParameter>? CreatePlaceholder);
+
 /// <summary>A statement the generator wrote, registered so it can be checked against a live schema.</summary>
 /// <param name="Name">The declaring type and method, e.g. <c>Relay.MemberQueries.MembersByChannelAsync</c>.</param>
 /// <param name="Dialect"><c>Sqlite</c> or <c>Npgsql</c>.</param>
 /// <param name="Sql">The statement text as sent.</param>
 /// <param name="Parameters">The statement's parameter names as sent (<c>$1</c>, <c>@id</c>, …).</param>
 /// <param name="Columns">The result columns the row type expects; empty for statements that return no rows.</param>
-public sealed record CatalogStatement(string Name, string Dialect, string Sql, IReadOnlyList<string> Parameters, IReadOnlyList<CatalogColumn> Columns);
+public sealed record CatalogStatement(string Name, string Dialect, string Sql, IReadOnlyList<string> Parameters, IReadOnlyList<CatalogColumn> Columns)
+{
+    /// <summary>
+    /// The parameters in the order they are added to the command, with their types (empty for statements registered
+    /// without them, which are checked with untyped NULL parameters). A PostgreSQL check binds each one's placeholder,
+    /// so the server resolves the statement as it does for the generated method (e.g. <c>unnest($1, $2)</c> over two
+    /// typed arrays, which untyped NULLs make ambiguous).
+    /// </summary>
+    public IReadOnlyList<CatalogParameter> TypedParameters { get; init; } = Array.Empty<CatalogParameter>();
+}
 
 /// <summary>The outcome of checking one statement.</summary>
 /// <param name="Statement">The statement.</param>
@@ -132,8 +150,17 @@ public static class SluiceCatalog
             command.CommandText = statement.Sql;
             command.Transaction = transaction;
             var counts = RowCountParameters(statement.Sql);
-            foreach (var name in statement.Parameters)
+            var typed = statement.TypedParameters.Count == statement.Parameters.Count && statement.TypedParameters.All(p => p.CreatePlaceholder is not null);
+            for (var i = 0; i < statement.Parameters.Count; i++)
             {
+                if (typed)
+                {
+                    // Exactly the type the generated method sends: the server resolves the statement as it will at run time.
+                    command.Parameters.Add(statement.TypedParameters[i].CreatePlaceholder!());
+                    continue;
+                }
+
+                var name = statement.Parameters[i];
                 var parameter = command.CreateParameter();
                 if (statement.Dialect == "Sqlite")
                 {

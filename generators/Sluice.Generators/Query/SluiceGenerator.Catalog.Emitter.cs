@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Sluice.Generators.Helpers;
 using Sluice.Generators.Model;
@@ -84,20 +85,47 @@ public sealed partial class SluiceGenerator
 
         private static void WriteStatement(SourceWriter writer, QuerySpec spec)
         {
-            var parameters = new List<string>();
+            // Each parameter in the order the generated method adds it (PostgreSQL binds them by position), with its
+            // type: a PostgreSQL check binds a typed placeholder of exactly the type the method sends (an empty array for
+            // a key column), since an untyped NULL cannot resolve overloads such as unnest($1, $2).
+            var parameters = new List<(string SqlName, string Type, string? Factory)>();
             if (spec.Loader is { } loader)
             {
-                var keyParameterCount = spec.Dialect == "Npgsql" ? Math.Max(1, loader.KeyParts.Count) : 1;
-                for (var i = 0; i < keyParameterCount; i++)
+                if (spec.Dialect == "Npgsql")
                 {
-                    parameters.Add(spec.Dialect == "Npgsql" ? "$" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : loader.KeysSqlName);
+                    var keyTypes = loader.KeyParts.Count == 0
+                        ? new[] { loader.KeyTypeFullyQualifiedName }
+                        : loader.KeyParts.Select(p => p.TypeFullyQualifiedName).ToArray();
+                    for (var i = 0; i < keyTypes.Length; i++)
+                    {
+                        var arrayType = keyTypes[i] + "[]";
+                        parameters.Add((
+                            "$" + (i + 1).ToString(CultureInfo.InvariantCulture),
+                            arrayType,
+                            $"static () => new global::Npgsql.NpgsqlParameter<{arrayType}> {{ TypedValue = global::System.Array.Empty<{keyTypes[i]}>() }}"));
+                    }
+                }
+                else
+                {
+                    parameters.Add((loader.KeysSqlName, "string", null));
                 }
             }
 
-            parameters.AddRange(spec.BoundParameters.Select(p => p.SqlName));
+            var bound = spec.Dialect == "Npgsql"
+                ? spec.BoundParameters.OrderBy(p => int.Parse(p.SqlName.Substring(1), CultureInfo.InvariantCulture))
+                : spec.BoundParameters.AsEnumerable();
+            foreach (var parameter in bound)
+            {
+                parameters.Add((
+                    parameter.SqlName,
+                    parameter.TypeFullyQualifiedName,
+                    spec.Dialect == "Npgsql" ? $"static () => new global::Npgsql.NpgsqlParameter<{parameter.TypeFullyQualifiedName}> {{ TypedValue = default! }}" : null));
+            }
+
             if (spec.Dialect == "Npgsql")
             {
-                parameters.Sort(StringComparer.Ordinal);
+                // The method adds keys ($1…$k) first, then the other parameters by number: the same as ordering by number.
+                parameters.Sort((a, b) => int.Parse(a.SqlName.Substring(1), CultureInfo.InvariantCulture).CompareTo(int.Parse(b.SqlName.Substring(1), CultureInfo.InvariantCulture)));
             }
 
             var columns = new List<ColumnValueSpec>();
@@ -120,8 +148,30 @@ public sealed partial class SluiceGenerator
                 .Select(g => g.First())
                 .Select(c => $"new global::Sluice.CatalogColumn({Naming.Literal(c.Column)}, typeof({c.TypeFullyQualifiedName.TrimEnd('?')}), {(c.IsNullable ? "true" : "false")})"));
             writer.WriteLine($"new global::Sluice.CatalogStatement({Naming.Literal(Name(spec))}, {Naming.Literal(spec.Dialect)}, {Naming.Literal(spec.Sql)},");
-            writer.WriteLine($"    new string[] {{ {string.Join(", ", parameters.Select(Naming.Literal))} }},");
-            writer.WriteLine($"    new global::Sluice.CatalogColumn[] {{ {columnList} }}),");
+            writer.WriteLine($"    new string[] {{ {string.Join(", ", parameters.Select(p => Naming.Literal(p.SqlName)))} }},");
+            writer.WriteLine($"    new global::Sluice.CatalogColumn[] {{ {columnList} }})");
+            writer.WriteLine("{");
+            writer.Indentation++;
+            if (parameters.Count == 0)
+            {
+                writer.WriteLine("TypedParameters = global::System.Array.Empty<global::Sluice.CatalogParameter>(),");
+            }
+            else
+            {
+                writer.WriteLine("TypedParameters = new global::Sluice.CatalogParameter[]");
+                writer.WriteLine("{");
+                writer.Indentation++;
+                foreach (var (sqlName, type, factory) in parameters)
+                {
+                    writer.WriteLine($"new global::Sluice.CatalogParameter({Naming.Literal(sqlName)}, typeof({type.TrimEnd('?')}), {factory ?? "null"}),");
+                }
+
+                writer.Indentation--;
+                writer.WriteLine("},");
+            }
+
+            writer.Indentation--;
+            writer.WriteLine("},");
         }
     }
 }

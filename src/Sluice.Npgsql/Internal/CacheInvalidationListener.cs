@@ -9,7 +9,9 @@ namespace Sluice.Npgsql.Internal;
 /// <summary>
 /// LISTENs on one channel over a dedicated, non-pooled connection and hands each payload to a callback. When the
 /// connection drops it reconnects (with backoff) and, once LISTEN is active again, calls <c>onSubscribed</c>: whatever
-/// was sent while it was away is lost, so the owner clears what those messages could have concerned.
+/// was sent while it was away is lost, so the owner clears what those messages could have concerned. It calls
+/// <c>onLost</c> as soon as it notices the connection is gone (before anything else it does about it), so the owner
+/// can stop trusting its caches for the outage.
 /// </summary>
 internal sealed class CacheInvalidationListener : IAsyncDisposable
 {
@@ -21,6 +23,7 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
     private readonly string _channel;
     private readonly Action<string> _onPayload;
     private readonly Action<bool> _onSubscribed;
+    private readonly Action _onLost;
     private readonly TimeSpan _reconnectDelay;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -29,12 +32,13 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
     private long _subscriptions;
     private int _processId;
 
-    public CacheInvalidationListener(string connectionString, string channel, Action<string> onPayload, Action<bool> onSubscribed, TimeSpan reconnectDelay, ILogger logger)
+    public CacheInvalidationListener(string connectionString, string channel, Action<string> onPayload, Action<bool> onSubscribed, Action onLost, TimeSpan reconnectDelay, ILogger logger)
     {
         _connectionString = DedicatedListenConnection.ConnectionString(connectionString, KeepAlive);
         _channel = channel;
         _onPayload = onPayload;
         _onSubscribed = onSubscribed;
+        _onLost = onLost;
         _reconnectDelay = reconnectDelay;
         _logger = logger;
     }
@@ -48,6 +52,9 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
     /// <summary>The backend process id of the current listening connection (0 when not connected).</summary>
     public int ProcessId => Volatile.Read(ref _processId);
 
+    /// <summary>Test hook: runs before each reconnect attempt (not before the first connect), e.g. to hold an outage open.</summary>
+    public Func<CancellationToken, Task>? BeforeReconnect { get; set; }
+
     public void Start() => _loop ??= Task.Run(RunAsync);
 
     private async Task RunAsync()
@@ -58,6 +65,11 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
         {
             try
             {
+                if (Interlocked.Read(ref _subscriptions) > 0 && BeforeReconnect is { } hook)
+                {
+                    await hook(token).ConfigureAwait(false);
+                }
+
                 var connection = new NpgsqlConnection(_connectionString);
                 await using (connection.ConfigureAwait(false))
                 {
@@ -76,14 +88,16 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
                     await DedicatedListenConnection.WaitUntilCancelledAsync(connection, WaitTimeout, token).ConfigureAwait(false);
                 }
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            catch (Exception) when (token.IsCancellationRequested)
             {
+                // Stopping: whatever the open, the LISTEN or the cancelled wait threw is the stop, not a lost connection.
                 break;
             }
 #pragma warning disable CA1031 // Any failure of the listening connection is logged and retried; TTL covers the gap.
             catch (Exception exception)
 #pragma warning restore CA1031
             {
+                _onLost();
                 Volatile.Write(ref _processId, 0);
                 Log.CacheListenerLost(_logger, _channel, delay, exception);
                 try

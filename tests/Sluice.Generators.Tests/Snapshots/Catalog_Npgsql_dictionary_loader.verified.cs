@@ -18,7 +18,14 @@ internal static class SluiceGeneratedCatalog
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.UsersAsync", "Npgsql", "SELECT id, display_name, avatar FROM users WHERE id = ANY($1) AND deleted = $2",
                 new string[] { "$1", "$2" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) }),
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) })
+            {
+                TypedParameters = new global::Sluice.CatalogParameter[]
+                {
+                    new global::Sluice.CatalogParameter("$1", typeof(long[]), static () => new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::System.Array.Empty<long>() }),
+                    new global::Sluice.CatalogParameter("$2", typeof(bool), static () => new global::Npgsql.NpgsqlParameter<bool> { TypedValue = default! }),
+                },
+            },
         });
     }
 }

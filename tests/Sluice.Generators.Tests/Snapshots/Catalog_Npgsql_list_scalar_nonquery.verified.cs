@@ -18,7 +18,14 @@ internal static class SluiceGeneratedCatalog
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.MemberIdsAsync", "Npgsql", "SELECT user_id FROM members WHERE channel_id = $1 AND role = $2 ORDER BY user_id",
                 new string[] { "$1", "$2" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("user_id", typeof(long), false) }),
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("user_id", typeof(long), false) })
+            {
+                TypedParameters = new global::Sluice.CatalogParameter[]
+                {
+                    new global::Sluice.CatalogParameter("$1", typeof(global::System.Guid), static () => new global::Npgsql.NpgsqlParameter<global::System.Guid> { TypedValue = default! }),
+                    new global::Sluice.CatalogParameter("$2", typeof(int), static () => new global::Npgsql.NpgsqlParameter<int> { TypedValue = default! }),
+                },
+            },
         });
     }
 }

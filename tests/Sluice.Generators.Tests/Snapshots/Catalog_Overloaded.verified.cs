@@ -18,16 +18,40 @@ internal static class SluiceGeneratedCatalog
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.UserAsync_1", "Npgsql", "SELECT id, display_name, avatar FROM users WHERE id = $1",
                 new string[] { "$1" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) }),
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) })
+            {
+                TypedParameters = new global::Sluice.CatalogParameter[]
+                {
+                    new global::Sluice.CatalogParameter("$1", typeof(long), static () => new global::Npgsql.NpgsqlParameter<long> { TypedValue = default! }),
+                },
+            },
             new global::Sluice.CatalogStatement("Relay.Data.Q.UserAsync_2", "Npgsql", "SELECT id, display_name, avatar FROM users WHERE id = $1",
                 new string[] { "$1" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) }),
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) })
+            {
+                TypedParameters = new global::Sluice.CatalogParameter[]
+                {
+                    new global::Sluice.CatalogParameter("$1", typeof(long), static () => new global::Npgsql.NpgsqlParameter<long> { TypedValue = default! }),
+                },
+            },
             new global::Sluice.CatalogStatement("Relay.Data.Q.UsersAsync_1", "Sqlite", "SELECT id, display_name, avatar FROM users WHERE id IN (SELECT value FROM json_each($ids))",
                 new string[] { "$ids" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) }),
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) })
+            {
+                TypedParameters = new global::Sluice.CatalogParameter[]
+                {
+                    new global::Sluice.CatalogParameter("$ids", typeof(string), null),
+                },
+            },
             new global::Sluice.CatalogStatement("Relay.Data.Q.UsersAsync_2", "Npgsql", "SELECT id, display_name, avatar FROM users WHERE id = ANY($1)",
                 new string[] { "$1" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) }),
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) })
+            {
+                TypedParameters = new global::Sluice.CatalogParameter[]
+                {
+                    new global::Sluice.CatalogParameter("$1", typeof(long[]), static () => new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::System.Array.Empty<long>() }),
+                },
+            },
         });
     }
 }

@@ -18,7 +18,13 @@ internal static class SluiceGeneratedCatalog
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.UserAsync", "Sqlite", "SELECT id, display_name, avatar FROM users WHERE id = @id",
                 new string[] { "@id" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) }),
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("avatar", typeof(byte[]), true) })
+            {
+                TypedParameters = new global::Sluice.CatalogParameter[]
+                {
+                    new global::Sluice.CatalogParameter("@id", typeof(long), null),
+                },
+            },
         });
     }
 }

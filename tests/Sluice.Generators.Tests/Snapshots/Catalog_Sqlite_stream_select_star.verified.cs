@@ -18,7 +18,13 @@ internal static class SluiceGeneratedCatalog
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.UsersAsync", "Sqlite", "SELECT * FROM users WHERE name LIKE $1",
                 new string[] { "$1" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("Id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("Avatar", typeof(byte[]), true) }),
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("Id", typeof(long), false), new global::Sluice.CatalogColumn("display_name", typeof(string), false), new global::Sluice.CatalogColumn("Avatar", typeof(byte[]), true) })
+            {
+                TypedParameters = new global::Sluice.CatalogParameter[]
+                {
+                    new global::Sluice.CatalogParameter("$1", typeof(string), null),
+                },
+            },
         });
     }
 }

@@ -5,10 +5,13 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sluice.Npgsql;
 using Sluice.Tests.Infrastructure;
+using Sluice.Tests.Worker;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Sluice.Tests.Caching;
 
@@ -16,7 +19,7 @@ namespace Sluice.Tests.Caching;
 /// Two app instances on one real PostgreSQL: instance A runs the worker (its backplane publishes inside the command's
 /// transaction); instance B has its own cache of the same name and its own listening connection.
 /// </summary>
-public sealed class NpgsqlCacheBackplaneTests(PostgresDatabaseFixture<NpgsqlCacheBackplaneTests> database)
+public sealed class NpgsqlCacheBackplaneTests(PostgresDatabaseFixture<NpgsqlCacheBackplaneTests> database, ITestOutputHelper output)
     : IClassFixture<PostgresDatabaseFixture<NpgsqlCacheBackplaneTests>>, IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(1);
@@ -161,6 +164,106 @@ public sealed class NpgsqlCacheBackplaneTests(PostgresDatabaseFixture<NpgsqlCach
     }
 
     [Fact]
+    public async Task While_the_listener_is_down_reads_go_to_the_database_and_after_the_reconnect_the_cache_serves_again()
+    {
+        var cacheB = OtherInstanceRoleCache();
+        await using var backplaneB = new NpgsqlCacheBackplane(database.ConnectionString, [cacheB], FastReconnect);
+        var outageOver = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backplaneB.BeforeReconnect = ct => outageOver.Task.WaitAsync(ct); // holds the outage open until the test ends it
+        await backplaneB.StartAsync();
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 3, 31));
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 3, 31));
+        Assert.Equal(1, cacheB.Statistics.Loads); // the second read was a hit
+
+        var killed = backplaneB.ListenerProcessId;
+        var stopwatch = Stopwatch.StartNew();
+        await TerminateAsync(killed);
+        Assert.True(await EventuallyAsync(() => backplaneB.ListenerProcessId == 0, TimeSpan.FromSeconds(30)), "the loss was never noticed");
+        output.WriteLine($"listener loss noticed {stopwatch.Elapsed.TotalMilliseconds:F1} ms after pg_terminate_backend returned (upper bound, 10 ms polling)");
+
+        // Another instance changes the row and notifies while B is not listening: the NOTIFY reaches nobody on B.
+        await using (var writer = await _dataSource.OpenConnectionAsync())
+        await using (var transaction = await writer.BeginTransactionAsync())
+        {
+            await using (var update = new NpgsqlCommand("UPDATE pg_cache_members SET role = 'owner' WHERE channel_id = 3 AND user_id = 31", writer, transaction))
+            {
+                await update.ExecuteNonQueryAsync();
+            }
+
+            await using var backplaneA = new NpgsqlCacheBackplane(database.ConnectionString, [PgCacheQueries.PgRoleCache]);
+            await backplaneA.PublishAsync(writer, transaction, [new CacheInvalidationMessage(cacheB.Name, CacheKeyText.Join("3", "31"))]);
+            await transaction.CommitAsync();
+        }
+
+        // During the outage every read goes to the database (fresh), and nothing it reads is kept.
+        var loadsBefore = cacheB.Statistics.Loads;
+        Assert.Equal("owner", await ReadOnBAsync(cacheB, 3, 31));
+        Assert.Equal("owner", await ReadOnBAsync(cacheB, 3, 31));
+        Assert.Equal(loadsBefore + 2, cacheB.Statistics.Loads);
+        Assert.Equal(0, cacheB.Count);
+        Assert.Equal(0, backplaneB.Reconnects);
+        Assert.True(backplaneB.IsBypassing);
+
+        // After the reconnect the cache serves again.
+        outageOver.SetResult();
+        Assert.True(await EventuallyAsync(() => backplaneB.Reconnects >= 1, TimeSpan.FromSeconds(30)), "the listener never reconnected");
+        Assert.Equal("owner", await ReadOnBAsync(cacheB, 3, 31));
+        var loadsAfter = cacheB.Statistics.Loads;
+        Assert.Equal("owner", await ReadOnBAsync(cacheB, 3, 31));
+        Assert.Equal(loadsAfter, cacheB.Statistics.Loads);
+        Assert.Equal(1, cacheB.Count);
+        Assert.False(backplaneB.IsBypassing);
+    }
+
+    [Fact]
+    public async Task With_the_bypass_turned_off_an_outage_serves_the_cached_entry_until_the_reconnect_clears_it()
+    {
+        var cacheB = OtherInstanceRoleCache();
+        await using var backplaneB = new NpgsqlCacheBackplane(database.ConnectionString, [cacheB], new NpgsqlCacheBackplaneOptions { ReconnectDelay = TimeSpan.FromMilliseconds(50), BypassWhileDisconnected = false });
+        var outageOver = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backplaneB.BeforeReconnect = ct => outageOver.Task.WaitAsync(ct);
+        await backplaneB.StartAsync();
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 4, 41));
+
+        await TerminateAsync(backplaneB.ListenerProcessId);
+        Assert.True(await EventuallyAsync(() => backplaneB.ListenerProcessId == 0, TimeSpan.FromSeconds(30)), "the loss was never noticed");
+        await using (var writer = await _dataSource.OpenConnectionAsync())
+        await using (var update = new NpgsqlCommand("UPDATE pg_cache_members SET role = 'owner' WHERE channel_id = 4 AND user_id = 41", writer))
+        {
+            await update.ExecuteNonQueryAsync();
+        }
+
+        Assert.False(backplaneB.IsBypassing);
+        Assert.Equal("member", await ReadOnBAsync(cacheB, 4, 41)); // stale for the whole outage: what the option trades
+        outageOver.SetResult();
+        Assert.True(await EventuallyAsync(() => backplaneB.Reconnects >= 1, TimeSpan.FromSeconds(30)), "the listener never reconnected");
+        Assert.Equal("owner", await ReadOnBAsync(cacheB, 4, 41));  // the reconnect cleared it
+    }
+
+    [Fact]
+    public async Task Dispose_stops_the_listener_without_waiting_out_its_wait_and_logs_nothing_above_information()
+    {
+        var logger = new ListLogger();
+        var times = new List<double>();
+        for (var run = 0; run < 5; run++)
+        {
+            var backplane = new NpgsqlCacheBackplane(database.ConnectionString, [OtherInstanceRoleCache()], FastReconnect, logger);
+            await backplane.StartAsync();
+            var stopwatch = Stopwatch.StartNew();
+            await backplane.DisposeAsync();
+            times.Add(stopwatch.Elapsed.TotalMilliseconds);
+            Assert.Equal(0, backplane.ListenerProcessId);
+        }
+
+        times.Sort();
+        output.WriteLine($"backplane dispose, 5 runs (ms): {string.Join(", ", times.Select(t => t.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}; median {times[2]:F1}");
+
+        // It used to wait out the listener's 1 s wait timeout (~1,000 ms each run).
+        Assert.True(times[2] < 500, $"median dispose {times[2]:F0} ms");
+        Assert.DoesNotContain(logger.Entries, e => e.Level > LogLevel.Information);
+    }
+
+    [Fact]
     public async Task Partial_hit_bulk_loads_send_one_query_for_only_the_missing_keys()
     {
         var statements = new ConcurrentQueue<string>();
@@ -199,6 +302,14 @@ public sealed class NpgsqlCacheBackplaneTests(PostgresDatabaseFixture<NpgsqlCach
 
         await connection.PgMembersByChannelCachedAsync([4L, 9L, 1L]);
         Assert.Equal(2, statements.Count); // all hits: no query at all
+    }
+
+    private async Task TerminateAsync(int processId)
+    {
+        await using var admin = await database.OpenConnectionAsync();
+        await using var terminate = new NpgsqlCommand("SELECT pg_terminate_backend($1)", admin);
+        terminate.Parameters.Add(new NpgsqlParameter<int> { TypedValue = processId });
+        Assert.Equal(true, await terminate.ExecuteScalarAsync());
     }
 
     private static async Task<long[]> ObservedAsync(NpgsqlConnection connection)

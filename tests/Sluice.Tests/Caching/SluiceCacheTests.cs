@@ -322,4 +322,45 @@ public sealed class SluiceCacheTests
 
         Assert.Equal(0, cache.Count);
     }
+
+    [Fact]
+    public async Task A_bypass_loads_every_read_stores_nothing_and_ends_with_a_clear()
+    {
+        var cache = NewCache();
+        var loads = 0;
+        Task<string?> Load(long key, int _, CancellationToken __)
+        {
+            Interlocked.Increment(ref loads);
+            return Task.FromResult<string?>("v" + key);
+        }
+
+        Task<IReadOnlyDictionary<long, string?>> LoadMany(IReadOnlyList<long> keys, int _, CancellationToken __)
+        {
+            Interlocked.Increment(ref loads);
+            return Task.FromResult<IReadOnlyDictionary<long, string?>>(keys.ToDictionary(k => k, k => (string?)("v" + k)));
+        }
+
+        await cache.GetOrAddAsync(1, Load, 0);
+        Assert.Equal(1, loads);
+
+        var outer = ((ISluiceCache)cache).Bypass();
+        var inner = ((ISluiceCache)cache).Bypass();
+        Assert.True(cache.IsBypassed);
+        Assert.Equal(0, cache.Count);                        // starting a bypass clears
+        Assert.False(cache.TryGet(1, out _));
+        await cache.GetOrAddAsync(1, Load, 0);
+        await cache.GetOrAddAsync(1, Load, 0);
+        Assert.Equal(["v1", "v2"], (await cache.GetManyAsync([1L, 2L], LoadMany, 0)).Values);
+        Assert.Equal(4, loads);                              // every read loaded...
+        Assert.Equal(0, cache.Count);                        // ...and nothing was kept
+
+        inner.Dispose();
+        inner.Dispose();                                     // a handle ends its own bypass once
+        Assert.True(cache.IsBypassed);                       // the outer one still holds
+        outer.Dispose();
+        Assert.False(cache.IsBypassed);
+        await cache.GetOrAddAsync(1, Load, 0);
+        await cache.GetOrAddAsync(1, Load, 0);
+        Assert.Equal(5, loads);                              // served from the cache again
+    }
 }

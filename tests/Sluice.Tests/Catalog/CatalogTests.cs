@@ -11,6 +11,8 @@ namespace Sluice.Tests.Catalog;
 
 public sealed record CatalogMember(long ChannelId, long UserId, string Role);
 
+public readonly record struct CatalogMemberKey(long ChannelId, long UserId);
+
 public static partial class CatalogQueries
 {
     [Query("SELECT channel_id, user_id, role FROM catalog_members WHERE channel_id = $1")]
@@ -27,6 +29,10 @@ public static partial class CatalogQueries
 
     [BulkLoader("SELECT channel_id, user_id, role FROM catalog_members WHERE channel_id = ANY($1)")]
     public static partial Task<ILookup<long, CatalogMember>> MembersByChannelPgAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds);
+
+    // unnest($1, $2) has no single signature for untyped parameters: the check must bind them with their real types.
+    [BulkLoader("SELECT channel_id, user_id, role FROM catalog_members WHERE (channel_id, user_id) IN (SELECT * FROM unnest($1, $2)) AND role <> $3")]
+    public static partial Task<IReadOnlyDictionary<CatalogMemberKey, CatalogMember>> MembersByKeyPgAsync(this NpgsqlConnection db, IReadOnlyCollection<CatalogMemberKey> keys, string excludedRole);
 }
 
 /// <summary>The catalog of generated statements, checked against real schemas: a matching one passes, a drifted one is reported.</summary>
@@ -42,7 +48,7 @@ public sealed class CatalogTests(PostgresDatabaseFixture<CatalogTests> postgres)
         Assert.Equal("Npgsql", statement.Dialect);
         Assert.Equal(new[] { "channel_id", "user_id", "role" }, statement.Columns.Select(c => c.Name));
         Assert.Equal(typeof(long), statement.Columns[0].ClrType);
-        Assert.Equal(5, SluiceCatalog.Statements.Count(Mine));
+        Assert.Equal(6, SluiceCatalog.Statements.Count(Mine));
     }
 
     [Fact]
@@ -115,13 +121,36 @@ public sealed class CatalogTests(PostgresDatabaseFixture<CatalogTests> postgres)
 
         var good = await SluiceCatalog.VerifyAsync(connection, Mine);
         Assert.True(good.Ok, good.ToString());
-        Assert.Equal(2, good.Checks.Count);
+        Assert.Equal(3, good.Checks.Count);
 
         await ExecuteAsync(connection, "ALTER TABLE catalog_members ALTER COLUMN role TYPE integer USING 0");
         var drifted = await SluiceCatalog.VerifyAsync(connection, Mine);
 
         Assert.False(drifted.Ok);
         Assert.Contains("column 'role' is Int32 in the database but the row reads it as String", drifted.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Postgres_composite_key_loader_with_unnest_prepares_with_typed_parameters_and_drift_is_still_reported()
+    {
+        const string Name = "Sluice.Tests.Catalog.CatalogQueries.MembersByKeyPgAsync";
+        var statement = SluiceCatalog.Statements.Single(s => s.Name == Name);
+        Assert.Equal(new[] { "$1", "$2", "$3" }, statement.Parameters);
+
+        await using var connection = await postgres.OpenConnectionAsync();
+        await ExecuteAsync(connection, "DROP TABLE IF EXISTS catalog_members; CREATE TABLE catalog_members (channel_id bigint NOT NULL, user_id bigint NOT NULL, role text NOT NULL); INSERT INTO catalog_members VALUES (1, 2, 'owner')");
+
+        var report = await SluiceCatalog.VerifyAsync(connection, s => s.Name == Name);
+        Assert.True(report.Ok, report.ToString());
+        Assert.Single(report.Checks);
+
+        // Still prepared only: nothing was read or written, and the generated loader itself agrees with the check.
+        Assert.Equal("owner", (await connection.MembersByKeyPgAsync([new CatalogMemberKey(1, 2)], "member"))[new CatalogMemberKey(1, 2)].Role);
+
+        // A key column whose type no longer matches the key member is a real problem, reported as such.
+        await ExecuteAsync(connection, "ALTER TABLE catalog_members ALTER COLUMN user_id TYPE text");
+        var drifted = await SluiceCatalog.VerifyAsync(connection, s => s.Name == Name);
+        Assert.False(drifted.Ok);
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -1,17 +1,21 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sluice.Npgsql;
 using Sluice.Tests.Infrastructure;
+using Sluice.Tests.Worker;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Sluice.Tests.Feeds;
 
 /// <summary>Cursor feeds and the LISTEN/NOTIFY tail on the real PostgreSQL server.</summary>
-public sealed class NpgsqlFeedTests(PostgresDatabaseFixture<NpgsqlFeedTests> database)
+public sealed class NpgsqlFeedTests(PostgresDatabaseFixture<NpgsqlFeedTests> database, ITestOutputHelper output)
     : IClassFixture<PostgresDatabaseFixture<NpgsqlFeedTests>>, IAsyncLifetime
 {
     private readonly Guid _execution = Guid.NewGuid();
@@ -34,6 +38,55 @@ public sealed class NpgsqlFeedTests(PostgresDatabaseFixture<NpgsqlFeedTests> dat
         listener.TailAsync<FeedEvent, long>((cursor, ct) => _db.EventsAfterAsync(_execution, cursor, 100, ct), e => e.Seq, after, e => e.Kind == "completed", cancellationToken);
 
     private Task<long> AppendAsync(params string[] kinds) => NpgsqlFeeds.AppendAsync(_db, _execution, kinds);
+
+    [Fact]
+    public async Task Dispose_cancels_the_wait_instead_of_waiting_out_its_timeout_and_logs_nothing_above_information()
+    {
+        var logger = new ListLogger();
+        var listener = new NpgsqlNotificationListener(
+            database.ConnectionString,
+            NpgsqlFeeds.Channel,
+            new NpgsqlNotificationListenerOptions { PollInterval = Timeout.InfiniteTimeSpan, WaitTimeout = TimeSpan.FromSeconds(20) },
+            new TypedLogger<NpgsqlNotificationListener>(logger));
+        await using var drainer = new SerializedDrainer(_ => Task.CompletedTask);
+        await using (await listener.SubscribeAsync(drainer, HangGuard()))
+        {
+            await Task.Delay(200); // the session is inside its 20 s wait now
+            var stopwatch = Stopwatch.StartNew();
+            await listener.DisposeAsync();
+            stopwatch.Stop();
+            output.WriteLine($"dispose with a 20 s wait timeout: {stopwatch.Elapsed.TotalMilliseconds:F1} ms");
+
+            // Waiting out the timeout would take ~20 s: only a wait that stops on the token ends within seconds.
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"dispose took {stopwatch.Elapsed.TotalMilliseconds:F0} ms");
+        }
+
+        Assert.Equal(1, listener.Sessions);
+        Assert.DoesNotContain(logger.Entries, e => e.Level > LogLevel.Information);
+    }
+
+    [Fact]
+    public async Task Dispose_with_the_default_wait_timeout_returns_well_within_it()
+    {
+        var times = new List<double>();
+        for (var run = 0; run < 5; run++)
+        {
+            var listener = new NpgsqlNotificationListener(database.ConnectionString, NpgsqlFeeds.Channel, new NpgsqlNotificationListenerOptions { PollInterval = Timeout.InfiniteTimeSpan });
+            await using var drainer = new SerializedDrainer(_ => Task.CompletedTask);
+            await using (await listener.SubscribeAsync(drainer, HangGuard()))
+            {
+                var stopwatch = Stopwatch.StartNew();
+                await listener.DisposeAsync();
+                times.Add(stopwatch.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        times.Sort();
+        output.WriteLine($"dispose with the default 1 s wait timeout, 5 runs (ms): {string.Join(", ", times.Select(t => t.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}; median {times[2]:F1}");
+
+        // It used to wait out the 1 s timeout (~1,000 ms each run).
+        Assert.True(times[2] < 500, $"median dispose {times[2]:F0} ms");
+    }
 
     [Fact]
     public async Task Feed_reads_every_row_after_the_cursor_once_in_order_across_pages()
@@ -180,4 +233,16 @@ public sealed class NpgsqlFeedTests(PostgresDatabaseFixture<NpgsqlFeedTests> dat
             return (long)(await read.ExecuteScalarAsync())!;
         }
     }
+}
+
+/// <summary>A <see cref="ListLogger"/> seen as an <see cref="ILogger{TCategoryName}"/>.</summary>
+internal sealed class TypedLogger<T>(ILogger inner) : ILogger<T>
+{
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => inner.BeginScope(state);
+
+    public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        inner.Log(logLevel, eventId, state, exception, formatter);
 }
