@@ -19,7 +19,7 @@ namespace Sluice;
 /// channel and writes what is queued within a deadline.
 /// </summary>
 /// <typeparam name="T">An <c>[AuditEntry]</c> record.</typeparam>
-public sealed class AuditChannel<T> : IAsyncDisposable
+public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
     where T : class, IAuditEntry<T>
 {
     private readonly AuditStore<T> _store;
@@ -184,6 +184,17 @@ public sealed class AuditChannel<T> : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Drains like <see cref="DisposeAsync"/>, blocking the calling thread until every accepted entry is committed or
+    /// the <see cref="AuditChannelOptions{T}.ShutdownTimeout"/> has passed (then the rest goes to the dead-letter
+    /// handler). For synchronous disposal, e.g. a <c>using</c> service provider.
+    /// </summary>
+    public void Dispose()
+    {
+        // The writer runs on the thread pool and every await below uses ConfigureAwait(false): blocking cannot deadlock.
+        DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
     private async ValueTask DisposeStoreAsync()
     {
         if (Interlocked.Exchange(ref _storeDisposed, 1) == 0)
@@ -200,7 +211,9 @@ public sealed class AuditChannel<T> : IAsyncDisposable
         }
         catch (ChannelClosedException)
         {
+            // Not lost silently: the caller gets Closed, and whoever runs the system sees it in the log and the metric.
             AuditTelemetry.RejectedWrites.Add(1, _tag);
+            AuditLog.WriteRefused(_logger, T.TableName, pending.Entry.ToString() ?? string.Empty);
             return new AuditWriteResult(AuditWriteStatus.Closed);
         }
 

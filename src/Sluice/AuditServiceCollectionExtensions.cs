@@ -12,7 +12,10 @@ public static class AuditServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="AuditChannel{T}"/> as a singleton over the store <paramref name="store"/> creates, and a hosted
-    /// service that drains it (within <see cref="AuditChannelOptions{T}.ShutdownTimeout"/>) when the host stops.
+    /// service that drains it (within <see cref="AuditChannelOptions{T}.ShutdownTimeout"/>) when the host stops. The drain
+    /// runs in the host's last stop phase (<see cref="IHostedLifecycleService.StoppedAsync"/>), after every hosted service
+    /// (Sluice workers included) has stopped, so entries written while they drain are stored whatever the registration
+    /// order. The channel is also drained when the service provider is disposed, synchronously or not.
     /// </summary>
     /// <example><code>services.AddAuditChannel&lt;AuditRecord&gt;(_ =&gt; new SqliteAuditStore&lt;AuditRecord&gt;("Data Source=audit.db"));</code></example>
     public static IServiceCollection AddAuditChannel<T>(this IServiceCollection services, Func<IServiceProvider, AuditStore<T>> store, Action<AuditChannelOptions<T>>? configure = null)
@@ -28,23 +31,43 @@ public static class AuditServiceCollectionExtensions
     }
 }
 
-/// <summary>Drains an <see cref="AuditChannel{T}"/> when the host stops, within a deadline.</summary>
+/// <summary>
+/// Drains an <see cref="AuditChannel{T}"/> when the host stops, within a deadline, in the last stop phase
+/// (<see cref="StoppedAsync"/>): hosted services stop in reverse registration order, so a drain in
+/// <see cref="IHostedService.StopAsync"/> would close the channel before a worker registered earlier had drained its
+/// queue, and that worker's handlers would have their entries refused.
+/// </summary>
 /// <typeparam name="T">The entry type.</typeparam>
 /// <param name="channel">The channel to drain.</param>
 /// <param name="timeout">The drain deadline.</param>
-public sealed class AuditChannelHostedService<T>(AuditChannel<T> channel, TimeSpan timeout) : IHostedService
+public sealed class AuditChannelHostedService<T>(AuditChannel<T> channel, TimeSpan timeout) : IHostedLifecycleService
     where T : class, IAuditEntry<T>
 {
     /// <summary>The report of the drain run at shutdown; null until then.</summary>
     public AuditDrainReport? LastDrain { get; private set; }
 
     /// <inheritdoc />
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc />
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Does nothing: other hosted services may still write entries while they stop (see <see cref="StoppedAsync"/>).</summary>
+    /// <param name="cancellationToken">Unused.</param>
+    /// <returns>A completed task.</returns>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Drains the channel once every hosted service has stopped.</summary>
+    /// <param name="cancellationToken">The host's shutdown token; the drain returns by it or by its own deadline, whichever comes first.</param>
+    /// <returns>A task that completes when the drain has returned.</returns>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
     {
-        // The host's token may fire before our deadline; the drain still returns by whichever comes first.
         LastDrain = await channel.DrainAsync(timeout, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -33,7 +33,7 @@ public enum WorkerState
 /// after shutdown they return <see cref="Interruption.ShutDown"/> at once.
 /// </summary>
 /// <typeparam name="TConnection">The provider's connection type.</typeparam>
-public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposable
+public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposable, IDisposable
     where TConnection : DbConnection
 {
     private static readonly TimeSpan MaxBootRetryDelay = TimeSpan.FromSeconds(30);
@@ -192,12 +192,18 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         return request.Task;
     }
 
+    /// <summary>
+    /// Runs a command in-process, on a thread-pool thread: the caller gets its task at once and is never blocked by the
+    /// connection's opening (a locked file waits up to its busy timeout) nor by the handler's SQL (Microsoft.Data.Sqlite's
+    /// async methods run synchronously). Fallback commands still run one at a time.
+    /// </summary>
     private async Task<Result<TResult, TError>> RunInProcessAsync<TResult, TError>(ICommand<TResult, TError> command, CancellationToken cancellationToken)
         where TError : class, IWireError<TError>
     {
         try
         {
-            return await _fallback.SendAsync(command, cancellationToken).ConfigureAwait(false);
+            // Task.Run, not Task.Yield: a UI synchronization context would bring Yield's continuation back to the caller.
+            return await Task.Run(() => _fallback.SendAsync(command, cancellationToken), CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
@@ -433,6 +439,23 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        ReleaseResources();
+    }
+
+    /// <summary>
+    /// Stops the worker like <see cref="DisposeAsync"/>, blocking the calling thread until it has drained (within
+    /// <see cref="CommandWorkerOptions.ShutdownTimeout"/>). For synchronous disposal, e.g. a <c>using</c> service provider.
+    /// </summary>
+    public void Dispose()
+    {
+        // Every await in StopAsync uses ConfigureAwait(false) and the work runs on the worker's own thread, so
+        // blocking here cannot deadlock on a synchronization context.
+        StopAsync().GetAwaiter().GetResult();
+        ReleaseResources();
+    }
+
+    private void ReleaseResources()
+    {
         _wake.Dispose();
         _stopping.Dispose();
     }

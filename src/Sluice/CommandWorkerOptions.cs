@@ -18,8 +18,9 @@ public sealed class CommandWorkerOptions
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Whether commands sent before the worker has booted (or while its boot keeps failing) run in-process on the
-    /// caller's thread, serialized, with their own connection. Default true. When false they wait in the inbox.
+    /// Whether commands sent before the worker has booted (or while its boot keeps failing) run in-process, off the
+    /// caller's thread (on the thread pool, so the caller gets its task at once), serialized, with their own connection.
+    /// Default true. When false they wait in the inbox.
     /// </summary>
     public bool InProcessFallback { get; set; } = true;
 

@@ -12,7 +12,8 @@ namespace Sluice;
 /// <summary>
 /// Runs commands on the caller's thread, one at a time, each with a freshly opened connection, through the same
 /// transaction, error-mapping and change-event rules as <see cref="CommandWorker{TConnection}"/>. Used by a worker
-/// until it has booted, and directly where no thread hop is wanted (tests, command-line tools).
+/// until it has booted (which runs it on the thread pool, never on its caller's thread), and directly where no thread
+/// hop is wanted (tests, command-line tools).
 /// </summary>
 /// <typeparam name="TConnection">The provider's connection type.</typeparam>
 public sealed class InProcessExecutor<TConnection> : ICommandSender

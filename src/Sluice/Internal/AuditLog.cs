@@ -29,4 +29,7 @@ internal static partial class AuditLog
 
     [LoggerMessage(87, LogLevel.Error, "Audit writer for {Table} stopped with an unexpected error.")]
     public static partial void WriterFaulted(ILogger logger, string table, Exception exception);
+
+    [LoggerMessage(88, LogLevel.Warning, "Audit entry for {Table} was refused: the channel is closed (drained or disposed), so it was not written: {Entry}")]
+    public static partial void WriteRefused(ILogger logger, string table, string entry);
 }

@@ -8,7 +8,7 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Information, "Worker {Worker} booted on its own thread and is serving commands.")]
     public static partial void WorkerBooted(ILogger logger, string worker);
 
-    [LoggerMessage(2, LogLevel.Warning, "Worker {Worker} could not boot (attempt {Attempt}); commands run in-process on the caller's thread until it does. Retrying in {RetryDelay}.")]
+    [LoggerMessage(2, LogLevel.Warning, "Worker {Worker} could not boot (attempt {Attempt}); commands run in-process (off the caller's thread) until it does. Retrying in {RetryDelay}.")]
     public static partial void WorkerBootFailed(ILogger logger, string worker, int attempt, TimeSpan retryDelay, Exception exception);
 
     [LoggerMessage(3, LogLevel.Warning, "Worker {Worker} did not boot within {Timeout}; commands run in-process until it does, then switch to the worker.")]

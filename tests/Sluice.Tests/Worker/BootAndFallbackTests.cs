@@ -29,12 +29,12 @@ public sealed class BootAndFallbackTests
         Assert.True(await connections.Refused.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(WorkerState.Booting, h.Worker.State);
 
-        // Meanwhile commands run in-process, on the caller's thread, with the same rules (transaction, typed errors).
+        // Meanwhile commands run in-process, off the caller's thread (a thread-pool thread, never blocking the caller),
+        // with the same rules (transaction, typed errors).
         var caller = Environment.CurrentManagedThreadId;
-        var pending = h.Client.ProbeAsync("in-process");
-        Assert.True(pending.IsCompleted, "in-process execution completes before SendAsync returns");
-        var inProcess = (await pending).Value;
-        Assert.Equal(caller, inProcess.ThreadId);
+        var inProcess = (await h.Client.ProbeAsync("in-process")).Value;
+        Assert.NotEqual(caller, inProcess.ThreadId);
+        Assert.NotEqual(GatedBootConnectionFactory.WorkerThreadName, inProcess.ThreadName);
         Assert.True(inProcess.InTransaction);
         Assert.Equal("wal", inProcess.JournalMode);
         Assert.Equal(new PurgeError.NotFound(5), (await h.Client.PurgeFindingsAsync([5])).TryGetError(out var e) ? e : null);
