@@ -128,6 +128,18 @@ public sealed class SqliteBatchTests : IDisposable
     }
 
     [Fact]
+    public async Task A_mirrored_bound_with_capitalized_parameters_runs_every_range()
+    {
+        await using var connection = await SeededAsync();
+
+        var result = await MirroredBoundsBatch.RunAsync(connection, Fixed(1_000));
+
+        Assert.True(result.Outcome == BatchOutcome.Done, $"{result.Outcome}: {result.Error?.Message}");
+        Assert.Equal(BatchTestData.Rows, result.RowsChangedThisRun);
+        Assert.Equal(0, await BatchTestData.ScalarAsync(connection, "SELECT COUNT(*) FROM transmissions WHERE hash IS NOT upper(hash)"));
+    }
+
+    [Fact]
     public async Task A_text_key_is_refused_before_the_loop()
     {
         await using var connection = await SeededAsync();
