@@ -336,6 +336,11 @@ internal static class DiagnosticDescriptors
         "Audit entry without a provider package",
         "Audit entry '{0}' gets no insert because the project references neither Sluice.Sqlite nor Sluice.Npgsql; add the package for your database");
 
+    public static readonly DiagnosticDescriptor WireErrorsInJsonContextWithoutConverter = Error(
+        "SL0087",
+        "[WireErrors] union in a JsonSerializerContext needs its [JsonConverter] in source",
+        "JsonSerializerContext '{0}' serializes [WireErrors] union '{1}'{2}, but System.Text.Json's source generator cannot see the [JsonConverter] Sluice generates, so it would write {{}} and fail to read it back; write [JsonConverter(typeof(WireErrorJsonConverter<{1}>))] on the declaration of '{1}' (namespaces System.Text.Json.Serialization and Sluice)");
+
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",
         "Sluice generator fault",
@@ -408,6 +413,7 @@ internal static class DiagnosticDescriptors
         [AuditEntryReservedColumn.Id] = AuditEntryReservedColumn,
         [AuditEntryDuplicateColumn.Id] = AuditEntryDuplicateColumn,
         [AuditEntryNoProvider.Id] = AuditEntryNoProvider,
+        [WireErrorsInJsonContextWithoutConverter.Id] = WireErrorsInJsonContextWithoutConverter,
         [GeneratorFault.Id] = GeneratorFault,
     };
 

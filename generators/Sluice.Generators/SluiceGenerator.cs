@@ -26,6 +26,21 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.WireErrorsParse);
         Register(context, wireErrors, TrackingNames.WireErrorsSpec, WireErrorsEmitter.Emit, static spec => GeneratedFile.HintName(spec.Type, "WireErrors"), static spec => spec.Type.DisplayName);
 
+        // JsonSerializerContexts that would write a union as {} (SL0087): diagnostics only, nothing is generated.
+        var jsonContexts = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                JsonContextParser.JsonSerializableAttribute,
+                static (node, _) => node is ClassDeclarationSyntax,
+                JsonContextParser.Parse)
+            .WithTrackingName(TrackingNames.JsonContextCheck);
+        context.RegisterSourceOutput(jsonContexts, static (output, diagnostics) =>
+        {
+            foreach (var diagnostic in diagnostics)
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+
         var workers = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 "Sluice.WorkerAttribute",

@@ -5,6 +5,7 @@ internal static class TrackingNames
 {
     public const string WireErrorsParse = nameof(WireErrorsParse);
     public const string WireErrorsSpec = nameof(WireErrorsSpec);
+    public const string JsonContextCheck = nameof(JsonContextCheck);
     public const string WorkerParse = nameof(WorkerParse);
     public const string WorkerSpec = nameof(WorkerSpec);
     public const string QueryParse = nameof(QueryParse);

@@ -537,6 +537,12 @@ public sealed class DiagnosticsTests
             [AuditEntry("audit_log")]
             public sealed partial record AuditRecord(System.DateTimeOffset At, string Actor);
             """, ["Sluice.Sqlite", "Sluice.Npgsql"]),
+        ["SL0087"] = (Union + """
+            public sealed record Shipment(long Id, E? Error);
+            [System.Text.Json.Serialization.JsonSerializable(typeof(E))]
+            [System.Text.Json.Serialization.JsonSerializable(typeof(List<Shipment>))]
+            internal sealed partial class AppJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+            """, []),
     };
 
     public static TheoryData<string> Ids => new(Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));

@@ -23,7 +23,8 @@ public sealed partial class SluiceGenerator
                 writer.WriteLine($"{Naming.Literal(spec.Name)},");
                 writer.WriteLine($"{Naming.Literal(spec.Table)},");
                 writer.WriteLine($"{Naming.Literal(spec.Key)},");
-                writer.WriteLine("Sql,");
+                // Sql as written, or respelled with the exact names the runtime binds (@LO → @lo).
+                writer.WriteLine(spec.BoundSql is null ? "Sql," : $"{Naming.Literal(spec.BoundSql)},");
                 writer.WriteLine($"{(spec.CountSql is null ? "null" : Naming.Literal(spec.CountSql))});");
                 writer.Indentation--;
                 if (spec.Sqlite)

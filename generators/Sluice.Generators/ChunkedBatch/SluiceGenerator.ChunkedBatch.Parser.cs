@@ -12,12 +12,16 @@ public sealed partial class SluiceGenerator
 {
     /// <summary>
     /// Turns a <c>[ChunkedBatch]</c> static partial class into a <see cref="ChunkedBatchSpec"/>: checks the identifiers,
-    /// that <c>Sql</c> is a constant UPDATE or DELETE on the table bounded by <c>key &gt; @lo AND key &lt;= @hi</c> at the
-    /// top level of its WHERE clause, that it binds nothing else, and warns when an UPDATE has no idempotence guard.
+    /// that <c>Sql</c> is a constant UPDATE or DELETE on the table bounded by <c>key &gt; @lo AND key &lt;= @hi</c> (or the
+    /// mirrored <c>@lo &lt; key AND @hi &gt;= key</c>) at the top level of its WHERE clause, that it binds nothing else
+    /// (names match ignoring case), and warns when an UPDATE has no idempotence guard.
     /// </summary>
     internal static class ChunkedBatchParser
     {
         public const string Attribute = "Sluice.ChunkedBatchAttribute";
+
+        // The parameters the runtime binds for each batch's key range.
+        private static readonly string[] BoundNames = { "lo", "hi" };
 
         public static ParseResult<ChunkedBatchSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
@@ -94,13 +98,23 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
+            // Names match ignoring case, as [Query] binds them; the statement is then spelled with the names the runtime binds.
             foreach (var parameter in SqlText.Parameters(tokens))
             {
-                if (parameter is not ("lo" or "hi"))
+                if (!string.Equals(parameter, "lo", StringComparison.OrdinalIgnoreCase) && !string.Equals(parameter, "hi", StringComparison.OrdinalIgnoreCase))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ChunkedBatchUnknownParameter, sqlLocation, type.Name, parameter));
                     return null;
                 }
+            }
+
+            var boundSql = SqlText.SpellParameters(sql, tokens, BoundNames);
+            var respelled = !ReferenceEquals(boundSql, sql);
+            if (respelled)
+            {
+                sql = boundSql;
+                tokens = SqlText.Tokenize(sql);
+                statement = ChunkedStatement.Read(tokens, table!);
             }
 
             if (!statement.HasKeyBound(tokens, key!))
@@ -122,7 +136,7 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
-            return new ChunkedBatchSpec(declaration, name!, table!, key!, statement.CountSql(sql, tokens), sqlite, npgsql);
+            return new ChunkedBatchSpec(declaration, name!, table!, key!, respelled ? boundSql : null, statement.CountSql(sql, tokens), sqlite, npgsql);
         }
 
         private static bool IsSqlIdentifier(string? value, bool allowSchema)
@@ -282,7 +296,7 @@ public sealed partial class SluiceGenerator
             return statement;
         }
 
-        /// <summary>True when the top level of the WHERE clause holds <c>key &gt; @lo</c> and <c>key &lt;= @hi</c>, joined by AND only.</summary>
+        /// <summary>True when the top level of the WHERE clause holds <c>key &gt; @lo</c> and <c>key &lt;= @hi</c> (either written mirrored), joined by AND only.</summary>
         public bool HasKeyBound(List<SqlText.Token> tokens, string key)
         {
             if (WhereStart < 0)
@@ -315,6 +329,21 @@ public sealed partial class SluiceGenerator
                 if (token.Is("OR"))
                 {
                     return false; // An OR at the top level would let rows outside the range through.
+                }
+
+                if (token.Kind == SqlText.TokenKind.Parameter)
+                {
+                    // The mirrored forms: @lo < key, @hi >= key.
+                    if (SqlText.IsParameter(token, "lo") && MatchesMirrored(tokens, i, "<", null, key))
+                    {
+                        lo = true;
+                    }
+                    else if (SqlText.IsParameter(token, "hi") && MatchesMirrored(tokens, i, ">", "=", key))
+                    {
+                        hi = true;
+                    }
+
+                    continue;
                 }
 
                 if (!IsColumn(tokens, i, key))
@@ -459,7 +488,55 @@ public sealed partial class SluiceGenerator
                 return false; // key >= @lo would redo the cursor's row.
             }
 
-            return i < tokens.Count && tokens[i].Kind == SqlText.TokenKind.Parameter && tokens[i].Text == parameter;
+            return i < tokens.Count && SqlText.IsParameter(tokens[i], parameter);
+        }
+
+        /// <summary>
+        /// <c>@param op [op2] key</c> as a whole top-level conjunct: after WHERE or AND, the operator (not followed by
+        /// '=' or '>' unless that is <paramref name="op2"/>), the key column, then AND or the end of the clause.
+        /// </summary>
+        private bool MatchesMirrored(List<SqlText.Token> tokens, int i, string op, string? op2, string key)
+        {
+            if (i == 0 || !(tokens[i - 1].Is("WHERE") || tokens[i - 1].Is("AND")))
+            {
+                return false;
+            }
+
+            var j = i + 1;
+            if (j >= WhereEnd || !tokens[j].Is(op))
+            {
+                return false;
+            }
+
+            j++;
+            if (op2 is not null)
+            {
+                if (j >= WhereEnd || !tokens[j].Is(op2))
+                {
+                    return false;
+                }
+
+                j++;
+            }
+            else if (j < WhereEnd && (tokens[j].Is("=") || tokens[j].Is(">")))
+            {
+                return false; // @lo <= key would redo the cursor's row; @lo <> key is no bound.
+            }
+
+            // The key, optionally qualified by the table or its alias.
+            var column = j;
+            if (column + 2 < WhereEnd && tokens[column + 1].Is("."))
+            {
+                column += 2;
+            }
+
+            if (column >= WhereEnd || !IsColumn(tokens, column, key))
+            {
+                return false;
+            }
+
+            var after = column + 1;
+            return after >= WhereEnd || tokens[after].Is("AND");
         }
     }
 }

@@ -281,6 +281,42 @@ internal static class SqlText
         return names;
     }
 
+    /// <summary>True when <paramref name="token"/> is the parameter <paramref name="name"/>, ignoring case as <c>[Query]</c> binds names.</summary>
+    public static bool IsParameter(Token token, string name) =>
+        token.Kind == TokenKind.Parameter && string.Equals(token.Text, name, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Rewrites every parameter that matches one of <paramref name="names"/> ignoring case to that exact spelling
+    /// (prefix kept), leaving literals, comments and other parameters alone; <paramref name="sql"/> itself when nothing
+    /// differs. SQLite matches parameter names case-sensitively, so a runtime that binds fixed names needs this.
+    /// </summary>
+    public static string SpellParameters(string sql, IReadOnlyList<Token> tokens, IReadOnlyList<string> names)
+    {
+        StringBuilder? builder = null;
+        var copied = 0;
+        foreach (var token in tokens)
+        {
+            if (token.Kind != TokenKind.Parameter)
+            {
+                continue;
+            }
+
+            foreach (var name in names)
+            {
+                if (string.Equals(token.Text, name, StringComparison.OrdinalIgnoreCase) && !string.Equals(token.Text, name, StringComparison.Ordinal))
+                {
+                    builder ??= new StringBuilder(sql.Length);
+                    var nameStart = token.Start + 1;
+                    builder.Append(sql, copied, nameStart - copied).Append(name);
+                    copied = nameStart + token.Text.Length;
+                    break;
+                }
+            }
+        }
+
+        return builder is null ? sql : builder.Append(sql, copied, sql.Length - copied).ToString();
+    }
+
     /// <summary>True when the first keyword makes the statement return rows (SELECT, WITH … SELECT, VALUES, or a RETURNING clause).</summary>
     public static bool ReturnsRows(IReadOnlyList<Token> tokens)
     {

@@ -1,11 +1,15 @@
 namespace Sluice.Generators.Model;
 
-/// <summary>A <c>[ChunkedBatch]</c> class: its batch name, table, key, the derived count statement and which providers to emit for.</summary>
+/// <summary>
+/// A <c>[ChunkedBatch]</c> class: its batch name, table, key, the statement as bound (null when <c>Sql</c> already spells
+/// its parameters <c>lo</c>/<c>hi</c>), the derived count statement and which providers to emit for.
+/// </summary>
 internal sealed record ChunkedBatchSpec(
     TypeDeclarationSpec Type,
     string Name,
     string Table,
     string Key,
+    string? BoundSql,
     string? CountSql,
     bool Sqlite,
     bool Npgsql);

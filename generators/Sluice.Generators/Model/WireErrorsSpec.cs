@@ -1,9 +1,14 @@
 namespace Sluice.Generators.Model;
 
-/// <summary>A <c>[WireErrors]</c> union ready to emit.</summary>
+/// <summary>
+/// A <c>[WireErrors]</c> union ready to emit. <paramref name="EmitsJsonConverterAttribute"/> is false when the user
+/// wrote a <c>[JsonConverter]</c> on the union (which System.Text.Json's source generator needs to see; SL0087),
+/// since a second one would not compile.
+/// </summary>
 internal sealed record WireErrorsSpec(
     TypeDeclarationSpec Type,
-    EquatableArray<WireCaseSpec> Cases);
+    EquatableArray<WireCaseSpec> Cases,
+    bool EmitsJsonConverterAttribute);
 
 /// <summary>One case of a union: its reason, the properties that cross the wire, and the database errors mapped to it.</summary>
 internal sealed record WireCaseSpec(

@@ -25,7 +25,9 @@ public sealed partial class SluiceGenerator
                 WriteWriteCase(writer, spec);
                 writer.WriteLine();
                 WriteTryReadCase(writer, spec);
-            }, $"[global::System.Text.Json.Serialization.JsonConverter(typeof(global::Sluice.WireErrorJsonConverter<{type.FullyQualifiedName}>))]");
+            }, spec.EmitsJsonConverterAttribute
+                ? $"[global::System.Text.Json.Serialization.JsonConverter(typeof(global::Sluice.WireErrorJsonConverter<{type.FullyQualifiedName}>))]"
+                : null);
             return writer.ToString();
         }
 

@@ -77,7 +77,10 @@ public sealed partial class SluiceGenerator
                 ok = false;
             }
 
-            return ok ? new WireErrorsSpec(declaration!, cases.ToEquatableArray()) : null;
+            // Attributes the user wrote are the only ones any generator sees; ours is added only when there is none.
+            var jsonConverter = compilation.GetTypeByMetadataName(JsonContextParser.JsonConverterAttribute);
+            var userWroteConverter = union.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, jsonConverter));
+            return ok ? new WireErrorsSpec(declaration!, cases.ToEquatableArray(), !userWroteConverter) : null;
         }
 
         private static WireCaseSpec? ParseCase(INamedTypeSymbol member, INamedTypeSymbol union, INamedTypeSymbol? sqliteException, List<DiagnosticInfo> diagnostics)

@@ -184,6 +184,8 @@ internal static class BatchStore
             }
         }
 
+        await CheckStatementAsync(connection, dialect, definition, commandTimeout, cancellationToken).ConfigureAwait(false);
+
         BatchStatus row;
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -249,6 +251,33 @@ internal static class BatchStore
         }
 
         return new Prepared(start, upperBound, total, row.RowsScanned, row.RowsChanged, row.Batches, row.BatchSize);
+    }
+
+    /// <summary>
+    /// Compiles the batch's statement (EXPLAIN: planned, never executed) before the first batch, so a statement that
+    /// cannot run — a table or column that is gone, a function the engine lacks — fails the run at once with that error
+    /// instead of being found by the first batch and retried as if it were transient. A lock wait or timeout here is
+    /// left as it is: it is not the statement's fault.
+    /// </summary>
+    private static async ValueTask CheckStatementAsync(
+        DbConnection connection, BatchDialect dialect, ChunkedBatchDefinition definition, int commandTimeout, CancellationToken cancellationToken)
+    {
+        await using var check = Command(connection, null, dialect.ExplainPrefix + definition.Sql, commandTimeout);
+        Add(check, "lo", 0L);
+        Add(check, "hi", 0L);
+        try
+        {
+            await using var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+        }
+        catch (DbException exception) when (!dialect.IsBusyOrTimeout(exception))
+        {
+            throw new InvalidOperationException(
+                $"Chunked batch '{definition.Name}': its statement cannot run on {dialect.EngineName}, so no batch was tried: {exception.Message}",
+                exception);
+        }
     }
 
     /// <summary>

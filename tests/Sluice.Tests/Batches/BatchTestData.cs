@@ -31,6 +31,13 @@ public static partial class PgLastSeenBackfill
         """;
 }
 
+/// <summary>The key bound mirrored and the range parameters in capitals: accepted by the build, bound by the runtime.</summary>
+[ChunkedBatch("mirrored_upper_case_bounds_v1", Table = "transmissions", Key = "id")]
+public static partial class MirroredBoundsBatch
+{
+    public const string Sql = "UPDATE transmissions SET hash = upper(hash) WHERE @LO < id AND @Hi >= id AND hash IS NOT upper(hash)";
+}
+
 /// <summary>A batch whose table does not exist: fails before the loop.</summary>
 [ChunkedBatch("missing_table_v1", Table = "no_such_table", Key = "id")]
 public static partial class MissingTableBatch

@@ -63,6 +63,25 @@ public sealed class NpgsqlBatchTests(PostgresDatabaseFixture<NpgsqlBatchTests> d
     }
 
     [Fact]
+    public async Task A_statement_that_cannot_run_fails_before_the_first_batch_without_retries()
+    {
+        await using var connection = await SeededAsync();
+        await BatchTestData.ExecuteAsync(connection, "DROP TABLE observations");
+        var progress = new ProgressLog();
+
+        var result = await PgLastSeenBackfill.RunAsync(connection, Fixed(1_000), progress);
+
+        Assert.Equal(BatchOutcome.Failed, result.Outcome);
+        Assert.Equal(BatchState.Failed, result.Status!.State);
+        Assert.Equal(1, result.Status.Attempts);
+        Assert.Equal(0, result.Status.Batches);
+        Assert.Empty(progress.Reports);
+        Assert.Null(result.Status.Owner);
+        Assert.Contains("cannot run", result.Status.LastError, StringComparison.Ordinal);
+        Assert.Contains("\"observations\" does not exist", result.Status.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cancel_mid_run_pauses_and_resume_gives_the_same_table()
     {
         await using var connection = await SeededAsync();

@@ -107,6 +107,39 @@ public sealed class SqliteBatchTests : IDisposable
     }
 
     [Fact]
+    public async Task A_statement_that_cannot_run_fails_before_the_first_batch_without_retries()
+    {
+        await using var connection = await SeededAsync();
+        // The statement reads a table that is gone: no attempt of any batch can succeed.
+        await BatchTestData.ExecuteAsync(connection, "DROP TABLE observations");
+        var progress = new ProgressLog();
+
+        var result = await SqliteLastSeenBackfill.RunAsync(connection, Fixed(1_000), progress);
+
+        Assert.Equal(BatchOutcome.Failed, result.Outcome);
+        Assert.Equal(BatchState.Failed, result.Status!.State);
+        Assert.Equal(1, result.Status.Attempts);
+        Assert.Equal(0, result.Status.Batches);
+        Assert.Empty(progress.Reports);
+        Assert.Null(result.Status.Owner);
+        Assert.Contains("cannot run", result.Status.LastError, StringComparison.Ordinal);
+        Assert.Contains("no such table: observations", result.Status.LastError, StringComparison.Ordinal);
+        Assert.Equal(BatchState.Failed, (await SqliteLastSeenBackfill.ReadStatusAsync(connection))!.State);
+    }
+
+    [Fact]
+    public async Task A_mirrored_bound_with_capitalized_parameters_runs_every_range()
+    {
+        await using var connection = await SeededAsync();
+
+        var result = await MirroredBoundsBatch.RunAsync(connection, Fixed(1_000));
+
+        Assert.True(result.Outcome == BatchOutcome.Done, $"{result.Outcome}: {result.Error?.Message}");
+        Assert.Equal(BatchTestData.Rows, result.RowsChangedThisRun);
+        Assert.Equal(0, await BatchTestData.ScalarAsync(connection, "SELECT COUNT(*) FROM transmissions WHERE hash IS NOT upper(hash)"));
+    }
+
+    [Fact]
     public async Task A_text_key_is_refused_before_the_loop()
     {
         await using var connection = await SeededAsync();

@@ -13,8 +13,12 @@ namespace Sluice.Tests;
 // The types below are what a user writes; the Sluice generator adds the rest (reasons, JSON, Match,
 // Client, Dispatcher, CreateWorker, CreateInProcess, ISluiceWorker). Tests use only the generated surface.
 
-/// <summary>The typed errors of the test commands: one case per shape the generator handles.</summary>
+/// <summary>
+/// The typed errors of the test commands: one case per shape the generator handles. The converter attribute is
+/// written here because WireTestJsonContext lists the union (SL0087: System.Text.Json's generator cannot see ours).
+/// </summary>
 [WireErrors]
+[System.Text.Json.Serialization.JsonConverter(typeof(WireErrorJsonConverter<PurgeError>))]
 public abstract partial record PurgeError
 {
     /// <summary>Reason "not-found" (kebab-case of the name).</summary>
