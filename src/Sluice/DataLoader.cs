@@ -80,6 +80,7 @@ public abstract class DataLoader<TKey, TValue> : IDataLoaderBatchSource
     public Task<TValue> LoadAsync(TKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        _scope.ThrowIfDisposed();
         Task<TValue> task;
         var enlist = false;
         lock (_gate)

@@ -45,7 +45,7 @@ public sealed class DataLoaderScopeOptions
 /// their statements share one round trip where the provider supports it.
 /// </para>
 /// </remarks>
-public sealed class DataLoaderScope
+public sealed class DataLoaderScope : IDisposable
 {
     // The scope whose loads the current flow issued. The change handler sees every thread switching into or out of a
     // flow that carries it: that is how the scope knows whether any of its work is still running.
@@ -58,6 +58,7 @@ public sealed class DataLoaderScope
     private SynchronizationContext? _pendingContext;
     private Task _currentDispatch = Task.CompletedTask;
     private bool _dispatching;
+    private bool _disposed;
     private int _running;
     private Timer? _backstop;
     private int _dispatchCount;
@@ -153,24 +154,40 @@ public sealed class DataLoaderScope
     /// <summary>Called by a loader when its first key of the next batch is pending.</summary>
     internal void Enlist(IDataLoaderBatchSource loader)
     {
-        var startBackstop = false;
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_pending.Count == 0)
             {
                 _pendingContext = UsableContext(SynchronizationContext.Current);
-                startBackstop = true;
+                if (_backstop is null)
+                {
+                    // Without the caller's execution context: the timer is the scope's, not work of a flow.
+                    using (ExecutionContext.SuppressFlow())
+                    {
+                        _backstop = new Timer(static state => ((DataLoaderScope)state!).OnBackstop(), this, Timeout.Infinite, Timeout.Infinite);
+                    }
+                }
+
+                _backstop.Change(_maxDispatchDelay, Timeout.InfiniteTimeSpan);
             }
 
             _pending.Add(loader);
         }
+    }
 
-        if (startBackstop)
+    /// <summary>Stops the backstop timer. Loads issued afterwards throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
         {
-            (_backstop ??= new Timer(static state => ((DataLoaderScope)state!).OnBackstop(), this, Timeout.Infinite, Timeout.Infinite))
-                .Change(_maxDispatchDelay, Timeout.InfiniteTimeSpan);
+            _disposed = true;
+            _backstop?.Dispose();
+            _backstop = null;
         }
     }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
 
     /// <summary>Marks the calling flow as one that loads through this scope (so the scope waits for it to yield).</summary>
     internal void MarkCurrentFlow()
@@ -240,7 +257,7 @@ public sealed class DataLoaderScope
     {
         lock (_gate)
         {
-            if (_dispatching || _pending.Count == 0)
+            if (_dispatching || _pending.Count == 0 || _disposed)
             {
                 return;
             }
@@ -313,8 +330,14 @@ public sealed class DataLoaderScope
         finally
         {
             // The results wake the next level's resolvers; they run inline here, and the scope cannot go quiet (and
-            // dispatch half a level) until every one of them has run to its next await.
+            // dispatch half a level) until every one of them has run to its next await. The connections are free
+            // again, so an explicit dispatch or the backstop may start one meanwhile (a resolver blocking on a load).
             Interlocked.Increment(ref _running);
+            lock (_gate)
+            {
+                _dispatching = false;
+            }
+
             try
             {
                 foreach (var slice in slices)
@@ -324,11 +347,6 @@ public sealed class DataLoaderScope
             }
             finally
             {
-                lock (_gate)
-                {
-                    _dispatching = false;
-                }
-
                 FlowLeft();
             }
         }

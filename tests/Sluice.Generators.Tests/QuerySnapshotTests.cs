@@ -75,6 +75,21 @@ public sealed class QuerySnapshotTests
             public static partial Task<IReadOnlyDictionary<MemberKey, Member>> MembersAsync(this NpgsqlConnection command, IReadOnlyCollection<MemberKey> keys, Role count, CancellationToken reader = default);
         }
         """)]
+    [InlineData("Npgsql_lookup_dataloader", """
+        public static partial class Q
+        {
+            [BulkLoader("SELECT channel_id, user_id, role, joined_at, nickname FROM members WHERE channel_id = ANY($1) ORDER BY user_id", DataLoader = true, MaxBatchSize = 200)]
+            public static partial Task<ILookup<Guid, Member>> MembersAsync(this NpgsqlConnection db, IReadOnlyCollection<Guid> channelIds, CancellationToken cancellationToken = default);
+        }
+        """)]
+    [InlineData("Npgsql_composite_key_dataloader", """
+        public readonly record struct MemberKey(Guid ChannelId, long UserId);
+        public static partial class Q
+        {
+            [BulkLoader("SELECT channel_id, user_id, role, joined_at, nickname FROM members WHERE (channel_id, user_id) IN (SELECT * FROM unnest($1, $2))", DataLoader = true)]
+            public static partial Task<IReadOnlyDictionary<MemberKey, Member>> MembersAsync(this NpgsqlConnection db, IReadOnlyCollection<MemberKey> keys, CancellationToken cancellationToken = default);
+        }
+        """)]
     public void Query_bodies(string name, string declarations)
     {
         var run = GeneratorHarness.Run(Rows + declarations);

@@ -520,7 +520,17 @@ public sealed partial class SluiceGenerator
             writer.WriteLine();
             using (writer.Braces($"private static async global::System.Threading.Tasks.Task<{values}> ReadStatementAsync(global::Npgsql.NpgsqlDataReader dbReader, {keyList} {keysName}, global::System.Threading.CancellationToken cancellationToken)"))
             {
-                WriteLoaderSetup(writer, spec, loader);
+                if (loader.IsLookup)
+                {
+                    WriteLoaderSetup(writer, spec, loader);
+                }
+                else
+                {
+                    writer.WriteLine("// The DataLoader's keys are distinct already.");
+                    writer.WriteLine($"var keySet = {keysName};");
+                    writer.WriteLine($"var rowsByKey = new global::System.Collections.Generic.Dictionary<{key}, {spec.Row!.TypeFullyQualifiedName}>(keySet.Count);");
+                }
+
                 WriteRuntimeOrdinals(writer, spec);
                 using (writer.Braces("while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))"))
                 {

@@ -63,12 +63,18 @@ internal static class SluiceDataLoaderServiceCollectionExtensions
     /// <summary>Registers every generated DataLoader as scoped (one cache per scope); each resolves its connection or data source from the container.</summary>
     public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddSluiceDataLoaders(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services)
     {
+        // One scheduler per scope, shared by every loader of the scope: levels batch, and a connection runs one fetch at a time.
+        global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddScoped<global::Sluice.DataLoaderScope>(services, static _ => new global::Sluice.DataLoaderScope());
         global::Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddScoped<global::Relay.Data.Q.Users1Loader>(
             services,
-            static provider => new global::Relay.Data.Q.Users1Loader(global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Microsoft.Data.Sqlite.SqliteConnection>(provider)));
+            static provider => new global::Relay.Data.Q.Users1Loader(
+                global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Microsoft.Data.Sqlite.SqliteConnection>(provider),
+                global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Sluice.DataLoaderScope>(provider)));
         global::Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddScoped<global::Relay.Data.Q.Users2Loader>(
             services,
-            static provider => new global::Relay.Data.Q.Users2Loader(global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Npgsql.NpgsqlConnection>(provider)));
+            static provider => new global::Relay.Data.Q.Users2Loader(
+                global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Npgsql.NpgsqlConnection>(provider),
+                global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Sluice.DataLoaderScope>(provider)));
         return services;
     }
 }

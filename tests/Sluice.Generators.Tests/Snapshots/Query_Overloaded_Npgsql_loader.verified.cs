@@ -65,16 +65,15 @@ partial class Q
         }
     }
 
-    /// <summary>Coalesces single-key loads into calls of <c>UsersAsync</c> (overload 2); one instance per scope (request).</summary>
+    /// <summary>Coalesces single-key loads into calls of <c>UsersAsync</c> (overload 2); one instance per scope (request), sharing the scope's <see cref="global::Sluice.DataLoaderScope"/>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public sealed class Users2Loader : global::Sluice.DataLoader<long, global::Relay.Data.UserRow?>
     {
         private readonly global::Npgsql.NpgsqlConnection _connection;
 
-        /// <summary>Creates a loader over <paramref name="connection"/>.</summary>
-        // One connection runs one command at a time, so batches are fetched one after another.
-        public Users2Loader(global::Npgsql.NpgsqlConnection connection)
-            : base(new global::Sluice.DataLoaderOptions { MaxBatchSize = 1000, SerializeFetches = true })
+        /// <summary>Creates a loader over <paramref name="connection"/> in <paramref name="scope"/> (a scope of its own when null).</summary>
+        public Users2Loader(global::Npgsql.NpgsqlConnection connection, global::Sluice.DataLoaderScope? scope = null)
+            : base(scope, new global::Sluice.DataLoaderOptions { MaxBatchSize = 1000 })
         {
             global::System.ArgumentNullException.ThrowIfNull(connection);
             _connection = connection;
@@ -83,10 +82,52 @@ partial class Q
         /// <inheritdoc />
         protected override global::Relay.Data.UserRow? MissingValue => default;
 
+        // One connection runs one command at a time: the scope serializes the fetches of every loader on it.
+        /// <inheritdoc />
+        protected override object? Connection => _connection;
+
         /// <inheritdoc />
         protected override async global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyDictionary<long, global::Relay.Data.UserRow?>> FetchAsync(global::System.Collections.Generic.IReadOnlyList<long> keys, global::System.Threading.CancellationToken cancellationToken)
         {
-            var rows = await UsersAsync(_connection, keys, cancellationToken).ConfigureAwait(false);
+            return ToValues(await UsersAsync(_connection, keys, cancellationToken).ConfigureAwait(false));
+        }
+
+        /// <inheritdoc />
+        protected override global::Sluice.DataLoaderStatement<long, global::Relay.Data.UserRow?> CreateStatement(global::System.Collections.Generic.IReadOnlyList<long> keys)
+        {
+            var dbCommand = new global::Npgsql.NpgsqlBatchCommand(UsersAsync_2Sql);
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::Sluice.QueryRuntime.ToArray(keys) });
+            return new global::Sluice.Npgsql.NpgsqlDataLoaderStatement<long, global::Relay.Data.UserRow?>(_connection, dbCommand, keys, static (dbReader, keySet, cancellationToken) => ReadStatementAsync(dbReader, keySet, cancellationToken));
+        }
+
+        private static async global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyDictionary<long, global::Relay.Data.UserRow?>> ReadStatementAsync(global::Npgsql.NpgsqlDataReader dbReader, global::System.Collections.Generic.IReadOnlyList<long> ids, global::System.Threading.CancellationToken cancellationToken)
+        {
+            // The DataLoader's keys are distinct already.
+            var keySet = ids;
+            var rowsByKey = new global::System.Collections.Generic.Dictionary<long, global::Relay.Data.UserRow>(keySet.Count);
+            while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var loadedRow = ReadUsersAsync_2Row(dbReader);
+                var rowKey = loadedRow.Id;
+                if (!rowsByKey.TryAdd(rowKey, loadedRow))
+                {
+                    global::Sluice.QueryRuntime.DuplicateKey(rowKey, "UsersAsync");
+                }
+            }
+            // Rows arrive in the database's order; the dictionary enumerates in request order.
+            var result = new global::System.Collections.Generic.Dictionary<long, global::Relay.Data.UserRow>(rowsByKey.Count);
+            foreach (var requestedKey in keySet)
+            {
+                if (rowsByKey.TryGetValue(requestedKey, out var keyedRow))
+                {
+                    result.Add(requestedKey, keyedRow);
+                }
+            }
+            return ToValues(result);
+        }
+
+        private static global::System.Collections.Generic.IReadOnlyDictionary<long, global::Relay.Data.UserRow?> ToValues(global::System.Collections.Generic.IReadOnlyDictionary<long, global::Relay.Data.UserRow> rows)
+        {
             // Rows are never null; the value type is nullable only because a key may be missing.
             return (global::System.Collections.Generic.IReadOnlyDictionary<long, global::Relay.Data.UserRow?>)rows!;
         }

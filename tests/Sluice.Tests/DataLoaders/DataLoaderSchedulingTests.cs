@@ -132,6 +132,52 @@ public sealed class DataLoaderSchedulingTests : IDisposable
         Assert.Equal((3, 0), (dataLoaders.DispatchCount, dataLoaders.BackstopDispatchCount));
     });
 
+    [Fact]
+    public async Task One_callers_cancellation_stops_its_own_wait_and_not_the_batch_for_the_others()
+    {
+        await using var scope = _services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<SqliteTreeQueries.UsersByIdLoader>();
+        using var cancelled = new CancellationTokenSource();
+
+        var (kept, dropped) = await scope.ServiceProvider.GetRequiredService<DataLoaderScope>().RunAsync(_ =>
+        {
+            var keep = users.LoadAsync(7);
+            var drop = users.LoadAsync(7, cancelled.Token);
+            cancelled.Cancel();
+            return Task.FromResult((keep, drop));
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dropped);
+        Assert.Equal("u7", (await kept)!.Name);
+        Assert.Equal("u7", (await users.LoadAsync(7))!.Name);
+        Assert.Equal(1, users.BatchCount);
+    }
+
+    [Fact]
+    public async Task A_thread_blocked_on_a_load_is_served_by_the_backstop_and_it_is_counted()
+    {
+        using var connection = _database.OpenConnection();
+        using var dataLoaders = new DataLoaderScope(new DataLoaderScopeOptions { MaxDispatchDelay = TimeSpan.FromMilliseconds(50) });
+        var users = new SqliteTreeQueries.UsersByIdLoader(connection, dataLoaders);
+
+        // Sync over async: the blocked thread is the scope's work, so the scope never goes quiet on its own.
+        var name = await Task.Run(() => users.LoadAsync(3).Result!.Name);
+
+        Assert.Equal("u3", name);
+        Assert.Equal((1, 1), (dataLoaders.DispatchCount, dataLoaders.BackstopDispatchCount));
+    }
+
+    [Fact]
+    public void A_disposed_scope_refuses_new_loads()
+    {
+        using var connection = _database.OpenConnection();
+        var dataLoaders = new DataLoaderScope();
+        var users = new SqliteTreeQueries.UsersByIdLoader(connection, dataLoaders);
+        dataLoaders.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => { _ = users.LoadAsync(1); });
+    }
+
     /// <summary>Resolves organisations → channels → members → user names the way nested field resolvers do.</summary>
     internal static async Task<string> ResolveTreeAsync(
         Func<long, CancellationToken, Task<IReadOnlyList<TreeChannel>>> channelsByOrg,
