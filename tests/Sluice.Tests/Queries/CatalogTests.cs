@@ -7,7 +7,7 @@ using Npgsql;
 using Sluice.Tests.Infrastructure;
 using Xunit;
 
-namespace Sluice.Tests.Catalog;
+namespace Sluice.Tests.Queries;
 
 public sealed record CatalogMember(long ChannelId, long UserId, string Role);
 
@@ -38,12 +38,12 @@ public static partial class CatalogQueries
 /// <summary>The catalog of generated statements, checked against real schemas: a matching one passes, a drifted one is reported.</summary>
 public sealed class CatalogTests(PostgresDatabaseFixture<CatalogTests> postgres) : IClassFixture<PostgresDatabaseFixture<CatalogTests>>
 {
-    private static bool Mine(CatalogStatement statement) => statement.Name.StartsWith("Sluice.Tests.Catalog.", StringComparison.Ordinal);
+    private static bool Mine(CatalogStatement statement) => statement.Name.StartsWith("Sluice.Tests.Queries.Catalog", StringComparison.Ordinal);
 
     [Fact]
     public void Generated_statements_register_themselves_with_their_columns()
     {
-        var statement = SluiceCatalog.Statements.Single(s => s.Name == "Sluice.Tests.Catalog.CatalogQueries.MembersByChannelPgAsync");
+        var statement = SluiceCatalog.Statements.Single(s => s.Name == "Sluice.Tests.Queries.CatalogQueries.MembersByChannelPgAsync");
 
         Assert.Equal("Npgsql", statement.Dialect);
         Assert.Equal(new[] { "channel_id", "user_id", "role" }, statement.Columns.Select(c => c.Name));
@@ -133,7 +133,7 @@ public sealed class CatalogTests(PostgresDatabaseFixture<CatalogTests> postgres)
     [Fact]
     public async Task Postgres_composite_key_loader_with_unnest_prepares_with_typed_parameters_and_drift_is_still_reported()
     {
-        const string Name = "Sluice.Tests.Catalog.CatalogQueries.MembersByKeyPgAsync";
+        const string Name = "Sluice.Tests.Queries.CatalogQueries.MembersByKeyPgAsync";
         var statement = SluiceCatalog.Statements.Single(s => s.Name == Name);
         Assert.Equal(new[] { "$1", "$2", "$3" }, statement.Parameters);
 

@@ -7,7 +7,7 @@ using Npgsql;
 using Sluice.Tests.Infrastructure;
 using Xunit;
 
-namespace Sluice.Tests.Loaders;
+namespace Sluice.Tests.Queries;
 
 public readonly record struct MembershipKey(long ChannelId, long UserId);
 public sealed record Membership(long ChannelId, long UserId, string Role);

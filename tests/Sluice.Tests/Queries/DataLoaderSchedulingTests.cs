@@ -9,7 +9,7 @@ using Sluice.Generated;
 using Sluice.Tests.Infrastructure;
 using Xunit;
 
-namespace Sluice.Tests.DataLoaders;
+namespace Sluice.Tests.Queries;
 
 /// <summary>
 /// The scope's scheduler on a real SQLite file: loads issued before it dispatches form one batch per loader on any

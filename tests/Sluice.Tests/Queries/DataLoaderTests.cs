@@ -8,7 +8,7 @@ using Sluice.Generated;
 using Sluice.Tests.Infrastructure;
 using Xunit;
 
-namespace Sluice.Tests.DataLoaders;
+namespace Sluice.Tests.Queries;
 
 public sealed record LoaderUser(long Id, string Name);
 public sealed record LoaderPost(long AuthorId, long Id, string Title);
@@ -16,13 +16,13 @@ public sealed record LoaderPost(long AuthorId, long Id, string Title);
 public static partial class LoaderQueries
 {
     [BulkLoader("SELECT id, name FROM loader_users WHERE id IN (SELECT value FROM json_each($1))", DataLoader = true)]
-    public static partial Task<IReadOnlyDictionary<long, LoaderUser>> UsersByIdAsync(this SqliteConnection db, IReadOnlyCollection<long> ids, System.Threading.CancellationToken cancellationToken = default);
+    public static partial Task<IReadOnlyDictionary<long, LoaderUser>> UsersByIdAsync(SqliteConnection db, IReadOnlyCollection<long> ids, System.Threading.CancellationToken cancellationToken = default);
 
     [BulkLoader("SELECT id, name FROM loader_users WHERE id IN (SELECT value FROM json_each($1))", DataLoader = true, MaxBatchSize = 2)]
-    public static partial Task<IReadOnlyDictionary<long, LoaderUser>> UsersInPairsAsync(this SqliteConnection db, IReadOnlyCollection<long> ids);
+    public static partial Task<IReadOnlyDictionary<long, LoaderUser>> UsersInPairsAsync(SqliteConnection db, IReadOnlyCollection<long> ids);
 
     [BulkLoader("SELECT author_id, id, title FROM loader_posts WHERE author_id IN (SELECT value FROM json_each($1)) ORDER BY id", DataLoader = true)]
-    public static partial Task<ILookup<long, LoaderPost>> PostsByAuthorAsync(this SqliteConnection db, IReadOnlyCollection<long> authorIds);
+    public static partial Task<ILookup<long, LoaderPost>> PostsByAuthorAsync(SqliteConnection db, IReadOnlyCollection<long> authorIds);
 }
 
 /// <summary>

@@ -8,7 +8,7 @@ using Sluice.Tests.Infrastructure;
 using Sluice.Tests.Queries;
 using Xunit;
 
-namespace Sluice.Tests.DataLoaders;
+namespace Sluice.Tests.Queries;
 
 /// <summary>
 /// The scope's scheduler on a real PostgreSQL server: loaders that share one <see cref="NpgsqlConnection"/> never use

@@ -5,7 +5,7 @@ using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace Sluice.Tests.DataLoaders;
+namespace Sluice.Tests.Queries;
 
 // A GraphQL-shaped resolver tree: organisations → channels → members → users, three loaders deep.
 public sealed record TreeChannel(long Id, long OrgId, string Name);
@@ -15,28 +15,28 @@ public sealed record TreeUser(long Id, string Name);
 public static partial class SqliteTreeQueries
 {
     [BulkLoader("SELECT id, org_id, name FROM tree_channels WHERE org_id IN (SELECT value FROM json_each($1)) ORDER BY id", DataLoader = true)]
-    public static partial Task<ILookup<long, TreeChannel>> ChannelsByOrgAsync(this SqliteConnection db, IReadOnlyCollection<long> orgIds);
+    public static partial Task<ILookup<long, TreeChannel>> ChannelsByOrgAsync(SqliteConnection db, IReadOnlyCollection<long> orgIds);
 
     [BulkLoader("SELECT channel_id, user_id FROM tree_members WHERE channel_id IN (SELECT value FROM json_each($1)) ORDER BY user_id", DataLoader = true)]
-    public static partial Task<ILookup<long, TreeMember>> MembersByChannelAsync(this SqliteConnection db, IReadOnlyCollection<long> channelIds);
+    public static partial Task<ILookup<long, TreeMember>> MembersByChannelAsync(SqliteConnection db, IReadOnlyCollection<long> channelIds);
 
     [BulkLoader("SELECT id, name FROM tree_users WHERE id IN (SELECT value FROM json_each($1))", DataLoader = true)]
-    public static partial Task<IReadOnlyDictionary<long, TreeUser>> UsersByIdAsync(this SqliteConnection db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
+    public static partial Task<IReadOnlyDictionary<long, TreeUser>> UsersByIdAsync(SqliteConnection db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
 }
 
 public static partial class NpgsqlTreeQueries
 {
     [BulkLoader("SELECT id, org_id, name FROM tree_channels WHERE org_id = ANY($1) ORDER BY id", DataLoader = true)]
-    public static partial Task<ILookup<long, TreeChannel>> ChannelsByOrgAsync(this NpgsqlConnection db, IReadOnlyCollection<long> orgIds, CancellationToken cancellationToken = default);
+    public static partial Task<ILookup<long, TreeChannel>> ChannelsByOrgAsync(NpgsqlConnection db, IReadOnlyCollection<long> orgIds, CancellationToken cancellationToken = default);
 
     [BulkLoader("SELECT channel_id, user_id FROM tree_members WHERE channel_id = ANY($1) ORDER BY user_id", DataLoader = true)]
-    public static partial Task<ILookup<long, TreeMember>> MembersByChannelAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
+    public static partial Task<ILookup<long, TreeMember>> MembersByChannelAsync(NpgsqlConnection db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
 
     [BulkLoader("SELECT id, name FROM tree_users WHERE id = ANY($1)", DataLoader = true)]
-    public static partial Task<IReadOnlyDictionary<long, TreeUser>> UsersByIdAsync(this NpgsqlConnection db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
+    public static partial Task<IReadOnlyDictionary<long, TreeUser>> UsersByIdAsync(NpgsqlConnection db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
 
     [BulkLoader("SELECT id, name FROM tree_users WHERE id = ANY($1)", DataLoader = true)]
-    public static partial Task<IReadOnlyDictionary<long, TreeUser>> PooledUsersByIdAsync(this NpgsqlDataSource db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
+    public static partial Task<IReadOnlyDictionary<long, TreeUser>> PooledUsersByIdAsync(NpgsqlDataSource db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The tree's schema and rows: 4 organisations × 10 channels, 3 members per channel, 60 users.</summary>

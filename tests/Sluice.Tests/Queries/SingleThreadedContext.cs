@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace Sluice.Tests.DataLoaders;
+namespace Sluice.Tests.Queries;
 
 /// <summary>
 /// Runs async code on one thread with a synchronization context that processes posted callbacks in order, like
