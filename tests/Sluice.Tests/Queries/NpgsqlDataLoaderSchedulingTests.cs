@@ -66,7 +66,8 @@ public sealed class NpgsqlDataLoaderSchedulingTests(PostgresDatabaseFixture<Npgs
     [Fact]
     public async Task Three_levels_are_three_statements_and_the_loaders_of_a_level_share_one_round_trip()
     {
-        using var counter = new NpgsqlStatementCounter("tree_");
+        // Only this class's database: GraphQLIntegrationTests runs the same tree statements on its own, in parallel.
+        using var counter = new NpgsqlStatementCounter("tree_", database.DatabaseName);
         await using (var naiveScope = _services.CreateAsyncScope())
         {
             // Warm the connection pool so the count below holds only the tree's statements.

@@ -21,7 +21,12 @@ internal sealed class NpgsqlStatementCounter : IDisposable
     private readonly ActivityListener _listener;
     private readonly ConcurrentQueue<string> _statements = new();
 
-    public NpgsqlStatementCounter(string marker)
+    /// <param name="marker">Text the command's tags must contain.</param>
+    /// <param name="database">
+    /// When given, only commands on this database count: test classes run in parallel, each on its own database, and
+    /// another class may run statements with the same marker meanwhile.
+    /// </param>
+    public NpgsqlStatementCounter(string marker, string? database = null)
     {
         _listener = new ActivityListener
         {
@@ -30,7 +35,8 @@ internal sealed class NpgsqlStatementCounter : IDisposable
             ActivityStopped = activity =>
             {
                 var tags = string.Join(" | ", activity.TagObjects.Select(t => $"{t.Key}={t.Value}"));
-                if (tags.Contains(marker, StringComparison.Ordinal))
+                if (tags.Contains(marker, StringComparison.Ordinal)
+                    && (database is null || string.Equals(activity.GetTagItem("db.namespace") as string, database, StringComparison.OrdinalIgnoreCase)))
                 {
                     _statements.Enqueue(activity.DisplayName + " :: " + tags);
                 }
