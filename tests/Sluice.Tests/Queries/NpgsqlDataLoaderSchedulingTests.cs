@@ -109,4 +109,27 @@ public sealed class NpgsqlDataLoaderSchedulingTests(PostgresDatabaseFixture<Npgs
         // 20 trees × 3 levels: one command (a batch of the level's statements) per level.
         Assert.Equal(60, counter.Statements.Count);
     }
+
+    [Fact]
+    public async Task A_composite_key_loader_shares_the_round_trip_of_its_level()
+    {
+        await using var scope = _services.CreateAsyncScope();
+        var memberships = scope.ServiceProvider.GetRequiredService<NpgsqlTreeQueries.MembershipsLoader>();
+        var users = scope.ServiceProvider.GetRequiredService<NpgsqlTreeQueries.UsersByIdLoader>();
+        var dataLoaders = scope.ServiceProvider.GetRequiredService<DataLoaderScope>();
+
+        var (found, names) = await dataLoaders.RunAsync(async _ =>
+        {
+            // Channel 100's members are users 41, 48 and 55 (see ResolverTree); user 1 is not a member of it.
+            var member = memberships.LoadAsync(new TreeMemberKey(100, 41));
+            var stranger = memberships.LoadAsync(new TreeMemberKey(100, 1));
+            var named = Task.WhenAll(users.LoadAsync(41), users.LoadAsync(1));
+            return ((await member, await stranger), await named);
+        });
+
+        Assert.Equal(new TreeMember(100, 41), found.Item1);
+        Assert.Null(found.Item2);
+        Assert.Equal(["u41", "u1"], names.Select(u => u!.Name));
+        Assert.Equal((1, 1, 1, 1), (dataLoaders.DispatchCount, dataLoaders.RoundTripCount, memberships.BatchCount, users.BatchCount));
+    }
 }

@@ -11,6 +11,7 @@ namespace Sluice.Tests.Queries;
 public sealed record TreeChannel(long Id, long OrgId, string Name);
 public sealed record TreeMember(long ChannelId, long UserId);
 public sealed record TreeUser(long Id, string Name);
+public readonly record struct TreeMemberKey(long ChannelId, long UserId);
 
 public static partial class SqliteTreeQueries
 {
@@ -34,6 +35,9 @@ public static partial class NpgsqlTreeQueries
 
     [BulkLoader("SELECT id, name FROM tree_users WHERE id = ANY($1)", DataLoader = true)]
     public static partial Task<IReadOnlyDictionary<long, TreeUser>> UsersByIdAsync(NpgsqlConnection db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
+
+    [BulkLoader("SELECT channel_id, user_id FROM tree_members WHERE (channel_id, user_id) IN (SELECT * FROM unnest($1, $2))", DataLoader = true)]
+    public static partial Task<IReadOnlyDictionary<TreeMemberKey, TreeMember>> MembershipsAsync(NpgsqlConnection db, IReadOnlyCollection<TreeMemberKey> keys, CancellationToken cancellationToken = default);
 
     [BulkLoader("SELECT id, name FROM tree_users WHERE id = ANY($1)", DataLoader = true)]
     public static partial Task<IReadOnlyDictionary<long, TreeUser>> PooledUsersByIdAsync(NpgsqlDataSource db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
