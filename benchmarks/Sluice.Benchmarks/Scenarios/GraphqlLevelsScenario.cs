@@ -32,7 +32,7 @@ internal sealed class GraphqlLevelsScenario : IScenario
     private const int Levels = 3;
     private const int LoadersPerLevel = 3;
     private const int WarmupRounds = 2;
-    private const int Rounds = 7;
+    private const int Rounds = 5;
     private const int LoaderRunsPerRound = 5;
 
     /// <summary>Only statements on the scenario's tables are counted.</summary>
@@ -44,7 +44,7 @@ internal sealed class GraphqlLevelsScenario : IScenario
 
     public async Task<IReadOnlyList<ScenarioResult>> RunAsync(ScenarioOptions options, CancellationToken cancellationToken)
     {
-        var (organisations, channels, users) = options.Scale == Scale.Full ? (50, 5, 2_000) : (10, 3, 300);
+        var (organisations, channels, users) = options.Scale == Scale.Full ? (40, 4, 1_500) : (10, 3, 300);
         var data = LevelsData.Create(organisations, channels, users);
         var setup = $"{organisations:N0} organisations × {channels} channels ({data.Channels.Count:N0}), {data.Members.Count:N0} memberships (4-9 per channel), {data.Pins.Count:N0} pins, "
             + $"{users:N0} users; {Levels} levels × {LoadersPerLevel} loaders; one open connection shared by every loader; "
