@@ -33,7 +33,7 @@ internal interface IScenario
 internal static class ScenarioCatalog
 {
     public static IReadOnlyList<IScenario> Implemented { get; } =
-        [new PurgeWorkerScenario(), new ChannelsBulkScenario(), new EventsFeedScenario(), new BackfillScenario(), new MembershipCacheScenario(), new AuditScenario()];
+        [new PurgeWorkerScenario(), new ChannelsBulkScenario(), new EventsFeedScenario(), new BackfillScenario(), new MembershipCacheScenario(), new AuditScenario(), new GraphqlLevelsScenario()];
 
     /// <summary>Named in DESIGN.md; not implemented yet.</summary>
     public static IReadOnlyList<string> Planned { get; } = [];

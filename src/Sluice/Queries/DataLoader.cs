@@ -83,6 +83,7 @@ public abstract class DataLoader<TKey, TValue> : IDataLoaderBatchSource
         _scope.ThrowIfDisposed();
         Task<TValue> task;
         var enlist = false;
+        var shared = false;
         lock (_gate)
         {
             if (!_cache.TryGetValue(key, out task!))
@@ -100,9 +101,17 @@ public abstract class DataLoader<TKey, TValue> : IDataLoaderBatchSource
                     completion = new TaskCompletionSource<TValue>();
                     _pending.Add(key, completion);
                 }
+                else
+                {
+                    shared = true;
+                }
 
                 task = completion.Task;
                 _cache[key] = task;
+            }
+            else
+            {
+                shared = !task.IsCompleted;
             }
         }
 
@@ -113,10 +122,28 @@ public abstract class DataLoader<TKey, TValue> : IDataLoaderBatchSource
             {
                 _scope.Enlist(this);
             }
+
+            if (shared)
+            {
+                task = Share(task);
+            }
         }
 
         return cancellationToken.CanBeCanceled && !task.IsCompleted ? task.WaitAsync(cancellationToken) : task;
     }
+
+    /// <summary>
+    /// A task of its own for a caller that waits on a key another caller already waits on. The runtime runs only the
+    /// first <c>await</c> continuation of a task inline and queues every further one to the thread pool, where the scope
+    /// cannot see it: the scope would go quiet (and dispatch) before those resolvers issued the next level's loads. A
+    /// synchronous continuation is run inline after the first, and the task it completes has a single awaiter again.
+    /// </summary>
+    private static Task<TValue> Share(Task<TValue> task) =>
+        task.ContinueWith(
+            static completed => completed.GetAwaiter().GetResult(),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 
     /// <summary>Loads several keys in one batch; the values come back in the order of <paramref name="keys"/>.</summary>
     public async Task<IReadOnlyList<TValue>> LoadManyAsync(IEnumerable<TKey> keys, CancellationToken cancellationToken = default)

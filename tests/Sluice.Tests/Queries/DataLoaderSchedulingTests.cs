@@ -116,6 +116,35 @@ public sealed class DataLoaderSchedulingTests : IDisposable
     }
 
     [Fact]
+    public async Task Parents_awaiting_the_same_key_issue_the_next_level_as_one_batch_every_time()
+    {
+        // Forty resolvers await one shared key (a channel's creator, say) before loading the next level. The runtime
+        // runs only the first await continuation of a task inline and queues the others to the thread pool, where the
+        // scope cannot see them: before the fix, the scope went quiet early and the next level came out in pieces.
+        var batchesSeen = new List<(int Users, int Members, int Dispatches)>();
+        for (var i = 0; i < Iterations; i++)
+        {
+            await using var scope = _services.CreateAsyncScope();
+            var users = scope.ServiceProvider.GetRequiredService<SqliteTreeQueries.UsersByIdLoader>();
+            var members = scope.ServiceProvider.GetRequiredService<SqliteTreeQueries.MembersByChannelLoader>();
+            var dataLoaders = scope.ServiceProvider.GetRequiredService<DataLoaderScope>();
+
+            var counts = await dataLoaders.RunAsync(_ => Task.WhenAll(Enumerable.Range(0, 40).Select(async c =>
+            {
+                var shared = await users.LoadAsync(1);
+                var channelId = ((c / ResolverTree.ChannelsPerOrganisation) + 1) * 100 + (c % ResolverTree.ChannelsPerOrganisation);
+                return (shared!.Name, (await members.LoadAsync(channelId)).Count);
+            })));
+
+            Assert.All(counts, loaded => Assert.Equal(("u1", 3), loaded));
+            Assert.Equal(0, dataLoaders.BackstopDispatchCount);
+            batchesSeen.Add((users.BatchCount, members.BatchCount, dataLoaders.DispatchCount));
+        }
+
+        Assert.All(batchesSeen, seen => Assert.Equal((1, 1, 2), seen));
+    }
+
+    [Fact]
     public void Nested_levels_batch_under_a_single_threaded_synchronization_context_too() => SingleThreadedContext.Run(async () =>
     {
         var expected = await NaiveTreeAsync();
