@@ -115,9 +115,13 @@ public sealed class DataLoaderSchedulingTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Parents_awaiting_the_same_key_issue_the_next_level_as_one_batch_every_time()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Parents_awaiting_the_same_key_issue_the_next_level_as_one_batch_every_time(bool cancellable)
     {
+        using var cancellation = new CancellationTokenSource();
+        var token = cancellable ? cancellation.Token : CancellationToken.None;
         // Forty resolvers await one shared key (a channel's creator, say) before loading the next level. The runtime
         // runs only the first await continuation of a task inline and queues the others to the thread pool, where the
         // scope cannot see them: before the fix, the scope went quiet early and the next level came out in pieces.
@@ -131,9 +135,9 @@ public sealed class DataLoaderSchedulingTests : IDisposable
 
             var counts = await dataLoaders.RunAsync(_ => Task.WhenAll(Enumerable.Range(0, 40).Select(async c =>
             {
-                var shared = await users.LoadAsync(1);
+                var shared = await users.LoadAsync(1, token);
                 var channelId = ((c / ResolverTree.ChannelsPerOrganisation) + 1) * 100 + (c % ResolverTree.ChannelsPerOrganisation);
-                return (shared!.Name, (await members.LoadAsync(channelId)).Count);
+                return (shared!.Name, (await members.LoadAsync(channelId, token)).Count);
             })));
 
             Assert.All(counts, loaded => Assert.Equal(("u1", 3), loaded));
