@@ -261,7 +261,7 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
     /// <summary>Writes one batch, retrying until it is committed (or its rejected entries are dead-lettered).</summary>
     private async Task WriteBatchAsync(List<Pending> batch, CancellationToken cancellationToken)
     {
-        var attempt = 0;
+        var backoff = new Backoff(_options.RetryDelay, _options.MaxRetryDelay, jitter: true);
         var isolate = false;
         _inDoubt = null;
         while (true)
@@ -339,9 +339,8 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
                     continue;
                 }
 
-                attempt++;
-                var delay = Backoff(attempt);
-                AuditLog.BatchFailed(_logger, batch.Count, T.TableName, attempt, delay, exception);
+                var delay = backoff.Next();
+                AuditLog.BatchFailed(_logger, batch.Count, T.TableName, backoff.Attempts, delay, exception);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -464,13 +463,6 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
         }
 
         pending.Done?.TrySetResult(new AuditWriteResult(status));
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var baseMs = _options.RetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16));
-        var capped = Math.Min(baseMs, _options.MaxRetryDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
     }
 
     private readonly record struct Pending(T Entry, TaskCompletionSource<AuditWriteResult>? Done);

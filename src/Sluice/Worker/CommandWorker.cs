@@ -540,8 +540,8 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     /// <summary>Opens the connection, retrying with backoff until it works or the worker stops; null when stopped first.</summary>
     private TConnection? Boot()
     {
-        var delay = _options.BootRetryDelay;
-        for (var attempt = 1; ; attempt++)
+        var backoff = new Backoff(_options.BootRetryDelay, MaxBootRetryDelay);
+        while (true)
         {
             try
             {
@@ -567,14 +567,13 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
                     return null;
                 }
 
-                Log.WorkerBootFailed(_logger, Name, attempt, delay, exception);
+                var delay = backoff.Next();
+                Log.WorkerBootFailed(_logger, Name, backoff.Attempts, delay, exception);
                 if (_stopping.Token.WaitHandle.WaitOne(delay))
                 {
                     _booted.TrySetResult(false);
                     return null;
                 }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBootRetryDelay.Ticks));
             }
         }
     }
