@@ -56,19 +56,17 @@ public sealed class NpgsqlNotificationListener : FeedNotificationSource
     protected override string Name => "LISTEN " + _channel;
 
     /// <inheritdoc />
-    protected override async Task ListenAsync(Action listening, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        connection.Notification += (_, _) => Wake();
-        if (BeforeListen is { } hook)
-        {
-            await hook(cancellationToken).ConfigureAwait(false);
-        }
-
-        await DedicatedListenConnection.ListenAsync(connection, _channel, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _processId, connection.ProcessID);
-        listening();
-        await DedicatedListenConnection.WaitUntilCancelledAsync(connection, _options.WaitTimeout, cancellationToken).ConfigureAwait(false);
-    }
+    protected override Task ListenAsync(Action listening, CancellationToken cancellationToken) =>
+        DedicatedListenConnection.RunSessionAsync(
+            _connectionString,
+            _channel,
+            (_, _) => Wake(),
+            BeforeListen,
+            connection =>
+            {
+                Volatile.Write(ref _processId, connection.ProcessID);
+                listening();
+            },
+            _options.WaitTimeout,
+            cancellationToken);
 }

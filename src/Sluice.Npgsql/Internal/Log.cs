@@ -9,7 +9,7 @@ internal static partial class Log
     public static partial void CacheListenerSubscribed(ILogger logger, string channel, int processId, bool isReconnect);
 
     [LoggerMessage(101, LogLevel.Warning, "Cache invalidation listener on channel {Channel} lost its connection; reconnecting in {Delay}, then clearing its caches (bypassed meanwhile unless BypassWhileDisconnected is off).")]
-    public static partial void CacheListenerLost(ILogger logger, string channel, TimeSpan delay, Exception exception);
+    public static partial void CacheListenerLost(ILogger logger, string channel, TimeSpan delay, Exception? exception);
 
     [LoggerMessage(102, LogLevel.Warning, "Cache invalidation for unknown cache {Cache} on channel {Channel} ignored.")]
     public static partial void CacheUnknown(ILogger logger, string cache, string channel);
