@@ -28,7 +28,7 @@ public sealed class NpgsqlNotificationListener : FeedNotificationSource
     /// <param name="channel">The channel, exactly as writers spell it in <c>pg_notify('channel', …)</c> (it is quoted, so case matters).</param>
     /// <param name="options">Wait timeout, keepalive, polling backstop and reconnect delays.</param>
     /// <param name="logger">Where connection losses are reported.</param>
-    public NpgsqlNotificationListener(string connectionString, string channel, NpgsqlNotificationListenerOptions? options = null, ILogger<NpgsqlNotificationListener>? logger = null)
+    public NpgsqlNotificationListener(string connectionString, string channel, NpgsqlNotificationListenerOptions? options = null, ILogger? logger = null)
         : base(options ??= new NpgsqlNotificationListenerOptions(), logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);

@@ -423,7 +423,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         var rejected = RejectQueued();
         if (rejected > 0)
         {
-            Log.ShutdownRejected(_logger, Name, _options.ShutdownTimeout, rejected);
+            Log.WorkerShutdownRejected(_logger, Name, _options.ShutdownTimeout, rejected);
         }
 
         // The command in progress, if any, still finishes; its caller gets its real outcome.
@@ -506,7 +506,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
 
                     if (connection.State != ConnectionState.Open)
                     {
-                        Log.Reconnecting(_logger, Name, null);
+                        Log.WorkerReconnecting(_logger, Name, null);
                         connection.Dispose();
                         connection = _connections.Open(CancellationToken.None);
                         context = new WorkerContext<TConnection>(connection);
