@@ -21,7 +21,7 @@ internal sealed class CommandPipeline<TConnection>(
 
     public ChangeHub Changes => changes;
 
-    /// <summary>Runs a request that <see cref="CommandRequest.TryStart"/> has claimed.</summary>
+    /// <summary>Runs a request that <see cref="WorkerInboxItem.TryStart"/> has claimed.</summary>
     public void Execute(CommandRequest request, WorkerContext<TConnection> context)
     {
         var timed = SluiceTelemetry.CommandDuration.Enabled;
