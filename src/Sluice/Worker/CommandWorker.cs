@@ -67,7 +67,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         _options.Validate();
         _connections = connections;
         _logger = logger ?? NullLogger.Instance;
-        _pipeline = new CommandPipeline<TConnection>(dispatcher, new ChangeHub(_options.ChangeBufferCapacity), _logger, _options.CacheInvalidationPublisher);
+        _pipeline = new CommandPipeline<TConnection>(dispatcher, new ChangeHub(_options.ChangeBufferCapacity), _logger, CommandPipeline<TConnection>.DefaultParticipants(_options.CacheInvalidationPublisher));
         _fallback = new InProcessExecutor<TConnection>(_pipeline, connections);
         _workerTag = new("sluice.worker", dispatcher.WorkerName);
         _inbox = new WorkerInbox(_options.InboxCapacity, OnEnqueued, _workerTag);
