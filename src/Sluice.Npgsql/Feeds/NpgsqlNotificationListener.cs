@@ -33,11 +33,6 @@ public sealed class NpgsqlNotificationListener : FeedNotificationSource
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         ArgumentException.ThrowIfNullOrEmpty(channel);
-        if (options.WaitTimeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.WaitTimeout, "WaitTimeout must be positive.");
-        }
-
         _connectionString = DedicatedListenConnection.ConnectionString(connectionString, options.KeepAlive);
         _channel = channel;
         _options = options;

@@ -47,8 +47,7 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _options = options ?? new AuditChannelOptions<T>();
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.Capacity, 1, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBatchSize, 1, nameof(options));
+        _options.Validate(nameof(options));
         _logger = logger ?? NullLogger.Instance;
         _tag = new KeyValuePair<string, object?>("sluice.audit.table", T.TableName);
         _channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.Capacity)

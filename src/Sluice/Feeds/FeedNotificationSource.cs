@@ -33,10 +33,7 @@ public abstract class FeedNotificationSource : IFeedNotificationSource, IAsyncDi
     protected FeedNotificationSource(FeedNotificationOptions? options, ILogger? logger)
     {
         Options = options ?? new FeedNotificationOptions();
-        if (Options.PollInterval <= TimeSpan.Zero && Options.PollInterval != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), Options.PollInterval, "PollInterval must be positive or Timeout.InfiniteTimeSpan.");
-        }
+        Options.Validate(nameof(options));
 
         _logger = logger ?? NullLogger.Instance;
     }
