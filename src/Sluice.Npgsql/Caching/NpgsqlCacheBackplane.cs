@@ -29,6 +29,21 @@ public sealed class NpgsqlCacheBackplaneOptions
     /// reconnect, longer while the database is unreachable) and at most its TTL.
     /// </summary>
     public bool BypassWhileDisconnected { get; set; } = true;
+
+    /// <summary>Throws when a setting is missing or out of range; called by the backplane.</summary>
+    internal void Validate(string parameterName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(Channel, nameof(Channel));
+        foreach (var c in Channel)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                throw new ArgumentException("The channel name may hold only ASCII letters, digits and '_'.", parameterName);
+            }
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReconnectDelay, TimeSpan.Zero, nameof(ReconnectDelay));
+    }
 }
 
 /// <summary>
@@ -66,16 +81,7 @@ public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDi
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         ArgumentNullException.ThrowIfNull(caches);
         options ??= new NpgsqlCacheBackplaneOptions();
-        ArgumentException.ThrowIfNullOrEmpty(options.Channel, nameof(options.Channel));
-        foreach (var c in options.Channel)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c == '_'))
-            {
-                throw new ArgumentException("The channel name may hold only ASCII letters, digits and '_'.", nameof(options));
-            }
-        }
-
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ReconnectDelay, TimeSpan.Zero, nameof(options.ReconnectDelay));
+        options.Validate(nameof(options));
         foreach (var cache in caches)
         {
             ArgumentNullException.ThrowIfNull(cache, nameof(caches));

@@ -28,16 +28,11 @@ public sealed class NpgsqlNotificationListener : FeedNotificationSource
     /// <param name="channel">The channel, exactly as writers spell it in <c>pg_notify('channel', …)</c> (it is quoted, so case matters).</param>
     /// <param name="options">Wait timeout, keepalive, polling backstop and reconnect delays.</param>
     /// <param name="logger">Where connection losses are reported.</param>
-    public NpgsqlNotificationListener(string connectionString, string channel, NpgsqlNotificationListenerOptions? options = null, ILogger<NpgsqlNotificationListener>? logger = null)
+    public NpgsqlNotificationListener(string connectionString, string channel, NpgsqlNotificationListenerOptions? options = null, ILogger? logger = null)
         : base(options ??= new NpgsqlNotificationListenerOptions(), logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         ArgumentException.ThrowIfNullOrEmpty(channel);
-        if (options.WaitTimeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.WaitTimeout, "WaitTimeout must be positive.");
-        }
-
         _connectionString = DedicatedListenConnection.ConnectionString(connectionString, options.KeepAlive);
         _channel = channel;
         _options = options;
@@ -56,19 +51,17 @@ public sealed class NpgsqlNotificationListener : FeedNotificationSource
     protected override string Name => "LISTEN " + _channel;
 
     /// <inheritdoc />
-    protected override async Task ListenAsync(Action listening, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        connection.Notification += (_, _) => Wake();
-        if (BeforeListen is { } hook)
-        {
-            await hook(cancellationToken).ConfigureAwait(false);
-        }
-
-        await DedicatedListenConnection.ListenAsync(connection, _channel, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _processId, connection.ProcessID);
-        listening();
-        await DedicatedListenConnection.WaitUntilCancelledAsync(connection, _options.WaitTimeout, cancellationToken).ConfigureAwait(false);
-    }
+    protected override Task ListenAsync(Action listening, CancellationToken cancellationToken) =>
+        DedicatedListenConnection.RunSessionAsync(
+            _connectionString,
+            _channel,
+            (_, _) => Wake(),
+            BeforeListen,
+            connection =>
+            {
+                Volatile.Write(ref _processId, connection.ProcessID);
+                listening();
+            },
+            _options.WaitTimeout,
+            cancellationToken);
 }

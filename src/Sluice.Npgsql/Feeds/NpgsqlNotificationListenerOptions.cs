@@ -17,4 +17,13 @@ public sealed class NpgsqlNotificationListenerOptions : FeedNotificationOptions
     /// a dead connection (a restarted server, a dropped NAT entry) is noticed and replaced. Default 10 seconds.
     /// </summary>
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(10);
+
+    internal override void Validate(string parameterName)
+    {
+        base.Validate(parameterName);
+        if (WaitTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(parameterName, WaitTimeout, "WaitTimeout must be positive.");
+        }
+    }
 }

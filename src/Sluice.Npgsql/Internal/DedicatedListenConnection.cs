@@ -21,6 +21,39 @@ internal static class DedicatedListenConnection
             KeepAlive = Math.Max(1, (int)Math.Ceiling(keepAlive.TotalSeconds)),
         }.ConnectionString;
 
+    /// <summary>
+    /// One listen session: opens a dedicated connection on <paramref name="connectionString"/> (see
+    /// <see cref="ConnectionString"/>), hands its notifications to <paramref name="onNotification"/>, runs
+    /// <paramref name="beforeListen"/> (a test hook), LISTENs on <paramref name="channel"/>, calls
+    /// <paramref name="listening"/> once the LISTEN is in effect, then waits for notifications until cancelled (see
+    /// <see cref="WaitUntilCancelledAsync"/>). Throws when the connection is lost; run it in a
+    /// <see cref="Sluice.Internal.ResubscribingSession"/> to subscribe again.
+    /// </summary>
+    public static async Task RunSessionAsync(
+        string connectionString,
+        string channel,
+        NotificationEventHandler onNotification,
+        Func<CancellationToken, Task>? beforeListen,
+        Action<NpgsqlConnection> listening,
+        TimeSpan waitTimeout,
+        CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(connectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            connection.Notification += onNotification;
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (beforeListen is not null)
+            {
+                await beforeListen(cancellationToken).ConfigureAwait(false);
+            }
+
+            await ListenAsync(connection, channel, cancellationToken).ConfigureAwait(false);
+            listening(connection);
+            await WaitUntilCancelledAsync(connection, waitTimeout, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public static async Task ListenAsync(NpgsqlConnection connection, string channel, CancellationToken cancellationToken)
     {
         await using var listen = new NpgsqlCommand("LISTEN \"" + channel.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"", connection);

@@ -54,11 +54,11 @@ public sealed class NpgsqlDataLoaderStatement<TKey, TValue> : DataLoaderStatemen
         Values = await _read(reader, _keys, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
-    protected override bool CanCombineWith(DataLoaderStatement first) =>
+    protected internal override bool CanCombineWith(DataLoaderStatement first) =>
         first is INpgsqlBatchPart part && ReferenceEquals(part.Connection, Connection);
 
     /// <inheritdoc />
-    protected override async Task ExecuteCombinedAsync(IReadOnlyList<DataLoaderStatement> statements, CancellationToken cancellationToken)
+    protected internal override async Task ExecuteCombinedAsync(IReadOnlyList<DataLoaderStatement> statements, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(Connection);
         foreach (var statement in statements)

@@ -41,15 +41,14 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
     /// <summary>Creates the channel and starts its writer.</summary>
     /// <param name="store">Where entries are written (e.g. <c>SqliteAuditStore&lt;T&gt;</c>, <c>NpgsqlAuditStore&lt;T&gt;</c>); owned by the channel.</param>
     /// <param name="options">Capacity, batch size, retry, checkpoint and dead-letter settings.</param>
-    /// <param name="logger">Where failures and drains are logged.</param>
-    public AuditChannel(AuditStore<T> store, AuditChannelOptions<T>? options = null, ILogger<AuditChannel<T>>? logger = null)
+    /// <param name="logger">Where failures and drains are logged (<c>AddAuditChannel</c> passes category <see cref="SluiceLogCategory.Audit"/>); nothing is logged when null.</param>
+    public AuditChannel(AuditStore<T> store, AuditChannelOptions<T>? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _options = options ?? new AuditChannelOptions<T>();
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.Capacity, 1, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBatchSize, 1, nameof(options));
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _options.Validate(nameof(options));
+        _logger = logger ?? NullLogger.Instance;
         _tag = new KeyValuePair<string, object?>("sluice.audit.table", T.TableName);
         _channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.Capacity)
         {
@@ -144,11 +143,11 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
         var report = new AuditDrainReport(Written - writtenBefore, finished ? 0 : Unwritten, !finished, Stopwatch.GetElapsedTime(started));
         if (finished)
         {
-            AuditLog.Drained(_logger, T.TableName, report.Written);
+            Log.AuditDrained(_logger, T.TableName, report.Written);
         }
         else
         {
-            AuditLog.DrainTimedOut(_logger, T.TableName, timeout, report.Remaining);
+            Log.AuditDrainTimedOut(_logger, T.TableName, timeout, report.Remaining);
         }
 
         return report;
@@ -213,7 +212,7 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
         {
             // Not lost silently: the caller gets Closed, and whoever runs the system sees it in the log and the metric.
             AuditTelemetry.RejectedWrites.Add(1, _tag);
-            AuditLog.WriteRefused(_logger, T.TableName, pending.Entry.ToString() ?? string.Empty);
+            Log.AuditWriteRefused(_logger, T.TableName, pending.Entry.ToString() ?? string.Empty);
             return new AuditWriteResult(AuditWriteStatus.Closed);
         }
 
@@ -252,7 +251,7 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
         }
         catch (Exception exception)
         {
-            AuditLog.WriterFaulted(_logger, T.TableName, exception);
+            Log.AuditWriterFaulted(_logger, T.TableName, exception);
         }
 
         await AbandonAsync(batch, _inDoubt).ConfigureAwait(false);
@@ -261,7 +260,7 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
     /// <summary>Writes one batch, retrying until it is committed (or its rejected entries are dead-lettered).</summary>
     private async Task WriteBatchAsync(List<Pending> batch, CancellationToken cancellationToken)
     {
-        var attempt = 0;
+        var backoff = new Backoff(_options.RetryDelay, _options.MaxRetryDelay, jitter: true);
         var isolate = false;
         _inDoubt = null;
         while (true)
@@ -333,15 +332,14 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
                 if (!isolate && _inDoubt is not null && _store.IsEntryRejection(exception))
                 {
                     // Not in doubt: the database refused a row, so nothing of this attempt committed.
-                    AuditLog.IsolatingBatch(_logger, T.TableName, exception);
+                    Log.AuditIsolatingBatch(_logger, T.TableName, exception);
                     isolate = true;
                     _inDoubt = null;
                     continue;
                 }
 
-                attempt++;
-                var delay = Backoff(attempt);
-                AuditLog.BatchFailed(_logger, batch.Count, T.TableName, attempt, delay, exception);
+                var delay = backoff.Next();
+                Log.AuditBatchFailed(_logger, batch.Count, T.TableName, backoff.Attempts, delay, exception);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -402,7 +400,7 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
             }
             catch (Exception exception)
             {
-                AuditLog.CheckpointFailed(_logger, T.TableName, head.Seq, exception);
+                Log.AuditCheckpointFailed(_logger, T.TableName, head.Seq, exception);
             }
         }
     }
@@ -455,22 +453,15 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
             }
             catch (Exception exception)
             {
-                AuditLog.DeadLetterHandlerFailed(_logger, T.TableName, reason, pending.Entry.ToString() ?? string.Empty, exception);
+                Log.AuditDeadLetterHandlerFailed(_logger, T.TableName, reason, pending.Entry.ToString() ?? string.Empty, exception);
             }
         }
         else
         {
-            AuditLog.DeadLetterUnhandled(_logger, T.TableName, reason, pending.Entry.ToString() ?? string.Empty, error);
+            Log.AuditDeadLetterUnhandled(_logger, T.TableName, reason, pending.Entry.ToString() ?? string.Empty, error);
         }
 
         pending.Done?.TrySetResult(new AuditWriteResult(status));
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var baseMs = _options.RetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16));
-        var capped = Math.Min(baseMs, _options.MaxRetryDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() * 0.5)));
     }
 
     private readonly record struct Pending(T Entry, TaskCompletionSource<AuditWriteResult>? Done);

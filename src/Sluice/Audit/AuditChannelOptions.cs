@@ -37,4 +37,11 @@ public sealed class AuditChannelOptions<T>
     /// Without a handler such entries are logged at Error level with their contents; they are never dropped silently.
     /// </summary>
     public Func<AuditDeadLetter<T>, ValueTask>? OnDeadLetter { get; set; }
+
+    /// <summary>Throws when a setting is out of range; called by the channel.</summary>
+    internal void Validate(string parameterName)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Capacity, 1, parameterName);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, parameterName);
+    }
 }

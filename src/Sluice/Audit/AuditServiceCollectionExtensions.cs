@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using Sluice.Internal;
+
 namespace Sluice;
 
 /// <summary>Registers an <see cref="AuditChannel{T}"/> with dependency injection.</summary>
@@ -25,7 +27,7 @@ public static class AuditServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(store);
         var options = new AuditChannelOptions<T>();
         configure?.Invoke(options);
-        services.AddSingleton(provider => new AuditChannel<T>(store(provider), options, provider.GetService<ILogger<AuditChannel<T>>>()));
+        services.AddSingleton(provider => new AuditChannel<T>(store(provider), options, SluiceLoggers.Create(provider, SluiceLogCategory.Audit)));
         services.AddSingleton<IHostedService>(provider => new AuditChannelHostedService<T>(provider.GetRequiredService<AuditChannel<T>>(), options.ShutdownTimeout));
         return services;
     }

@@ -72,10 +72,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
     public SluiceCache(SluiceCacheOptions<TKey> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.Capacity, 1, nameof(options.Capacity));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.TimeToLive, TimeSpan.Zero, nameof(options.TimeToLive));
-        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
-        ArgumentException.ThrowIfNullOrEmpty(options.Name, nameof(options.Name));
+        options.Validate();
         Name = options.Name;
         TimeToLive = options.TimeToLive;
         _time = options.TimeProvider;

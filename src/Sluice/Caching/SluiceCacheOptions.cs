@@ -33,6 +33,15 @@ public sealed class SluiceCacheOptions<TKey>
 
     /// <summary>Parses a key formatted by <see cref="KeyFormatter"/>; null (or a parse failure) clears the whole cache.</summary>
     public Func<string, TKey>? KeyParser { get; set; }
+
+    /// <summary>Throws when a setting is missing or out of range; called by the cache.</summary>
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Capacity, 1, nameof(Capacity));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TimeToLive, TimeSpan.Zero, nameof(TimeToLive));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentException.ThrowIfNullOrEmpty(Name, nameof(Name));
+    }
 }
 
 /// <summary>A snapshot of a cache's counters since it was created.</summary>

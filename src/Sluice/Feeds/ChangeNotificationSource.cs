@@ -31,7 +31,7 @@ public sealed class ChangeNotificationSource<TChange> : FeedNotificationSource
         Func<CancellationToken, IAsyncEnumerable<TChange>> subscribe,
         Func<TChange, bool>? filter = null,
         FeedNotificationOptions? options = null,
-        ILogger<ChangeNotificationSource<TChange>>? logger = null)
+        ILogger? logger = null)
         : base(options, logger)
     {
         ArgumentNullException.ThrowIfNull(subscribe);

@@ -18,4 +18,14 @@ public class FeedNotificationOptions
 
     /// <summary>The longest delay between attempts to subscribe again. Default 10 seconds.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Throws when a setting is out of range; called by the source that uses the options.</summary>
+    /// <param name="parameterName">The constructor parameter the options came in.</param>
+    internal virtual void Validate(string parameterName)
+    {
+        if (PollInterval <= TimeSpan.Zero && PollInterval != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(parameterName, PollInterval, "PollInterval must be positive or Timeout.InfiniteTimeSpan.");
+        }
+    }
 }

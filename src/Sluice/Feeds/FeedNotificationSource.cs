@@ -33,10 +33,7 @@ public abstract class FeedNotificationSource : IFeedNotificationSource, IAsyncDi
     protected FeedNotificationSource(FeedNotificationOptions? options, ILogger? logger)
     {
         Options = options ?? new FeedNotificationOptions();
-        if (Options.PollInterval <= TimeSpan.Zero && Options.PollInterval != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), Options.PollInterval, "PollInterval must be positive or Timeout.InfiniteTimeSpan.");
-        }
+        Options.Validate(nameof(options));
 
         _logger = logger ?? NullLogger.Instance;
     }
@@ -168,57 +165,31 @@ public abstract class FeedNotificationSource : IFeedNotificationSource, IAsyncDi
         Wake();
     }
 
-    private async Task RunSessionsAsync()
+    private Task RunSessionsAsync() =>
+        new ResubscribingSession(
+            ListenAsync,
+            OnListening,
+            OnSessionLost,
+            new Backoff(Options.ReconnectDelay, Options.MaxReconnectDelay)).RunAsync(_stopping.Token);
+
+    private void OnSessionLost(Exception? exception, TimeSpan delay)
     {
-        var token = _stopping.Token;
-        var delay = Options.ReconnectDelay;
-        while (!token.IsCancellationRequested)
+        if (exception is null)
         {
-            try
-            {
-                await ListenAsync(
-                    () =>
-                    {
-                        delay = Options.ReconnectDelay;
-                        OnListening();
-                    },
-                    token).ConfigureAwait(false);
-                if (token.IsCancellationRequested)
-                {
-                    break;
-                }
+            Log.FeedSessionEnded(_logger, Name, delay);
+        }
+        else
+        {
+            Log.FeedSessionFailed(_logger, Name, delay, exception);
+        }
 
-                Log.FeedSessionEnded(_logger, Name, delay);
-            }
-            catch (Exception) when (token.IsCancellationRequested)
+        lock (_gate)
+        {
+            if (_listening.Task.IsCompleted)
             {
-                // Disposing: whatever the session threw on its way out (a cancelled open or wait) is the stop itself.
-                break;
+                // No longer listening: new subscribers wait for the next session.
+                _listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
-            catch (Exception exception)
-            {
-                Log.FeedSessionFailed(_logger, Name, delay, exception);
-            }
-
-            lock (_gate)
-            {
-                if (_listening.Task.IsCompleted)
-                {
-                    // No longer listening: new subscribers wait for the next session.
-                    _listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
-            }
-
-            try
-            {
-                await Task.Delay(delay, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Options.MaxReconnectDelay.Ticks));
         }
     }
 

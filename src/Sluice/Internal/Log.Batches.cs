@@ -5,21 +5,21 @@ namespace Sluice.Internal;
 
 internal static partial class Log
 {
-    [LoggerMessage(60, LogLevel.Information, "Chunked batch {Batch} started by {Owner} at cursor {Cursor} of {UpperBound}; {Remaining} keys left.")]
+    [LoggerMessage(SluiceEventId.BatchStarted, LogLevel.Information, "Chunked batch {Batch} started by {Owner} at cursor {Cursor} of {UpperBound}; {Remaining} keys left.")]
     public static partial void BatchStarted(ILogger logger, string batch, string owner, long cursor, long? upperBound, long remaining);
 
-    [LoggerMessage(61, LogLevel.Information, "Chunked batch {Batch} is running elsewhere (owner {Owner}); not started.")]
+    [LoggerMessage(SluiceEventId.BatchRunningElsewhere, LogLevel.Information, "Chunked batch {Batch} is running elsewhere (owner {Owner}); not started.")]
     public static partial void BatchRunningElsewhere(ILogger logger, string batch, string? owner);
 
-    [LoggerMessage(62, LogLevel.Warning, "Chunked batch {Batch}: attempt {Attempt} of {MaxAttempts} failed; retrying with batch size {BatchSize}.")]
+    [LoggerMessage(SluiceEventId.BatchRetry, LogLevel.Warning, "Chunked batch {Batch}: attempt {Attempt} of {MaxAttempts} failed; retrying with batch size {BatchSize}.")]
     public static partial void BatchRetry(ILogger logger, string batch, int attempt, int maxAttempts, int batchSize, Exception exception);
 
-    [LoggerMessage(63, LogLevel.Error, "Chunked batch {Batch} failed; status set to failed.")]
+    [LoggerMessage(SluiceEventId.BatchFailed, LogLevel.Error, "Chunked batch {Batch} failed; status set to failed.")]
     public static partial void BatchFailed(ILogger logger, string batch, Exception exception);
 
-    [LoggerMessage(64, LogLevel.Information, "Chunked batch {Batch} finished as {Outcome}: {Scanned} keys scanned, {Changed} rows changed in {Batches} batches this run.")]
+    [LoggerMessage(SluiceEventId.BatchFinished, LogLevel.Information, "Chunked batch {Batch} finished as {Outcome}: {Scanned} keys scanned, {Changed} rows changed in {Batches} batches this run.")]
     public static partial void BatchFinished(ILogger logger, string batch, BatchOutcome outcome, long scanned, long changed, long batches);
 
-    [LoggerMessage(65, LogLevel.Error, "Chunked batch {Batch}: could not record its final status {Outcome}; the lease expires on its own.")]
+    [LoggerMessage(SluiceEventId.BatchFinishFailed, LogLevel.Error, "Chunked batch {Batch}: could not record its final status {Outcome}; the lease expires on its own.")]
     public static partial void BatchFinishFailed(ILogger logger, string batch, BatchOutcome outcome, Exception exception);
 }

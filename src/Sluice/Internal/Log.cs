@@ -3,35 +3,39 @@ using Microsoft.Extensions.Logging;
 
 namespace Sluice.Internal;
 
+/// <summary>
+/// The one log-message class of the Sluice package (partial across Log.*.cs, one file per capability); event ids
+/// are <see cref="SluiceEventId"/>, categories <see cref="SluiceLogCategory"/>.
+/// </summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Information, "Worker {Worker} booted on its own thread and is serving commands.")]
+    [LoggerMessage(SluiceEventId.WorkerBooted, LogLevel.Information, "Worker {Worker} booted on its own thread and is serving commands.")]
     public static partial void WorkerBooted(ILogger logger, string worker);
 
-    [LoggerMessage(2, LogLevel.Warning, "Worker {Worker} could not boot (attempt {Attempt}); commands run in-process (off the caller's thread) until it does. Retrying in {RetryDelay}.")]
+    [LoggerMessage(SluiceEventId.WorkerBootFailed, LogLevel.Warning, "Worker {Worker} could not boot (attempt {Attempt}); commands run in-process (off the caller's thread) until it does. Retrying in {RetryDelay}.")]
     public static partial void WorkerBootFailed(ILogger logger, string worker, int attempt, TimeSpan retryDelay, Exception exception);
 
-    [LoggerMessage(3, LogLevel.Warning, "Worker {Worker} did not boot within {Timeout}; commands run in-process until it does, then switch to the worker.")]
+    [LoggerMessage(SluiceEventId.WorkerBootTimedOut, LogLevel.Warning, "Worker {Worker} did not boot within {Timeout}; commands run in-process until it does, then switch to the worker.")]
     public static partial void WorkerBootTimedOut(ILogger logger, string worker, TimeSpan timeout);
 
-    [LoggerMessage(4, LogLevel.Error, "Command {Command} on worker {Worker} failed with an unexpected exception; returned as a Defect.")]
+    [LoggerMessage(SluiceEventId.CommandDefect, LogLevel.Error, "Command {Command} on worker {Worker} failed with an unexpected exception; returned as a Defect.")]
     public static partial void CommandDefect(ILogger logger, string command, string worker, Exception exception);
 
-    [LoggerMessage(5, LogLevel.Warning, "Worker {Worker} did not drain within {Timeout}; {Rejected} queued commands were returned as Interrupted.")]
-    public static partial void ShutdownRejected(ILogger logger, string worker, TimeSpan timeout, int rejected);
+    [LoggerMessage(SluiceEventId.WorkerShutdownRejected, LogLevel.Warning, "Worker {Worker} did not drain within {Timeout}; {Rejected} queued commands were returned as Interrupted.")]
+    public static partial void WorkerShutdownRejected(ILogger logger, string worker, TimeSpan timeout, int rejected);
 
-    [LoggerMessage(6, LogLevel.Information, "Worker {Worker} stopped.")]
+    [LoggerMessage(SluiceEventId.WorkerStopped, LogLevel.Information, "Worker {Worker} stopped.")]
     public static partial void WorkerStopped(ILogger logger, string worker);
 
-    [LoggerMessage(7, LogLevel.Warning, "Worker {Worker} lost its connection; reopening it.")]
-    public static partial void Reconnecting(ILogger logger, string worker, Exception? exception);
+    [LoggerMessage(SluiceEventId.WorkerReconnecting, LogLevel.Warning, "Worker {Worker} lost its connection; reopening it.")]
+    public static partial void WorkerReconnecting(ILogger logger, string worker, Exception? exception);
 
-    [LoggerMessage(8, LogLevel.Information, "Feed notification source {Source} is listening (session {Session}); every subscriber catches up.")]
+    [LoggerMessage(SluiceEventId.FeedListening, LogLevel.Information, "Feed notification source {Source} is listening (session {Session}); every subscriber catches up.")]
     public static partial void FeedListening(ILogger logger, string source, long session);
 
-    [LoggerMessage(9, LogLevel.Warning, "Feed notification source {Source} lost its subscription; subscribing again in {Delay}, then every subscriber catches up.")]
+    [LoggerMessage(SluiceEventId.FeedSessionFailed, LogLevel.Warning, "Feed notification source {Source} lost its subscription; subscribing again in {Delay}, then every subscriber catches up.")]
     public static partial void FeedSessionFailed(ILogger logger, string source, TimeSpan delay, Exception exception);
 
-    [LoggerMessage(10, LogLevel.Warning, "Feed notification source {Source} ended its subscription without an error; subscribing again in {Delay}.")]
+    [LoggerMessage(SluiceEventId.FeedSessionEnded, LogLevel.Warning, "Feed notification source {Source} ended its subscription without an error; subscribing again in {Delay}.")]
     public static partial void FeedSessionEnded(ILogger logger, string source, TimeSpan delay);
 }

@@ -10,15 +10,12 @@ namespace Sluice;
 /// completion the caller awaits. Generated dispatchers switch over <see cref="CommandRequest{TResult, TError}"/>
 /// and hand the handler's result to <see cref="CommandRequest{TResult, TError}.SetResult(Result{TResult, TError})"/>.
 /// </summary>
-public abstract class CommandRequest
+public abstract class CommandRequest : WorkerInboxItem
 {
-    private const int Queued = 0, Running = 1, Completed = 2;
-    private int _state;
-
     private protected CommandRequest(object command, CancellationToken cancellationToken)
+        : base(cancellationToken)
     {
         Command = command;
-        CancellationToken = cancellationToken;
         // The activity itself, not its 40-byte context: the worker reads the context only when tracing is on.
         Parent = Activity.Current;
     }
@@ -26,35 +23,15 @@ public abstract class CommandRequest
     /// <summary>The command.</summary>
     public object Command { get; }
 
-    /// <summary>The caller's cancellation token.</summary>
-    public CancellationToken CancellationToken { get; }
-
     /// <summary>The caller's activity at send time; the worker parents its command activity to it.</summary>
     internal Activity? Parent { get; }
 
     /// <summary>Whether the handler produced an Ok result (commit) rather than a typed failure (roll back).</summary>
     internal abstract bool Succeeded { get; }
 
-    /// <summary>Moves the request from queued to running; false when it was completed meanwhile (cancelled while queued).</summary>
-    internal bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
-
-    /// <summary>Claims the right to complete a running request (the worker finishing it).</summary>
-    private protected bool TryClaimRunning() => Interlocked.CompareExchange(ref _state, Completed, Running) == Running;
-
-    /// <summary>
-    /// Claims the right to complete a request that never started (cancelled or rejected while queued).
-    /// A running command is never completed early: its outcome is whatever its transaction did.
-    /// </summary>
-    private protected bool TryClaimQueued() => Interlocked.CompareExchange(ref _state, Completed, Queued) == Queued;
-
     /// <summary>Completes the caller's task with the result the handler set.</summary>
     internal abstract void Complete();
 
-    /// <summary>Completes the caller's task from an exception: cancellation, a mapped database error or a defect.</summary>
-    internal abstract void CompleteWithException(Exception exception);
-
-    /// <summary>Completes the caller's task as interrupted if the request has not started; false when it had.</summary>
-    internal abstract bool TryInterruptQueued(Interruption interruption);
 }
 
 /// <summary>A <see cref="CommandRequest"/> for a command of type <see cref="ICommand{TResult, TError}"/>.</summary>

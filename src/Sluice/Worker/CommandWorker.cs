@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Data;
 using System.Data.Common;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -43,7 +42,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     private readonly ILogger _logger;
     private readonly CommandPipeline<TConnection> _pipeline;
     private readonly InProcessExecutor<TConnection> _fallback;
-    private readonly Channel<CommandRequest> _inbox;
+    private readonly WorkerInbox _inbox;
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly TaskCompletionSource<bool> _booted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -53,10 +52,6 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     private int _state = (int)WorkerState.Created;
     private int _idle;
     private int _fallbackInFlight;
-    private int _queued;
-    private readonly Lock _roomGate = new();
-    private readonly LinkedList<RoomWaiter> _roomWaiters = new();
-    private int _roomWaiterCount;
     private volatile bool _rejectQueued;
 
     /// <summary>Creates a worker. Usually called through the generated <c>CreateWorker</c> method of a <c>[Worker]</c> class.</summary>
@@ -72,12 +67,10 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         _options.Validate();
         _connections = connections;
         _logger = logger ?? NullLogger.Instance;
-        _pipeline = new CommandPipeline<TConnection>(dispatcher, new ChangeHub(_options.ChangeBufferCapacity), _logger, _options.CacheInvalidationPublisher);
+        _pipeline = new CommandPipeline<TConnection>(dispatcher, new ChangeHub(_options.ChangeBufferCapacity), _logger, CommandPipeline<TConnection>.DefaultParticipants(_options.CacheInvalidationPublisher));
         _fallback = new InProcessExecutor<TConnection>(_pipeline, connections);
-        // Unbounded underneath (lock-free single-reader queue) and bounded by _queued on top: the fast path takes no
-        // lock, and a full inbox makes senders wait for room (see EnqueueSlowAsync) instead of dropping or growing.
-        _inbox = Channel.CreateUnbounded<CommandRequest>(new UnboundedChannelOptions { SingleReader = true });
         _workerTag = new("sluice.worker", dispatcher.WorkerName);
+        _inbox = new WorkerInbox(_options.InboxCapacity, OnEnqueued, _workerTag);
     }
 
     /// <summary>The worker's name (its <c>[Worker]</c> class).</summary>
@@ -87,7 +80,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     public WorkerState State => (WorkerState)Volatile.Read(ref _state);
 
     /// <summary>Commands waiting in the inbox.</summary>
-    public int QueueLength => Math.Max(0, Volatile.Read(ref _queued));
+    public int QueueLength => _inbox.Count;
 
     /// <summary>Completes when the worker has booted (true) or stopped without booting (false).</summary>
     public Task<bool> Booted => _booted.Task;
@@ -146,42 +139,12 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         }
 
         var request = new CommandRequest<TResult, TError>(command, cancellationToken);
-        return TryEnqueue(request) switch
+        return _inbox.TryEnqueue(request) switch
         {
             EnqueueOutcome.Enqueued => request.Task,
             EnqueueOutcome.Full => EnqueueSlowAsync(request, cancellationToken),
             _ => Rejected(request, Interruption.ShutDown),
         };
-    }
-
-    private enum EnqueueOutcome
-    {
-        Enqueued,
-        Full,
-        Closed,
-        Cancelled,
-    }
-
-    /// <summary>The fast path: writes when there is room and nobody is waiting for room (they go first: FIFO).</summary>
-    private EnqueueOutcome TryEnqueue(CommandRequest request) =>
-        Volatile.Read(ref _roomWaiterCount) > 0 ? EnqueueOutcome.Full : TryWrite(request);
-
-    private EnqueueOutcome TryWrite(CommandRequest request)
-    {
-        if (Interlocked.Increment(ref _queued) > _options.InboxCapacity)
-        {
-            Interlocked.Decrement(ref _queued);
-            return EnqueueOutcome.Full;
-        }
-
-        if (!_inbox.Writer.TryWrite(request))
-        {
-            Interlocked.Decrement(ref _queued);
-            return EnqueueOutcome.Closed;
-        }
-
-        OnEnqueued();
-        return EnqueueOutcome.Enqueued;
     }
 
     private Task<Result<TResult, TError>> Rejected<TResult, TError>(CommandRequest<TResult, TError> request, Interruption why)
@@ -214,7 +177,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     private async Task<Result<TResult, TError>> EnqueueSlowAsync<TResult, TError>(CommandRequest<TResult, TError> request, CancellationToken cancellationToken)
         where TError : class, IWireError<TError>
     {
-        return await WaitForRoomAsync(request, cancellationToken).ConfigureAwait(false) switch
+        return await _inbox.WaitForRoomAsync(request, cancellationToken).ConfigureAwait(false) switch
         {
             EnqueueOutcome.Enqueued => await request.Task.ConfigureAwait(false),
             EnqueueOutcome.Cancelled => await Rejected(request, Interruption.Cancelled).ConfigureAwait(false),
@@ -222,117 +185,9 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         };
     }
 
-    /// <summary>
-    /// The inbox is full: waits in line for room (backpressure) rather than drop or grow without bound. Senders are
-    /// admitted in the order they started waiting, and the fast path defers to them, so sends stay FIFO.
-    /// </summary>
-    private async Task<EnqueueOutcome> WaitForRoomAsync(CommandRequest request, CancellationToken cancellationToken)
-    {
-        var waiter = new RoomWaiter(request);
-        lock (_roomGate)
-        {
-            if (State >= WorkerState.Stopping)
-            {
-                return EnqueueOutcome.Closed;
-            }
-
-            waiter.Node = _roomWaiters.AddLast(waiter);
-            Volatile.Write(ref _roomWaiterCount, _roomWaiters.Count);
-            // Room may have appeared after our fast-path attempt and before the worker could see us waiting.
-            AdmitWaitersLocked();
-        }
-
-        await using (cancellationToken.UnsafeRegister(_ => LeaveLine(waiter), null).ConfigureAwait(false))
-        {
-            return await waiter.Admitted.Task.ConfigureAwait(false);
-        }
-    }
-
-    private void LeaveLine(RoomWaiter waiter)
-    {
-        lock (_roomGate)
-        {
-            if (waiter.Node?.List is null)
-            {
-                return; // Already admitted (or closed): the request's own token registration handles cancellation.
-            }
-
-            _roomWaiters.Remove(waiter.Node);
-            Volatile.Write(ref _roomWaiterCount, _roomWaiters.Count);
-        }
-
-        waiter.Admitted.TrySetResult(EnqueueOutcome.Cancelled);
-    }
-
-    /// <summary>Writes waiting senders' requests, first in line first, while there is room. Caller holds the gate.</summary>
-    private void AdmitWaitersLocked()
-    {
-        while (_roomWaiters.First is { } first)
-        {
-            var outcome = TryWrite(first.Value.Request);
-            if (outcome == EnqueueOutcome.Full)
-            {
-                break;
-            }
-
-            _roomWaiters.RemoveFirst();
-            Volatile.Write(ref _roomWaiterCount, _roomWaiters.Count);
-            first.Value.Admitted.TrySetResult(outcome);
-        }
-    }
-
-    /// <summary>Fails every sender still waiting for room (shutdown).</summary>
-    private void CloseLine()
-    {
-        lock (_roomGate)
-        {
-            foreach (var waiter in _roomWaiters)
-            {
-                waiter.Admitted.TrySetResult(EnqueueOutcome.Closed);
-            }
-
-            _roomWaiters.Clear();
-            Volatile.Write(ref _roomWaiterCount, 0);
-        }
-    }
-
-    /// <summary>Takes the next request off the inbox and admits a sender waiting for room, if any.</summary>
-    private bool TryDequeue([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CommandRequest? request)
-    {
-        if (!_inbox.Reader.TryRead(out request))
-        {
-            return false;
-        }
-
-        Interlocked.Decrement(ref _queued);
-        SluiceTelemetry.QueueDepth.Add(-1, _workerTag);
-        // Pairs with WaitForRoomAsync: a sender counts itself in line before it re-checks for room under the gate.
-        if (Volatile.Read(ref _roomWaiterCount) > 0)
-        {
-            lock (_roomGate)
-            {
-                AdmitWaitersLocked();
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>A sender waiting for inbox room, in line.</summary>
-    private sealed class RoomWaiter(CommandRequest request)
-    {
-        public CommandRequest Request { get; } = request;
-
-        public LinkedListNode<RoomWaiter>? Node { get; set; }
-
-        public TaskCompletionSource<EnqueueOutcome> Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
+    /// <summary>The inbox wrote an item (after a fence that pairs with WaitForWork's): wakes the worker if it is idle.</summary>
     private void OnEnqueued()
     {
-        SluiceTelemetry.QueueDepth.Add(1, _workerTag);
-        // Pairs with the fence in WaitForWork: either the worker sees the item, or we see it idle and wake it.
-        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _idle) == 1)
         {
             _wake.Set();
@@ -358,7 +213,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
             return job.Task;
         }
 
-        return TryEnqueue(job) switch
+        return _inbox.TryEnqueue(job) switch
         {
             EnqueueOutcome.Enqueued => job.Task,
             EnqueueOutcome.Full => EnqueueJobSlowAsync(job, cancellationToken),
@@ -376,7 +231,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     }
 
     private async Task<T> EnqueueJobSlowAsync<T>(WorkerJob<T> job, CancellationToken cancellationToken) =>
-        await WaitForRoomAsync(job, cancellationToken).ConfigureAwait(false) switch
+        await _inbox.WaitForRoomAsync(job, cancellationToken).ConfigureAwait(false) switch
         {
             EnqueueOutcome.Enqueued => await job.Task.ConfigureAwait(false),
             EnqueueOutcome.Cancelled => await InterruptedJob(job, Interruption.Cancelled).ConfigureAwait(false),
@@ -401,8 +256,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
             return;
         }
 
-        _inbox.Writer.TryComplete();
-        CloseLine();
+        _inbox.Close();
         _stopping.Cancel();
         _wake.Set();
         if (_thread is null)
@@ -423,7 +277,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         var rejected = RejectQueued();
         if (rejected > 0)
         {
-            Log.ShutdownRejected(_logger, Name, _options.ShutdownTimeout, rejected);
+            Log.WorkerShutdownRejected(_logger, Name, _options.ShutdownTimeout, rejected);
         }
 
         // The command in progress, if any, still finishes; its caller gets its real outcome.
@@ -463,9 +317,9 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     private int RejectQueued()
     {
         var rejected = 0;
-        while (TryDequeue(out var request))
+        while (_inbox.TryDequeue(out var item))
         {
-            if (request.TryInterruptQueued(Interruption.ShutDown))
+            if (item.TryInterruptQueued(Interruption.ShutDown))
             {
                 rejected++;
                 SluiceTelemetry.RejectedSends.Add(1, _workerTag);
@@ -496,9 +350,9 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
             var context = new WorkerContext<TConnection>(connection);
             while (true)
             {
-                while (!_rejectQueued && TryDequeue(out var request))
+                while (!_rejectQueued && _inbox.TryDequeue(out var item))
                 {
-                    if (!request.TryStart())
+                    if (!item.TryStart())
                     {
                         SluiceTelemetry.RejectedSends.Add(1, _workerTag);
                         continue; // Cancelled while queued; its caller already has Interrupted.
@@ -506,23 +360,24 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
 
                     if (connection.State != ConnectionState.Open)
                     {
-                        Log.Reconnecting(_logger, Name, null);
+                        Log.WorkerReconnecting(_logger, Name, null);
                         connection.Dispose();
                         connection = _connections.Open(CancellationToken.None);
                         context = new WorkerContext<TConnection>(connection);
                     }
 
-                    if (request is WorkerJob job)
+                    switch (item)
                     {
-                        job.Run(connection);
-                    }
-                    else
-                    {
-                        _pipeline.Execute(request, context);
+                        case WorkerJob job:
+                            job.Run(connection);
+                            break;
+                        case CommandRequest request:
+                            _pipeline.Execute(request, context);
+                            break;
                     }
                 }
 
-                if (_rejectQueued || _inbox.Reader.Completion.IsCompleted)
+                if (_rejectQueued || _inbox.IsCompleted)
                 {
                     break;
                 }
@@ -540,8 +395,8 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     /// <summary>Opens the connection, retrying with backoff until it works or the worker stops; null when stopped first.</summary>
     private TConnection? Boot()
     {
-        var delay = _options.BootRetryDelay;
-        for (var attempt = 1; ; attempt++)
+        var backoff = new Backoff(_options.BootRetryDelay, MaxBootRetryDelay);
+        while (true)
         {
             try
             {
@@ -567,14 +422,13 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
                     return null;
                 }
 
-                Log.WorkerBootFailed(_logger, Name, attempt, delay, exception);
+                var delay = backoff.Next();
+                Log.WorkerBootFailed(_logger, Name, backoff.Attempts, delay, exception);
                 if (_stopping.Token.WaitHandle.WaitOne(delay))
                 {
                     _booted.TrySetResult(false);
                     return null;
                 }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBootRetryDelay.Ticks));
             }
         }
     }
@@ -583,9 +437,8 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     {
         Volatile.Write(ref _idle, 1);
         Interlocked.MemoryBarrier();
-        // _queued counts a request from just before it is written, so a non-zero count means one is in the inbox or
-        // about to be: keep looping rather than sleep through it.
-        if (Volatile.Read(ref _queued) == 0 && !_inbox.Reader.Completion.IsCompleted && !_rejectQueued)
+        // The inbox counts an item from just before it is written: pending means keep looping rather than sleep through it.
+        if (!_inbox.HasPending && !_inbox.IsCompleted && !_rejectQueued)
         {
             _wake.Wait();
         }

@@ -41,7 +41,7 @@ public sealed class InProcessExecutor<TConnection> : ICommandSender
                 dispatcher ?? throw new ArgumentNullException(nameof(dispatcher)),
                 new ChangeHub(changeBufferCapacity),
                 logger ?? NullLogger.Instance,
-                cacheInvalidationPublisher),
+                CommandPipeline<TConnection>.DefaultParticipants(cacheInvalidationPublisher)),
             connections)
     {
     }

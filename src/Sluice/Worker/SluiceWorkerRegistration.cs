@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using Sluice.Internal;
+
 namespace Sluice;
 
 /// <summary>Configures one worker registered with <see cref="SluiceServiceCollectionExtensions.AddSluiceWorker{TWorker}"/>.</summary>
@@ -67,7 +69,7 @@ public sealed class SluiceWorkerRegistration
             createDispatcher(provider.GetRequiredService<TWorker>()),
             connectionFactory(provider),
             options,
-            provider.GetService<ILoggerFactory>()?.CreateLogger(typeof(TWorker).FullName ?? typeof(TWorker).Name)));
+            SluiceLoggers.Create(provider, SluiceLogCategory.Worker)));
         services.AddSingleton(provider => createClient(provider.GetRequiredKeyedService<CommandWorker<TConnection>>(typeof(TWorker))));
         services.AddSingleton<IHostedService>(provider => new Internal.WorkerHostedService<TConnection>(
             provider.GetRequiredKeyedService<CommandWorker<TConnection>>(typeof(TWorker))));

@@ -49,9 +49,6 @@ public sealed class WorkerContext<TConnection>
         _pendingChanges.Add(new Internal.PendingChange<TChange>(change));
     }
 
-    /// <summary>The cache invalidations of the running command, reused from command to command.</summary>
-    internal CacheInvalidationSet Invalidations { get; } = new();
-
     internal void Reset(CancellationToken cancellationToken)
     {
         _pendingChanges.Clear();

@@ -3,6 +3,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Sluice.Internal;
 
 namespace Sluice.Npgsql.Internal;
 
@@ -59,62 +60,49 @@ internal sealed class CacheInvalidationListener : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var delay = _reconnectDelay;
-        var token = _stopping.Token;
-        while (!token.IsCancellationRequested)
-        {
-            try
-            {
-                if (Interlocked.Read(ref _subscriptions) > 0 && BeforeReconnect is { } hook)
-                {
-                    await hook(token).ConfigureAwait(false);
-                }
-
-                var connection = new NpgsqlConnection(_connectionString);
-                await using (connection.ConfigureAwait(false))
-                {
-                    connection.Notification += OnNotification;
-                    await connection.OpenAsync(token).ConfigureAwait(false);
-                    await DedicatedListenConnection.ListenAsync(connection, _channel, token).ConfigureAwait(false);
-
-                    // Clear before counting the subscription, so whoever sees the count also sees the clear.
-                    var isReconnect = Interlocked.Read(ref _subscriptions) > 0;
-                    _onSubscribed(isReconnect);
-                    Volatile.Write(ref _processId, connection.ProcessID);
-                    Interlocked.Increment(ref _subscriptions);
-                    Log.CacheListenerSubscribed(_logger, _channel, connection.ProcessID, isReconnect);
-                    _firstSubscription.TrySetResult();
-                    delay = _reconnectDelay;
-                    await DedicatedListenConnection.WaitUntilCancelledAsync(connection, WaitTimeout, token).ConfigureAwait(false);
-                }
-            }
-            catch (Exception) when (token.IsCancellationRequested)
-            {
-                // Stopping: whatever the open, the LISTEN or the cancelled wait threw is the stop, not a lost connection.
-                break;
-            }
-#pragma warning disable CA1031 // Any failure of the listening connection is logged and retried; TTL covers the gap.
-            catch (Exception exception)
-#pragma warning restore CA1031
-            {
-                _onLost();
-                Volatile.Write(ref _processId, 0);
-                Log.CacheListenerLost(_logger, _channel, delay, exception);
-                try
-                {
-                    await Task.Delay(delay, token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxReconnectDelay.Ticks));
-            }
-        }
-
+        var sessions = new ResubscribingSession(
+            ListenAsync,
+            static () => { },
+            OnLost,
+            new Backoff(_reconnectDelay, MaxReconnectDelay));
+        await sessions.RunAsync(_stopping.Token).ConfigureAwait(false);
         Volatile.Write(ref _processId, 0);
         _firstSubscription.TrySetCanceled();
+    }
+
+    private async Task ListenAsync(Action listening, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Read(ref _subscriptions) > 0 && BeforeReconnect is { } hook)
+        {
+            await hook(cancellationToken).ConfigureAwait(false);
+        }
+
+        await DedicatedListenConnection.RunSessionAsync(
+            _connectionString,
+            _channel,
+            OnNotification,
+            beforeListen: null,
+            connection =>
+            {
+                // Clear before counting the subscription, so whoever sees the count also sees the clear.
+                var isReconnect = Interlocked.Read(ref _subscriptions) > 0;
+                _onSubscribed(isReconnect);
+                Volatile.Write(ref _processId, connection.ProcessID);
+                Interlocked.Increment(ref _subscriptions);
+                Log.CacheListenerSubscribed(_logger, _channel, connection.ProcessID, isReconnect);
+                _firstSubscription.TrySetResult();
+                listening();
+            },
+            WaitTimeout,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The connection is gone (or its session ended): stop trusting the caches before anything else.</summary>
+    private void OnLost(Exception? exception, TimeSpan delay)
+    {
+        _onLost();
+        Volatile.Write(ref _processId, 0);
+        Log.CacheListenerLost(_logger, _channel, delay, exception);
     }
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)

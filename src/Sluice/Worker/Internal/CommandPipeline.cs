@@ -14,14 +14,18 @@ internal sealed class CommandPipeline<TConnection>(
     ICommandDispatcher<TConnection> dispatcher,
     ChangeHub changes,
     ILogger logger,
-    ICacheInvalidationPublisher? cacheInvalidationPublisher = null)
+    ICommitParticipant[] participants)
     where TConnection : DbConnection
 {
+    /// <summary>The participants every pipeline has: caching's (local eviction after commit, and the backplane's publish if any).</summary>
+    public static ICommitParticipant[] DefaultParticipants(ICacheInvalidationPublisher? cacheInvalidationPublisher) =>
+        [new CacheInvalidationParticipant(cacheInvalidationPublisher)];
+
     public ICommandDispatcher<TConnection> Dispatcher => dispatcher;
 
     public ChangeHub Changes => changes;
 
-    /// <summary>Runs a request that <see cref="CommandRequest.TryStart"/> has claimed.</summary>
+    /// <summary>Runs a request that <see cref="WorkerInboxItem.TryStart"/> has claimed.</summary>
     public void Execute(CommandRequest request, WorkerContext<TConnection> context)
     {
         var timed = SluiceTelemetry.CommandDuration.Enabled;
@@ -52,16 +56,9 @@ internal sealed class CommandPipeline<TConnection>(
 
             if (request.Succeeded)
             {
-                var invalidations = CollectInvalidations(request, context);
-                if (invalidations is not null && cacheInvalidationPublisher is not null)
-                {
-                    // Inside the transaction: other instances hear of it only if it commits (NOTIFY).
-                    cacheInvalidationPublisher.Publish(context.Connection, transaction, invalidations);
-                }
-
+                var committed = BeforeCommit(request, context.Connection, transaction);
                 transaction?.Commit();
-                // Only now: a reader that re-loads after this eviction reads the committed value.
-                invalidations?.Apply();
+                AfterCommit(committed);
                 context.DeliverChanges(changes);
             }
             else
@@ -102,18 +99,47 @@ internal sealed class CommandPipeline<TConnection>(
         }
     }
 
-    private static CacheInvalidationSet? CollectInvalidations(CommandRequest request, WorkerContext<TConnection> context)
+    /// <summary>Runs every participant inside the transaction; returns the states of those with work after the commit.</summary>
+    private object? BeforeCommit(CommandRequest request, DbConnection connection, DbTransaction? transaction)
     {
-        if (request.Command is not ICacheInvalidating invalidating)
+        // One participant (the usual case) needs no list: its state travels as is.
+        if (participants.Length == 1)
         {
-            return null;
+            var state = participants[0].BeforeCommit(request, connection, transaction);
+            return state is null ? null : new Committed(participants[0], state);
         }
 
-        var invalidations = context.Invalidations;
-        invalidations.Reset();
-        invalidating.CollectInvalidations(invalidations);
-        return invalidations.Count == 0 ? null : invalidations;
+        Committed?[]? all = null;
+        for (var i = 0; i < participants.Length; i++)
+        {
+            if (participants[i].BeforeCommit(request, connection, transaction) is { } state)
+            {
+                all ??= new Committed?[participants.Length];
+                all[i] = new Committed(participants[i], state);
+            }
+        }
+
+        return all;
     }
+
+    private static void AfterCommit(object? committed)
+    {
+        switch (committed)
+        {
+            case Committed one:
+                one.Participant.AfterCommit(one.State);
+                break;
+            case Committed?[] all:
+                foreach (var one in all)
+                {
+                    one?.Participant.AfterCommit(one.State);
+                }
+
+                break;
+        }
+    }
+
+    private sealed record Committed(ICommitParticipant Participant, object State);
 
     private static void RollBackQuietly(DbTransaction? transaction, Exception cause)
     {

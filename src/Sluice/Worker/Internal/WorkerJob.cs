@@ -10,14 +10,12 @@ namespace Sluice.Internal;
 /// commands, outside the command pipeline (it manages its own transaction). Used by writer-fair chunked batches:
 /// application commands queued while a batch runs go next, before the following batch.
 /// </summary>
-internal abstract class WorkerJob : CommandRequest
+internal abstract class WorkerJob : WorkerInboxItem
 {
-    private protected WorkerJob(object work, CancellationToken cancellationToken)
-        : base(work, cancellationToken)
+    private protected WorkerJob(CancellationToken cancellationToken)
+        : base(cancellationToken)
     {
     }
-
-    internal override bool Succeeded => true;
 
     /// <summary>Runs the job on the worker thread; never throws (the outcome goes to the awaiting caller).</summary>
     internal abstract void Run(DbConnection connection);
@@ -32,7 +30,7 @@ internal sealed class WorkerJob<T> : WorkerJob
     private CancellationTokenRegistration _cancellation;
 
     public WorkerJob(Func<DbConnection, CancellationToken, T> work, string workerName, CancellationToken cancellationToken)
-        : base(work, cancellationToken)
+        : base(cancellationToken)
     {
         _work = work;
         _workerName = workerName;
@@ -67,10 +65,6 @@ internal sealed class WorkerJob<T> : WorkerJob
             _cancellation.Dispose();
             _completion.TrySetResult(result);
         }
-    }
-
-    internal override void Complete()
-    {
     }
 
     internal override void CompleteWithException(Exception exception)

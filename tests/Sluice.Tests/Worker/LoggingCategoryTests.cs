@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sluice.Sqlite;
+using Sluice.Tests.Infrastructure;
+using Xunit;
+
+namespace Sluice.Tests.Worker;
+
+/// <summary>Worker logs are under <c>Sluice.Worker</c>, so <c>Logging:LogLevel:Sluice</c> tunes them.</summary>
+public sealed class LoggingCategoryTests
+{
+    [Fact]
+    public async Task Worker_logs_use_the_Sluice_Worker_category_with_stable_event_ids()
+    {
+        var provider = new CapturingLoggerProvider();
+        await RunHostedWorkerAsync(provider, logging => logging.SetMinimumLevel(LogLevel.Trace));
+
+        var worker = provider.Entries.Where(e => e.Category == SluiceLogCategory.Worker).ToList();
+        Assert.Contains(worker, e => e.EventId == SluiceEventId.WorkerBooted && e.Level == LogLevel.Information);
+        Assert.Contains(worker, e => e.EventId == SluiceEventId.WorkerStopped);
+        Assert.DoesNotContain(provider.Entries, e => e.Category.Contains(nameof(Mutations), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_Sluice_filter_at_Warning_suppresses_the_worker_information_logs()
+    {
+        var provider = new CapturingLoggerProvider();
+        await RunHostedWorkerAsync(provider, logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Trace);
+            logging.AddFilter("Sluice", LogLevel.Warning);
+        });
+
+        Assert.DoesNotContain(provider.Entries, e => e.Category.StartsWith("Sluice", StringComparison.Ordinal) && e.Level < LogLevel.Warning);
+        // The same run without the filter did log (see the test above): the filter, not silence, removed them.
+        Assert.Contains(provider.Entries, e => e.Category.StartsWith("Microsoft", StringComparison.Ordinal));
+    }
+
+    private static async Task RunHostedWorkerAsync(CapturingLoggerProvider provider, Action<ILoggingBuilder> configureLogging)
+    {
+        using var database = new SqliteTestDatabase(nameof(LoggingCategoryTests));
+        using (var connection = database.OpenConnection())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = TestSchema.Sqlite;
+            command.ExecuteNonQuery();
+        }
+
+        using var probe = new WorkerProbe();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(provider);
+        configureLogging(builder.Logging);
+        builder.Services.AddSingleton(probe);
+        builder.Services.AddSluiceWorker<Mutations>(w => w.UseSqlite(database.ConnectionString));
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        var worker = host.Services.GetRequiredKeyedService<CommandWorker<SqliteConnection>>(typeof(Mutations));
+        Assert.True(await worker.Booted);
+        Assert.True((await host.Services.GetRequiredService<Mutations.Client>().RecordAsync("logged")).IsOk);
+        await host.StopAsync();
+    }
+
+    private sealed record Entry(string Category, LogLevel Level, int EventId);
+
+    /// <summary>A real logger provider that records the category, level and event id of every enabled entry.</summary>
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        public ConcurrentQueue<Entry> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, Entries);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class CapturingLogger(string category, ConcurrentQueue<Entry> entries) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                entries.Enqueue(new Entry(category, logLevel, eventId.Id));
+        }
+    }
+}
