@@ -70,9 +70,15 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             .Combine(feedSpecs.Collect())
             .Select(static (pair, _) => new EquatableArray<QuerySpec>(pair.Left.Left.AddRange(pair.Left.Right).AddRange(pair.Right).ToArray()))
             .WithTrackingName(TrackingNames.Catalog);
-        context.RegisterSourceOutput(catalog, static (output, specs) =>
+        // The catalog registers the providers of its statements, so SluiceCatalog.VerifyAsync finds them by connection type.
+        var providerPackages = context.CompilationProvider
+            .Select(static (compilation, _) => new ProviderPackagesSpec(
+                compilation.GetTypeByMetadataName("Sluice.Sqlite.SqliteProvider") is not null,
+                compilation.GetTypeByMetadataName("Sluice.Npgsql.NpgsqlProvider") is not null))
+            .WithTrackingName(TrackingNames.ProviderPackages);
+        context.RegisterSourceOutput(catalog.Combine(providerPackages), static (output, pair) =>
         {
-            if (CatalogEmitter.Emit(specs) is { } source)
+            if (CatalogEmitter.Emit(pair.Left, pair.Right) is { } source)
             {
                 output.AddSource(CatalogEmitter.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
             }

@@ -44,6 +44,14 @@ public sealed class ChunkedBatchSnapshotTests
             public const string Sql = "UPDATE users u SET name = p.name FROM profiles p WHERE p.user_id = u.id AND u.id > @lo AND u.id <= @hi AND u.name IS DISTINCT FROM p.name";
         }
         """, new[] { "Microsoft.Data.Sqlite" })]
+    // Microsoft.Data.Sqlite without the Sluice.Sqlite package: no provider to pass, the runtime looks it up by the connection type.
+    [InlineData("Sqlite_without_provider_package", """
+        [ChunkedBatch("purge_orphans_v1", Table = "observations", Key = "id")]
+        public static partial class PurgeOrphans
+        {
+            public const string Sql = "DELETE FROM observations WHERE id > @lo AND id <= @hi AND tx_id IS NULL";
+        }
+        """, new[] { "Npgsql", "Sluice.Sqlite", "Sluice.Npgsql" })]
     public void Chunked_batch_members(string name, string declarations, string[] excluded)
     {
         var run = GeneratorHarness.Run(Usings + declarations.Replace("\\\"", "\""), excluded);

@@ -136,7 +136,10 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
-            return new ChunkedBatchSpec(declaration, name!, table!, key!, respelled ? boundSql : null, statement.CountSql(sql, tokens), sqlite, npgsql);
+            // The provider packages supply the runtime's provider seam; without one the runtime looks the provider up by connection type.
+            var sqlitePackage = sqlite && compilation.GetTypeByMetadataName("Sluice.Sqlite.SqliteProvider") is not null;
+            var npgsqlPackage = npgsql && compilation.GetTypeByMetadataName("Sluice.Npgsql.NpgsqlProvider") is not null;
+            return new ChunkedBatchSpec(declaration, name!, table!, key!, respelled ? boundSql : null, statement.CountSql(sql, tokens), sqlite, npgsql, sqlitePackage, npgsqlPackage);
         }
 
         private static bool IsSqlIdentifier(string? value, bool allowSchema)

@@ -11,13 +11,14 @@ public sealed partial class SluiceGenerator
 {
     /// <summary>
     /// Writes the assembly's catalog of generated statements: a module initializer registers each statement, with
-    /// the columns its row type expects, with <c>SluiceCatalog</c>, so tests can check them against a live schema.
+    /// the columns its row type expects, with <c>SluiceCatalog</c>, so tests can check them against a live schema, and
+    /// registers the provider of each dialect it holds (when its package is referenced), so a check finds it by connection type.
     /// </summary>
     internal static class CatalogEmitter
     {
         public const string HintName = "Sluice.Catalog.g.cs";
 
-        public static string? Emit(EquatableArray<QuerySpec> specs)
+        public static string? Emit(EquatableArray<QuerySpec> specs, ProviderPackagesSpec packages)
         {
             if (specs.Count == 0)
             {
@@ -36,6 +37,16 @@ public sealed partial class SluiceGenerator
                 writer.WriteLine("[global::System.Runtime.CompilerServices.ModuleInitializer]");
                 using (writer.Braces("internal static void Register()"))
                 {
+                    if (packages.Sqlite && specs.Any(s => s.Dialect == "Sqlite"))
+                    {
+                        writer.WriteLine("global::Sluice.SluiceProviders.Register(global::Sluice.Sqlite.SqliteProvider.Instance);");
+                    }
+
+                    if (packages.Npgsql && specs.Any(s => s.Dialect == "Npgsql"))
+                    {
+                        writer.WriteLine("global::Sluice.SluiceProviders.Register(global::Sluice.Npgsql.NpgsqlProvider.Instance);");
+                    }
+
                     writer.WriteLine("global::Sluice.SluiceCatalog.Register(new global::Sluice.CatalogStatement[]");
                     writer.WriteLine("{");
                     writer.Indentation++;

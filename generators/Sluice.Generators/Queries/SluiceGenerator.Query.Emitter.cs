@@ -67,6 +67,10 @@ public sealed partial class SluiceGenerator
             return $"{modifiers} {spec.ReturnTypeFullyQualifiedName} {spec.MethodName}({string.Join(", ", parameters)})";
         }
 
+        /// <summary>The class that writes SQLite json_each keys of a kind: the core for numbers and strings, Sluice.Sqlite for Guids.</summary>
+        private static string SqliteKeyWriter(string keyKind) =>
+            keyKind == "Guid" ? "global::Sluice.Sqlite.SqliteKeys" : "global::Sluice.QueryRuntime";
+
         private static bool IsValueTask(QuerySpec spec) =>
             spec.ReturnTypeFullyQualifiedName.StartsWith("global::System.Threading.Tasks.ValueTask", StringComparison.Ordinal);
 
@@ -112,9 +116,10 @@ public sealed partial class SluiceGenerator
                     {
                         writer.WriteLine($"var batchSize = global::System.Math.Min({loader.MaxBatchSize}, keySet.Count - batchStart);");
                         WriteSqliteCommand(writer, spec, sqlField);
+                        // Guid keys are written as Microsoft.Data.Sqlite stores them, by Sluice.Sqlite (the provider's part).
                         var json = loader.KeyParts.Count == 0
-                            ? "global::Sluice.QueryRuntime.JsonArray(keySet, batchStart, batchSize)"
-                            : $"global::Sluice.QueryRuntime.JsonArrays(keySet, batchStart, batchSize, static (json, compositeKey) => {{ {string.Concat(loader.KeyParts.Select(p => $"global::Sluice.QueryRuntime.WriteKeyPart(json, compositeKey.{p.PropertyName}); "))}}})";
+                            ? $"{SqliteKeyWriter(loader.KeyKind)}.JsonArray(keySet, batchStart, batchSize)"
+                            : $"global::Sluice.QueryRuntime.JsonArrays(keySet, batchStart, batchSize, static (json, compositeKey) => {{ {string.Concat(loader.KeyParts.Select(p => $"{SqliteKeyWriter(p.Kind)}.WriteKeyPart(json, compositeKey.{p.PropertyName}); "))}}})";
                         writer.WriteLine($"dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter({Naming.Literal(loader.KeysSqlName)}, {json}));");
                         writer.WriteLine("using var dbReader = dbCommand.ExecuteReader();");
                         WriteRuntimeOrdinals(writer, spec);

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Data.Common;
 using System.Threading;
 using System.Threading.Tasks;
@@ -22,7 +23,7 @@ public enum BatchState
 }
 
 /// <summary>
-/// A chunked batch's row in the <c>sluice_batches</c> state table. <see cref="ReadAsync"/> reads it without writing,
+/// A chunked batch's row in the <c>sluice_batches</c> state table. <see cref="ReadAsync(System.Data.Common.DbConnection, string, System.Threading.CancellationToken)"/> reads it without writing,
 /// for health endpoints and dashboards.
 /// </summary>
 /// <param name="Name">The batch's name.</param>
@@ -72,6 +73,23 @@ public sealed record BatchStatus(
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var dialect = BatchDialect.For(connection.GetType());
+        return await BatchStore.ReadIfExistsAsync(connection, dialect, name, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <see cref="ReadAsync(DbConnection, string, CancellationToken)"/> with the provider given instead of looked up by
+    /// the connection's type. Called by generated code.
+    /// </summary>
+    /// <param name="connection">An open connection of <paramref name="provider"/>'s type.</param>
+    /// <param name="provider">The provider (e.g. <c>Sluice.Sqlite.SqliteProvider.Instance</c>).</param>
+    /// <param name="name">The batch's name.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static async Task<BatchStatus?> ReadAsync(DbConnection connection, SluiceProvider provider, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var dialect = BatchDialect.For(provider);
         return await BatchStore.ReadIfExistsAsync(connection, dialect, name, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Data.Common;
 using System.Threading;
 using System.Threading.Tasks;
@@ -33,7 +34,32 @@ public static class ChunkedBatches
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(definition);
         var dialect = BatchDialect.For(connection.GetType());
-        return new BatchRunner(new ConnectionBatchSession(connection), dialect, definition, options, progress).RunAsync(cancellationToken);
+        return new BatchRunner(new ConnectionBatchSession(connection, dialect), dialect, definition, options, progress).RunAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="RunAsync(DbConnection, ChunkedBatchDefinition, BatchOptions?, IProgress{BatchProgress}?, CancellationToken)"/>
+    /// with the provider given instead of looked up by the connection's type. Called by generated code.
+    /// </summary>
+    /// <param name="connection">An open connection of <paramref name="provider"/>'s type, not in a transaction.</param>
+    /// <param name="provider">The provider (e.g. <c>Sluice.Sqlite.SqliteProvider.Instance</c>).</param>
+    /// <param name="definition">The batch.</param>
+    /// <param name="options">Sizes, target, pauses, attempts, lease; null for the defaults.</param>
+    /// <param name="progress">Receives a <see cref="BatchProgress"/> after every committed batch.</param>
+    /// <param name="cancellationToken">Stops the run between batches (status paused).</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static Task<BatchRunResult> RunAsync(
+        DbConnection connection,
+        SluiceProvider provider,
+        ChunkedBatchDefinition definition,
+        BatchOptions? options = null,
+        IProgress<BatchProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(definition);
+        var dialect = BatchDialect.For(provider);
+        return new BatchRunner(new ConnectionBatchSession(connection, dialect), dialect, definition, options, progress).RunAsync(cancellationToken);
     }
 
     /// <summary>
@@ -58,7 +84,33 @@ public static class ChunkedBatches
         ArgumentNullException.ThrowIfNull(worker);
         ArgumentNullException.ThrowIfNull(definition);
         var dialect = BatchDialect.For(typeof(TConnection));
-        return new BatchRunner(new WorkerBatchSession<TConnection>(worker), dialect, definition, options, progress).RunAsync(cancellationToken);
+        return new BatchRunner(new WorkerBatchSession<TConnection>(worker, dialect), dialect, definition, options, progress).RunAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="RunAsync{TConnection}(CommandWorker{TConnection}, ChunkedBatchDefinition, BatchOptions?, IProgress{BatchProgress}?, CancellationToken)"/>
+    /// with the provider given instead of looked up by the connection type. Called by generated code.
+    /// </summary>
+    /// <param name="worker">The started worker that owns the database's writer connection.</param>
+    /// <param name="provider">The provider (e.g. <c>Sluice.Sqlite.SqliteProvider.Instance</c>).</param>
+    /// <param name="definition">The batch.</param>
+    /// <param name="options">Sizes, target, pauses (none by default in this mode), attempts, lease; null for the defaults.</param>
+    /// <param name="progress">Receives a <see cref="BatchProgress"/> after every committed batch.</param>
+    /// <param name="cancellationToken">Stops the run between batches (status paused).</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static Task<BatchRunResult> RunAsync<TConnection>(
+        CommandWorker<TConnection> worker,
+        SluiceProvider provider,
+        ChunkedBatchDefinition definition,
+        BatchOptions? options = null,
+        IProgress<BatchProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+        where TConnection : DbConnection
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        ArgumentNullException.ThrowIfNull(definition);
+        var dialect = BatchDialect.For(provider);
+        return new BatchRunner(new WorkerBatchSession<TConnection>(worker, dialect), dialect, definition, options, progress).RunAsync(cancellationToken);
     }
 
     /// <summary>
@@ -79,5 +131,27 @@ public static class ChunkedBatches
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(definition);
         return BatchDryRunner.RunAsync(connection, BatchDialect.For(connection.GetType()), definition, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="DryRunAsync(DbConnection, ChunkedBatchDefinition, BatchOptions?, CancellationToken)"/> with the provider
+    /// given instead of looked up by the connection's type. Called by generated code.
+    /// </summary>
+    /// <param name="connection">An open connection of <paramref name="provider"/>'s type.</param>
+    /// <param name="provider">The provider (e.g. <c>Sluice.Sqlite.SqliteProvider.Instance</c>).</param>
+    /// <param name="definition">The batch.</param>
+    /// <param name="options">The range size (<see cref="BatchOptions.InitialBatchSize"/>) and pauses for the estimate.</param>
+    /// <param name="cancellationToken">Cancels the dry run.</param>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static Task<BatchDryRun> DryRunAsync(
+        DbConnection connection,
+        SluiceProvider provider,
+        ChunkedBatchDefinition definition,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(definition);
+        return BatchDryRunner.RunAsync(connection, BatchDialect.For(provider), definition, options, cancellationToken);
     }
 }

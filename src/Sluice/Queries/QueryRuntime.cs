@@ -292,16 +292,9 @@ public static class QueryRuntime
         writer.WriteStringValue(value);
     }
 
-    /// <summary>Writes a Guid key member upper-case, as Microsoft.Data.Sqlite stores Guid parameters.</summary>
-    public static void WriteKeyPart(Utf8JsonWriter writer, Guid value)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.WriteStringValue(value.ToString("D").ToUpperInvariant());
-    }
-
     /// <summary>
-    /// Writes keys as a JSON array for SQLite's <c>json_each</c>: numbers as numbers, strings as strings, Guids as
-    /// upper-case "D" strings (Microsoft.Data.Sqlite stores Guid parameters as upper-case TEXT).
+    /// Writes keys as a JSON array for SQLite's <c>json_each</c>: numbers as numbers, strings as strings. Guid keys are
+    /// written as the provider stores them, by <c>Sluice.Sqlite.SqliteKeys</c>.
     /// </summary>
     public static string JsonArray<TNumber>(List<TNumber> keys, int start, int count)
         where TNumber : struct, System.Numerics.IBinaryInteger<TNumber>
@@ -339,32 +332,5 @@ public static class QueryRuntime
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    /// <inheritdoc cref="JsonArray{TNumber}(List{TNumber}, int, int)"/>
-    public static string JsonArray(List<Guid> keys, int start, int count)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        var builder = new StringBuilder(count * 39 + 2);
-        builder.Append('[');
-        Span<char> text = stackalloc char[36];
-        for (var i = start; i < start + count; i++)
-        {
-            if (i > start)
-            {
-                builder.Append(',');
-            }
-
-            keys[i].TryFormat(text, out _, "D");
-            builder.Append('"');
-            for (var c = 0; c < text.Length; c++)
-            {
-                builder.Append(char.ToUpperInvariant(text[c]));
-            }
-
-            builder.Append('"');
-        }
-
-        return builder.Append(']').ToString();
     }
 }

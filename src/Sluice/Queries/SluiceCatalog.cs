@@ -26,7 +26,7 @@ public sealed record CatalogParameter(string Name, Type ClrType, Func<DbParamete
 
 /// <summary>A statement the generator wrote, registered so it can be checked against a live schema.</summary>
 /// <param name="Name">The declaring type and method, e.g. <c>Relay.MemberQueries.MembersByChannelAsync</c>.</param>
-/// <param name="Dialect"><c>Sqlite</c> or <c>Npgsql</c>.</param>
+/// <param name="Dialect">The provider's dialect key (<see cref="SluiceProvider.Dialect"/>): <c>Sqlite</c> or <c>Npgsql</c>.</param>
 /// <param name="Sql">The statement text as sent.</param>
 /// <param name="Parameters">The statement's parameter names as sent (<c>$1</c>, <c>@id</c>, …).</param>
 /// <param name="Columns">The result columns the row type expects; empty for statements that return no rows.</param>
@@ -119,16 +119,15 @@ public static class SluiceCatalog
     public static async Task<CatalogReport> VerifyAsync(DbConnection connection, Func<CatalogStatement, bool>? include = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var dialect = connection.GetType().FullName switch
+        if (!SluiceProviders.TryGet(connection.GetType(), out var provider))
         {
-            "Microsoft.Data.Sqlite.SqliteConnection" => "Sqlite",
-            "Npgsql.NpgsqlConnection" => "Npgsql",
-            var other => throw new ArgumentException($"Sluice has no dialect for {other}.", nameof(connection)),
-        };
+            throw new ArgumentException(SluiceProviders.NotRegisteredMessage(connection.GetType()), nameof(connection));
+        }
+
         var checks = new List<CatalogCheck>();
-        foreach (var statement in Statements.Where(s => s.Dialect == dialect && (include is null || include(s))))
+        foreach (var statement in Statements.Where(s => s.Dialect == provider.Dialect && (include is null || include(s))))
         {
-            checks.Add(new CatalogCheck(statement, await CheckAsync(connection, statement, cancellationToken).ConfigureAwait(false)));
+            checks.Add(new CatalogCheck(statement, await CheckAsync(connection, provider, statement, cancellationToken).ConfigureAwait(false)));
         }
 
         return new CatalogReport(checks);
@@ -140,7 +139,7 @@ public static class SluiceCatalog
             .Select(m => m.Groups[1].Value)
             .ToHashSet(StringComparer.Ordinal);
 
-    private static async Task<IReadOnlyList<string>> CheckAsync(DbConnection connection, CatalogStatement statement, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<string>> CheckAsync(DbConnection connection, SluiceProvider provider, CatalogStatement statement, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -162,10 +161,7 @@ public static class SluiceCatalog
 
                 var name = statement.Parameters[i];
                 var parameter = command.CreateParameter();
-                if (statement.Dialect == "Sqlite")
-                {
-                    parameter.ParameterName = name;
-                }
+                provider.PrepareCatalogParameter(parameter, name);
 
                 // NULL matches nothing, so nothing is read; a LIMIT/OFFSET needs a number (SQLite refuses NULL there).
                 parameter.Value = counts.Contains(name) ? 0 : DBNull.Value;
@@ -176,7 +172,7 @@ public static class SluiceCatalog
             var actual = new List<(string Name, Type? Type)>();
             for (var i = 0; i < reader.FieldCount; i++)
             {
-                actual.Add((reader.GetName(i), statement.Dialect == "Npgsql" ? reader.GetFieldType(i) : null));
+                actual.Add((reader.GetName(i), provider.CatalogColumnType(reader, i)));
             }
 
             foreach (var expected in statement.Columns)

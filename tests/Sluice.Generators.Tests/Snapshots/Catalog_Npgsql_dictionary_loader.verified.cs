@@ -14,6 +14,7 @@ internal static class SluiceGeneratedCatalog
     [global::System.Runtime.CompilerServices.ModuleInitializer]
     internal static void Register()
     {
+        global::Sluice.SluiceProviders.Register(global::Sluice.Npgsql.NpgsqlProvider.Instance);
         global::Sluice.SluiceCatalog.Register(new global::Sluice.CatalogStatement[]
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.UsersAsync", "Npgsql", "SELECT id, display_name, avatar FROM users WHERE id = ANY($1) AND deleted = $2",

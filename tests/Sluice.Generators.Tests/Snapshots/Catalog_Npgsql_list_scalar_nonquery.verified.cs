@@ -14,6 +14,7 @@ internal static class SluiceGeneratedCatalog
     [global::System.Runtime.CompilerServices.ModuleInitializer]
     internal static void Register()
     {
+        global::Sluice.SluiceProviders.Register(global::Sluice.Npgsql.NpgsqlProvider.Instance);
         global::Sluice.SluiceCatalog.Register(new global::Sluice.CatalogStatement[]
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.MemberIdsAsync", "Npgsql", "SELECT user_id FROM members WHERE channel_id = $1 AND role = $2 ORDER BY user_id",

@@ -14,6 +14,8 @@ internal static class SluiceGeneratedCatalog
     [global::System.Runtime.CompilerServices.ModuleInitializer]
     internal static void Register()
     {
+        global::Sluice.SluiceProviders.Register(global::Sluice.Sqlite.SqliteProvider.Instance);
+        global::Sluice.SluiceProviders.Register(global::Sluice.Npgsql.NpgsqlProvider.Instance);
         global::Sluice.SluiceCatalog.Register(new global::Sluice.CatalogStatement[]
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.UserAsync_1", "Npgsql", "SELECT id, display_name, avatar FROM users WHERE id = $1",

@@ -14,6 +14,7 @@ internal static class SluiceGeneratedCatalog
     [global::System.Runtime.CompilerServices.ModuleInitializer]
     internal static void Register()
     {
+        global::Sluice.SluiceProviders.Register(global::Sluice.Sqlite.SqliteProvider.Instance);
         global::Sluice.SluiceCatalog.Register(new global::Sluice.CatalogStatement[]
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.MembersAsync", "Sqlite", "SELECT channel_id, user_id, role, joined_at, nickname FROM members WHERE channel_id IN (SELECT value FROM json_each($channel_ids))",

@@ -19,40 +19,40 @@ static partial class TxLastSeenBackfill
     /// <summary>Runs or resumes the batch on a SQLite connection: one transaction per batch, adaptive size, pauses for other writers. Never throws for database errors or cancellation; see <see cref="global::Sluice.BatchRunResult.Outcome"/>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static global::System.Threading.Tasks.Task<global::Sluice.BatchRunResult> RunAsync(global::Microsoft.Data.Sqlite.SqliteConnection connection, global::Sluice.BatchOptions? options = null, global::System.IProgress<global::Sluice.BatchProgress>? progress = null, global::System.Threading.CancellationToken cancellationToken = default) =>
-        global::Sluice.ChunkedBatches.RunAsync(connection, Definition, options, progress, cancellationToken);
+        global::Sluice.ChunkedBatches.RunAsync(connection, global::Sluice.Sqlite.SqliteProvider.Instance, Definition, options, progress, cancellationToken);
 
     /// <summary>Writer-fair: runs or resumes the batch with each batch as a job on the worker that owns the SQLite writer connection, so its commands run between batches in FIFO order.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static global::System.Threading.Tasks.Task<global::Sluice.BatchRunResult> RunAsync(global::Sluice.CommandWorker<global::Microsoft.Data.Sqlite.SqliteConnection> worker, global::Sluice.BatchOptions? options = null, global::System.IProgress<global::Sluice.BatchProgress>? progress = null, global::System.Threading.CancellationToken cancellationToken = default) =>
-        global::Sluice.ChunkedBatches.RunAsync(worker, Definition, options, progress, cancellationToken);
+        global::Sluice.ChunkedBatches.RunAsync(worker, global::Sluice.Sqlite.SqliteProvider.Instance, Definition, options, progress, cancellationToken);
 
     /// <summary>What a run would do on a SQLite connection (ranges, counts, estimate, plan check), without writing anything.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static global::System.Threading.Tasks.Task<global::Sluice.BatchDryRun> DryRunAsync(global::Microsoft.Data.Sqlite.SqliteConnection connection, global::Sluice.BatchOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
-        global::Sluice.ChunkedBatches.DryRunAsync(connection, Definition, options, cancellationToken);
+        global::Sluice.ChunkedBatches.DryRunAsync(connection, global::Sluice.Sqlite.SqliteProvider.Instance, Definition, options, cancellationToken);
 
     /// <summary>The batch's row in <c>sluice_batches</c>, or null before its first run. Never writes.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static global::System.Threading.Tasks.Task<global::Sluice.BatchStatus?> ReadStatusAsync(global::Microsoft.Data.Sqlite.SqliteConnection connection, global::System.Threading.CancellationToken cancellationToken = default) =>
-        global::Sluice.BatchStatus.ReadAsync(connection, Definition.Name, cancellationToken);
+        global::Sluice.BatchStatus.ReadAsync(connection, global::Sluice.Sqlite.SqliteProvider.Instance, Definition.Name, cancellationToken);
 
     /// <summary>Runs or resumes the batch on a PostgreSQL connection: one transaction per batch, adaptive size, pauses for other writers. Never throws for database errors or cancellation; see <see cref="global::Sluice.BatchRunResult.Outcome"/>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static global::System.Threading.Tasks.Task<global::Sluice.BatchRunResult> RunAsync(global::Npgsql.NpgsqlConnection connection, global::Sluice.BatchOptions? options = null, global::System.IProgress<global::Sluice.BatchProgress>? progress = null, global::System.Threading.CancellationToken cancellationToken = default) =>
-        global::Sluice.ChunkedBatches.RunAsync(connection, Definition, options, progress, cancellationToken);
+        global::Sluice.ChunkedBatches.RunAsync(connection, global::Sluice.Npgsql.NpgsqlProvider.Instance, Definition, options, progress, cancellationToken);
 
     /// <summary>Writer-fair: runs or resumes the batch with each batch as a job on the worker that owns the PostgreSQL writer connection, so its commands run between batches in FIFO order.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static global::System.Threading.Tasks.Task<global::Sluice.BatchRunResult> RunAsync(global::Sluice.CommandWorker<global::Npgsql.NpgsqlConnection> worker, global::Sluice.BatchOptions? options = null, global::System.IProgress<global::Sluice.BatchProgress>? progress = null, global::System.Threading.CancellationToken cancellationToken = default) =>
-        global::Sluice.ChunkedBatches.RunAsync(worker, Definition, options, progress, cancellationToken);
+        global::Sluice.ChunkedBatches.RunAsync(worker, global::Sluice.Npgsql.NpgsqlProvider.Instance, Definition, options, progress, cancellationToken);
 
     /// <summary>What a run would do on a PostgreSQL connection (ranges, counts, estimate, plan check), without writing anything.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static global::System.Threading.Tasks.Task<global::Sluice.BatchDryRun> DryRunAsync(global::Npgsql.NpgsqlConnection connection, global::Sluice.BatchOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
-        global::Sluice.ChunkedBatches.DryRunAsync(connection, Definition, options, cancellationToken);
+        global::Sluice.ChunkedBatches.DryRunAsync(connection, global::Sluice.Npgsql.NpgsqlProvider.Instance, Definition, options, cancellationToken);
 
     /// <summary>The batch's row in <c>sluice_batches</c>, or null before its first run. Never writes.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static global::System.Threading.Tasks.Task<global::Sluice.BatchStatus?> ReadStatusAsync(global::Npgsql.NpgsqlConnection connection, global::System.Threading.CancellationToken cancellationToken = default) =>
-        global::Sluice.BatchStatus.ReadAsync(connection, Definition.Name, cancellationToken);
+        global::Sluice.BatchStatus.ReadAsync(connection, global::Sluice.Npgsql.NpgsqlProvider.Instance, Definition.Name, cancellationToken);
 }

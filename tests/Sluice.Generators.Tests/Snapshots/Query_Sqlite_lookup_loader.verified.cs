@@ -23,7 +23,7 @@ partial class Q
                 var batchSize = global::System.Math.Min(500, keySet.Count - batchStart);
                 using var dbCommand = db.CreateCommand();
                 dbCommand.CommandText = MembersAsyncSql;
-                dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$channel_ids", global::Sluice.QueryRuntime.JsonArray(keySet, batchStart, batchSize)));
+                dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$channel_ids", global::Sluice.Sqlite.SqliteKeys.JsonArray(keySet, batchStart, batchSize)));
                 using var dbReader = dbCommand.ExecuteReader();
                 while (dbReader.Read())
                 {

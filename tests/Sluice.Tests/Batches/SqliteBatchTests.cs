@@ -363,8 +363,8 @@ public sealed class BatchDialectTests : IDisposable
         });
 
         Assert.Equal(5, busy.SqliteErrorCode);
-        Assert.True(Sluice.Internal.BatchDialect.Sqlite.IsBusyOrTimeout(busy));
-        Assert.False(Sluice.Internal.BatchDialect.Sqlite.IsBusyOrTimeout(syntax));
+        Assert.True(Sluice.Internal.BatchDialect.For(Sluice.Sqlite.SqliteProvider.Instance).IsBusyOrTimeout(busy));
+        Assert.False(Sluice.Internal.BatchDialect.For(Sluice.Sqlite.SqliteProvider.Instance).IsBusyOrTimeout(syntax));
     }
 }
 

@@ -4,52 +4,41 @@ using System.Data.Common;
 namespace Sluice.Internal;
 
 /// <summary>
-/// What differs between SQLite and PostgreSQL for chunked batches: default target, how to explain a plan, how to read
-/// a key column's type, which errors mean "busy or timed out". Plain SQL only, so the core needs no provider package.
+/// What differs between providers for chunked batches — default target, the state table's existence check, how to
+/// read a key column's type, how to explain a plan, which errors mean "busy or timed out", the runner's session lock,
+/// checkpoints — read from the provider the provider package supplies (<see cref="SluiceProvider"/>).
 /// </summary>
 internal sealed class BatchDialect
 {
-    public static readonly BatchDialect Sqlite = new(isSqlite: true);
-    public static readonly BatchDialect Postgres = new(isSqlite: false);
-
-    private BatchDialect(bool isSqlite)
+    private BatchDialect(SluiceProvider provider)
     {
-        IsSqlite = isSqlite;
+        Provider = provider;
     }
 
-    public bool IsSqlite { get; }
+    public SluiceProvider Provider { get; }
 
-    public string EngineName => IsSqlite ? "SQLite" : "PostgreSQL";
+    public string EngineName => Provider.EngineName;
 
-    public TimeSpan DefaultTargetDuration => IsSqlite ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromMilliseconds(200);
+    public TimeSpan DefaultTargetDuration => Provider.DefaultBatchTarget;
 
-    /// <summary>Picks the dialect from the provider's connection type (no provider reference needed).</summary>
-    public static BatchDialect For(Type connectionType) => connectionType.FullName switch
+    public bool CheckpointsAfterBatch => Provider.CheckpointsAfterBatch;
+
+    public static BatchDialect For(SluiceProvider provider)
     {
-        "Microsoft.Data.Sqlite.SqliteConnection" => Sqlite,
-        "Npgsql.NpgsqlConnection" => Postgres,
-        _ => throw new NotSupportedException(
-            $"Chunked batches run on Microsoft.Data.Sqlite's SqliteConnection or Npgsql's NpgsqlConnection, not on '{connectionType.FullName}'."),
-    };
+        ArgumentNullException.ThrowIfNull(provider);
+        return new BatchDialect(provider);
+    }
 
-    public string TableExistsSql => IsSqlite
-        ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sluice_batches'"
-        : "SELECT COUNT(*) FROM pg_catalog.pg_class WHERE oid = to_regclass('sluice_batches')";
+    /// <summary>The dialect of the provider registered for the connection type (see <see cref="SluiceProviders"/>).</summary>
+    public static BatchDialect For(Type connectionType) => new(SluiceProviders.For(connectionType));
+
+    public string TableExistsSql => Provider.BatchTableExistsSql;
 
     /// <summary>The declared type of the key column; the query returns no row when the table or column does not exist.</summary>
     public string KeyTypeSql(string table)
     {
         var dot = table.IndexOf('.');
-        if (IsSqlite)
-        {
-            return dot < 0
-                ? "SELECT type FROM pragma_table_info(@table) WHERE name = @key COLLATE NOCASE"
-                : $"SELECT type FROM pragma_table_info(@table, '{table.Substring(0, dot)}') WHERE name = @key COLLATE NOCASE";
-        }
-
-        return dot < 0
-            ? "SELECT data_type FROM information_schema.columns WHERE table_schema = ANY (current_schemas(false)) AND table_name = lower(@table) AND column_name = lower(@key) LIMIT 1"
-            : $"SELECT data_type FROM information_schema.columns WHERE table_schema = lower('{table.Substring(0, dot)}') AND table_name = lower(@table) AND column_name = lower(@key) LIMIT 1";
+        return Provider.KeyTypeSql(dot < 0 ? null : table.Substring(0, dot));
     }
 
     public static string UnqualifiedTable(string table)
@@ -58,12 +47,9 @@ internal sealed class BatchDialect
         return dot < 0 ? table : table.Substring(dot + 1);
     }
 
-    /// <summary>SQLite: integer affinity (the declared type contains INT); PostgreSQL: smallint, integer or bigint.</summary>
-    public bool IsIntegerType(string declaredType) => IsSqlite
-        ? declaredType.Contains("INT", StringComparison.OrdinalIgnoreCase)
-        : declaredType is "smallint" or "integer" or "bigint";
+    public bool IsIntegerType(string declaredType) => Provider.IsIntegerType(declaredType);
 
-    public string ExplainPrefix => IsSqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ";
+    public string ExplainPrefix => Provider.ExplainPrefix;
 
     /// <summary>Reads whether a plan finds the target table's rows through an index or key range rather than a full scan.</summary>
     public bool PlanUsesKeyRange(string plan, string table)
@@ -71,18 +57,7 @@ internal sealed class BatchDialect
         var name = UnqualifiedTable(table);
         foreach (var rawLine in plan.Split('\n'))
         {
-            var line = rawLine.Trim();
-            if (IsSqlite)
-            {
-                // "SCAN transmissions" (a full scan) vs "SEARCH transmissions USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)".
-                if (line.StartsWith("SCAN " + name, StringComparison.OrdinalIgnoreCase)
-                    && (line.Length == 5 + name.Length || line[5 + name.Length] == ' '))
-                {
-                    return false;
-                }
-            }
-            else if (line.Contains("Seq Scan on " + name + " ", StringComparison.OrdinalIgnoreCase)
-                || line.EndsWith("Seq Scan on " + name, StringComparison.OrdinalIgnoreCase))
+            if (Provider.PlanLineScansTable(rawLine.Trim(), name))
             {
                 return false;
             }
@@ -91,7 +66,7 @@ internal sealed class BatchDialect
         return true;
     }
 
-    /// <summary>A lock wait that ran out (SQLITE_BUSY/LOCKED) or a statement timeout: worth a smaller batch.</summary>
+    /// <summary>A lock wait that ran out, a statement timeout, a serialization failure or deadlock: worth a smaller batch.</summary>
     public bool IsBusyOrTimeout(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
@@ -101,7 +76,7 @@ internal sealed class BatchDialect
                 return true;
             }
 
-            if (e is DbException db && (IsSqlite ? IsSqliteBusy(db.Message) : db.SqlState is "57014" or "55P03" or "40001" or "40P01"))
+            if (e is DbException db && Provider.Classify(db) is DbErrorKind.Busy or DbErrorKind.Timeout or DbErrorKind.SerializationFailure or DbErrorKind.Deadlock)
             {
                 return true;
             }
@@ -109,18 +84,6 @@ internal sealed class BatchDialect
 
         return false;
     }
-
-    /// <summary>
-    /// SQLITE_BUSY (5) or SQLITE_LOCKED (6), with their extended codes. The core does not reference Microsoft.Data.Sqlite
-    /// (whose <c>SqliteException.SqliteErrorCode</c> holds the code; <c>DbException.ErrorCode</c> does not), so it reads
-    /// the provider's fixed message prefix "SQLite Error {code}: ".
-    /// </summary>
-    private static bool IsSqliteBusy(string message) =>
-        message.StartsWith("SQLite Error 5:", StringComparison.Ordinal)
-        || message.StartsWith("SQLite Error 6:", StringComparison.Ordinal)
-        || message.StartsWith("SQLite Error 261:", StringComparison.Ordinal)
-        || message.StartsWith("SQLite Error 517:", StringComparison.Ordinal)
-        || message.StartsWith("SQLite Error 262:", StringComparison.Ordinal);
 
     /// <summary>True for names made of letters, digits and underscores (not starting with a digit); optionally schema.name.</summary>
     public static bool IsIdentifier(string? name, bool allowSchema)

@@ -165,7 +165,7 @@ internal sealed class BatchRunner
                 var ideal = rate * target.TotalSeconds;
                 size = (int)Math.Clamp(Math.Min(ideal, batchSize * MaxGrowth), _options.MinBatchSize, _options.MaxBatchSize);
 
-                if (_dialect.IsSqlite && (_options.CheckpointAfterBatch ?? true))
+                if (_dialect.CheckpointsAfterBatch && (_options.CheckpointAfterBatch ?? true))
                 {
                     await _session.CheckpointAsync(cancellationToken).ConfigureAwait(false);
                 }

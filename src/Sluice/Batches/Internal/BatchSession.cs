@@ -26,7 +26,7 @@ internal abstract class BatchSession
         RunAsync(work, CancellationToken.None);
 }
 
-internal sealed class ConnectionBatchSession(DbConnection connection) : BatchSession
+internal sealed class ConnectionBatchSession(DbConnection connection, BatchDialect dialect) : BatchSession
 {
     public override bool WriterFair => false;
 
@@ -35,10 +35,10 @@ internal sealed class ConnectionBatchSession(DbConnection connection) : BatchSes
 
     // Between batches, during the pause: nothing else uses this connection then.
     public override async ValueTask CheckpointAsync(CancellationToken cancellationToken) =>
-        await BatchStore.CheckpointAsync(connection, cancellationToken).ConfigureAwait(false);
+        await BatchStore.CheckpointAsync(connection, dialect, cancellationToken).ConfigureAwait(false);
 }
 
-internal sealed class WorkerBatchSession<TConnection>(CommandWorker<TConnection> worker) : BatchSession
+internal sealed class WorkerBatchSession<TConnection>(CommandWorker<TConnection> worker, BatchDialect dialect) : BatchSession
     where TConnection : DbConnection
 {
     private TConnection? _checkpointConnection;
@@ -61,7 +61,7 @@ internal sealed class WorkerBatchSession<TConnection>(CommandWorker<TConnection>
         await _checkpoint.ConfigureAwait(false);
         _checkpointConnection ??= worker.OpenConnection(cancellationToken);
         var connection = _checkpointConnection;
-        _checkpoint = Task.Run(async () => await BatchStore.CheckpointAsync(connection, CancellationToken.None).ConfigureAwait(false), CancellationToken.None);
+        _checkpoint = Task.Run(async () => await BatchStore.CheckpointAsync(connection, dialect, CancellationToken.None).ConfigureAwait(false), CancellationToken.None);
     }
 
     public override async ValueTask DisposeAsync()

@@ -39,8 +39,6 @@ internal static class BatchStore
         )
         """;
 
-    private const string AdvisoryKey = "hashtext('sluice_batches'), hashtext(@name)";
-
     public enum Acquisition
     {
         Acquired,
@@ -98,8 +96,9 @@ internal static class BatchStore
     }
 
     /// <summary>
-    /// Creates the state table if needed and takes the batch for <paramref name="owner"/>: a lease row on SQLite (refused
-    /// while another owner's lease is live), a session advisory lock on PostgreSQL (refused while another session holds it).
+    /// Creates the state table if needed and takes the batch for <paramref name="owner"/>: the provider's session lock
+    /// when it has one (PostgreSQL: an advisory lock, refused while another session holds it), else a lease row (SQLite:
+    /// refused while another owner's lease is live).
     /// </summary>
     public static async ValueTask<(Acquisition Outcome, BatchStatus? Status)> AcquireAsync(
         DbConnection connection, BatchDialect dialect, string name, string owner, TimeSpan lease, CancellationToken cancellationToken)
@@ -109,14 +108,9 @@ internal static class BatchStore
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (!dialect.IsSqlite)
+        if (!await dialect.Provider.TryLockBatchAsync(connection, name, cancellationToken).ConfigureAwait(false))
         {
-            await using var tryLock = Command(connection, null, $"SELECT pg_try_advisory_lock({AdvisoryKey})", 30);
-            Add(tryLock, "name", name);
-            if (await tryLock.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
-            {
-                return (Acquisition.RunningElsewhere, await ReadAsync(connection, null, name, cancellationToken).ConfigureAwait(false));
-            }
+            return (Acquisition.RunningElsewhere, await ReadAsync(connection, null, name, cancellationToken).ConfigureAwait(false));
         }
 
         var acquired = false;
@@ -130,7 +124,7 @@ internal static class BatchStore
                 return (Acquisition.AlreadyDone, row);
             }
 
-            if (dialect.IsSqlite && row is { Owner: { } holder } && holder != owner && row.LeaseExpiresAt is { } expires && expires.ToUnixTimeMilliseconds() > now)
+            if (dialect.Provider.BatchLeaseExcludes && row is { Owner: { } holder } && holder != owner && row.LeaseExpiresAt is { } expires && expires.ToUnixTimeMilliseconds() > now)
             {
                 return (Acquisition.RunningElsewhere, row);
             }
@@ -154,9 +148,9 @@ internal static class BatchStore
         }
         finally
         {
-            if (!acquired && !dialect.IsSqlite)
+            if (!acquired)
             {
-                await UnlockQuietlyAsync(connection, name).ConfigureAwait(false);
+                await dialect.Provider.UnlockBatchAsync(connection, name).ConfigureAwait(false);
             }
         }
     }
@@ -345,11 +339,10 @@ internal static class BatchStore
         return new Step(boundary, scanned, Math.Max(0, changed), Stopwatch.GetElapsedTime(started));
     }
 
-    /// <summary>A passive WAL checkpoint: copies committed pages back without taking the writer lock or waiting for readers.</summary>
-    public static async ValueTask<bool> CheckpointAsync(DbConnection connection, CancellationToken cancellationToken)
+    /// <summary>The provider's checkpoint (SQLite: a passive WAL checkpoint, no writer lock, no waiting for readers).</summary>
+    public static async ValueTask<bool> CheckpointAsync(DbConnection connection, BatchDialect dialect, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, null, "PRAGMA wal_checkpoint(PASSIVE)", 30);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await dialect.Provider.CheckpointAsync(connection, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -380,10 +373,7 @@ internal static class BatchStore
         }
         finally
         {
-            if (!dialect.IsSqlite)
-            {
-                await UnlockQuietlyAsync(connection, name).ConfigureAwait(false);
-            }
+            await dialect.Provider.UnlockBatchAsync(connection, name).ConfigureAwait(false);
         }
 
         return await ReadAsync(connection, null, name, cancellationToken).ConfigureAwait(false);
@@ -401,21 +391,6 @@ internal static class BatchStore
         Add(command, "now", NowMs());
         Add(command, "name", name);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async ValueTask UnlockQuietlyAsync(DbConnection connection, string name)
-    {
-        try
-        {
-            await using var unlock = Command(connection, null, $"SELECT pg_advisory_unlock({AdvisoryKey})", 30);
-            Add(unlock, "name", name);
-            await unlock.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // A broken session has lost its advisory locks anyway.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
     }
 
     public static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, int timeout)

@@ -1,0 +1,136 @@
+using System;
+using System.ComponentModel;
+using System.Data;
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Npgsql;
+
+namespace Sluice.Npgsql;
+
+/// <summary>
+/// Sluice's provider seam for Npgsql: the state-table SQL of chunked batches, the runner's advisory lock, plan reading,
+/// catalog checks with the server's column types, and error classification by <see cref="PostgresException.SqlState"/>.
+/// Registered for <see cref="NpgsqlConnection"/> when this assembly loads; generated code passes <see cref="Instance"/>.
+/// Not meant to be used by hand.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class NpgsqlProvider : SluiceProvider
+{
+    private const string AdvisoryKey = "hashtext('sluice_batches'), hashtext(@name)";
+
+    private NpgsqlProvider()
+    {
+    }
+
+    /// <summary>The one instance.</summary>
+    public static NpgsqlProvider Instance { get; } = new();
+
+    /// <inheritdoc />
+    public override Type ConnectionType => typeof(NpgsqlConnection);
+
+    /// <inheritdoc />
+    public override string Dialect => "Npgsql";
+
+    /// <inheritdoc />
+    public override string EngineName => "PostgreSQL";
+
+    /// <inheritdoc />
+    public override TimeSpan DefaultBatchTarget => TimeSpan.FromMilliseconds(200);
+
+    /// <inheritdoc />
+    public override string BatchTableExistsSql => "SELECT COUNT(*) FROM pg_catalog.pg_class WHERE oid = to_regclass('sluice_batches')";
+
+    /// <inheritdoc />
+    public override string ExplainPrefix => "EXPLAIN ";
+
+    /// <summary>The session advisory lock excludes other runners; the lease row is informational.</summary>
+    public override bool BatchLeaseExcludes => false;
+
+    /// <summary>
+    /// <c>55P03</c> (lock not available) is <see cref="DbErrorKind.Busy"/>, <c>57014</c> (statement timeout or
+    /// cancel) <see cref="DbErrorKind.Timeout"/>, <c>40001</c> <see cref="DbErrorKind.SerializationFailure"/>,
+    /// <c>40P01</c> <see cref="DbErrorKind.Deadlock"/>, class <c>23</c> <see cref="DbErrorKind.ConstraintViolation"/>.
+    /// </summary>
+    public override DbErrorKind Classify(DbException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception is PostgresException postgres
+            ? postgres.SqlState switch
+            {
+                PostgresErrorCodes.LockNotAvailable => DbErrorKind.Busy,
+                PostgresErrorCodes.QueryCanceled => DbErrorKind.Timeout,
+                PostgresErrorCodes.SerializationFailure => DbErrorKind.SerializationFailure,
+                PostgresErrorCodes.DeadlockDetected => DbErrorKind.Deadlock,
+                { } state when state.StartsWith("23", StringComparison.Ordinal) => DbErrorKind.ConstraintViolation,
+                _ => DbErrorKind.Other,
+            }
+            : DbErrorKind.Other;
+    }
+
+    /// <inheritdoc />
+    public override string KeyTypeSql(string? schema) => schema is null
+        ? "SELECT data_type FROM information_schema.columns WHERE table_schema = ANY (current_schemas(false)) AND table_name = lower(@table) AND column_name = lower(@key) LIMIT 1"
+        : $"SELECT data_type FROM information_schema.columns WHERE table_schema = lower('{schema}') AND table_name = lower(@table) AND column_name = lower(@key) LIMIT 1";
+
+    /// <summary>smallint, integer or bigint.</summary>
+    public override bool IsIntegerType(string declaredType) => declaredType is "smallint" or "integer" or "bigint";
+
+    /// <summary>A <c>Seq Scan on table</c> node.</summary>
+    public override bool PlanLineScansTable(string line, string table)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(table);
+        return line.Contains("Seq Scan on " + table + " ", StringComparison.OrdinalIgnoreCase)
+            || line.EndsWith("Seq Scan on " + table, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A session advisory lock keyed by the batch's name (<c>pg_try_advisory_lock</c>).</summary>
+    public override async ValueTask<bool> TryLockBatchAsync(DbConnection connection, string name, CancellationToken cancellationToken)
+    {
+        await using var command = AdvisoryCommand(connection, $"SELECT pg_try_advisory_lock({AdvisoryKey})", name);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+    }
+
+    /// <summary>Releases the advisory lock; a broken session has lost its advisory locks anyway.</summary>
+    public override async ValueTask UnlockBatchAsync(DbConnection connection, string name)
+    {
+        try
+        {
+            await using var command = AdvisoryCommand(connection, $"SELECT pg_advisory_unlock({AdvisoryKey})", name);
+            await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A broken session has lost its advisory locks anyway.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    /// <summary>The server's declared type of the column.</summary>
+    public override Type? CatalogColumnType(DbDataReader reader, int ordinal)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return reader.GetFieldType(ordinal);
+    }
+
+    private static DbCommand AdvisoryCommand(DbConnection connection, string sql, string name)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.CommandTimeout = 30;
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "name";
+        parameter.DbType = DbType.String;
+        parameter.Value = name;
+        command.Parameters.Add(parameter);
+        return command;
+    }
+
+#pragma warning disable CA2255 // A module initializer is how the provider plugs into the core without the core naming it.
+    [ModuleInitializer]
+    internal static void RegisterProvider() => SluiceProviders.Register(Instance);
+#pragma warning restore CA2255
+}

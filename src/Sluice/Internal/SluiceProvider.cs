@@ -1,0 +1,100 @@
+using System;
+using System.ComponentModel;
+using System.Data.Common;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Sluice;
+
+/// <summary>What a provider error means to the runtime, read from the provider's own codes.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public enum DbErrorKind
+{
+    /// <summary>Anything else: a defect, a missing table, a syntax error.</summary>
+    Other,
+
+    /// <summary>A lock wait that ran out: SQLITE_BUSY / SQLITE_LOCKED, PostgreSQL <c>55P03</c> (lock not available).</summary>
+    Busy,
+
+    /// <summary>A statement timeout or cancellation on the server (PostgreSQL <c>57014</c>).</summary>
+    Timeout,
+
+    /// <summary>A serialization failure (PostgreSQL <c>40001</c>).</summary>
+    SerializationFailure,
+
+    /// <summary>A deadlock the server broke (PostgreSQL <c>40P01</c>).</summary>
+    Deadlock,
+
+    /// <summary>A constraint violation: SQLITE_CONSTRAINT, PostgreSQL class <c>23</c>.</summary>
+    ConstraintViolation,
+}
+
+/// <summary>
+/// The provider seam: everything the core runtime needs to know about a database provider, supplied by the provider's
+/// package (<c>Sluice.Sqlite</c>, <c>Sluice.Npgsql</c>) so the core never recognises a provider by name. Provider
+/// packages implement it and register their instance with <see cref="SluiceProviders"/>; generated code passes it
+/// where it knows the provider at build time. Not meant to be used by hand.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public abstract class SluiceProvider
+{
+    /// <summary>The provider's connection type (subclasses of it use this provider too).</summary>
+    public abstract Type ConnectionType { get; }
+
+    /// <summary>The dialect key generated statements carry (<see cref="CatalogStatement.Dialect"/>).</summary>
+    public abstract string Dialect { get; }
+
+    /// <summary>The engine's name in messages, e.g. "SQLite".</summary>
+    public abstract string EngineName { get; }
+
+    /// <summary>Classifies a provider exception by its error code (never by its message).</summary>
+    public abstract DbErrorKind Classify(DbException exception);
+
+    /// <summary>The default target duration of one chunked batch (how long it may hold the writer lock).</summary>
+    public abstract TimeSpan DefaultBatchTarget { get; }
+
+    /// <summary>A scalar query returning a non-zero count when the <c>sluice_batches</c> table exists.</summary>
+    public abstract string BatchTableExistsSql { get; }
+
+    /// <summary>
+    /// A scalar query returning the declared type of column <c>@key</c> in table <c>@table</c> (in
+    /// <paramref name="schema"/> when given, a plain identifier), or no row when the table or column does not exist.
+    /// </summary>
+    public abstract string KeyTypeSql(string? schema);
+
+    /// <summary>Whether a declared column type (as <see cref="KeyTypeSql"/> returns it) holds integers.</summary>
+    public abstract bool IsIntegerType(string declaredType);
+
+    /// <summary>The prefix that makes a statement return its plan without running it.</summary>
+    public abstract string ExplainPrefix { get; }
+
+    /// <summary>Whether one line of a plan reads every row of <paramref name="table"/> (unqualified) instead of a key range.</summary>
+    public abstract bool PlanLineScansTable(string line, string table);
+
+    /// <summary>
+    /// Whether another owner's live lease in <c>sluice_batches</c> refuses a run (true), or whether
+    /// <see cref="TryLockBatchAsync"/> is what excludes other runners (false).
+    /// </summary>
+    public virtual bool BatchLeaseExcludes => true;
+
+    /// <summary>Takes a session-level lock that excludes other runners of batch <paramref name="name"/>; true when taken (or when the provider has none).</summary>
+    public virtual ValueTask<bool> TryLockBatchAsync(DbConnection connection, string name, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(true);
+
+    /// <summary>Releases what <see cref="TryLockBatchAsync"/> took; must not throw.</summary>
+    public virtual ValueTask UnlockBatchAsync(DbConnection connection, string name) => ValueTask.CompletedTask;
+
+    /// <summary>Whether a chunked batch checkpoints (<see cref="CheckpointAsync"/>) after every batch by default.</summary>
+    public virtual bool CheckpointsAfterBatch => false;
+
+    /// <summary>Copies committed log pages back to the database without taking the writer lock (a WAL passive checkpoint).</summary>
+    public virtual ValueTask CheckpointAsync(DbConnection connection, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Prepares an untyped NULL/placeholder parameter for a catalog check (e.g. gives it its name when the provider binds by name).</summary>
+    public virtual void PrepareCatalogParameter(DbParameter parameter, string name)
+    {
+    }
+
+    /// <summary>The column's type as the schema declares it, for a catalog check; null when the provider's types are per value.</summary>
+    public virtual Type? CatalogColumnType(DbDataReader reader, int ordinal) => null;
+}
