@@ -26,10 +26,10 @@ public sealed partial class SluiceGenerator
         public static ParseResult<ChunkedBatchSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var type = (INamedTypeSymbol)context.TargetSymbol;
-            return ParseResult<ChunkedBatchSpec>.Catching(type, diagnostics => Parse(type, context.Attributes[0], context.SemanticModel.Compilation, diagnostics));
+            return ParseResult<ChunkedBatchSpec>.Catching(type, diagnostics => Parse(type, context.Attributes[0], KnownTypes.For(context.SemanticModel.Compilation), diagnostics));
         }
 
-        private static ChunkedBatchSpec? Parse(INamedTypeSymbol type, AttributeData attribute, Compilation compilation, List<DiagnosticInfo> diagnostics)
+        private static ChunkedBatchSpec? Parse(INamedTypeSymbol type, AttributeData attribute, KnownTypes known, List<DiagnosticInfo> diagnostics)
         {
             var location = type.FirstLocation();
             if (!type.IsStatic || !type.IsPartial())
@@ -128,8 +128,8 @@ public sealed partial class SluiceGenerator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ChunkedBatchNoIdempotenceGuard, sqlLocation, type.Name, unguarded));
             }
 
-            var sqlite = compilation.GetTypeByMetadataName("Microsoft.Data.Sqlite.SqliteConnection") is not null;
-            var npgsql = compilation.GetTypeByMetadataName("Npgsql.NpgsqlConnection") is not null;
+            var sqlite = known.SqliteConnection is not null;
+            var npgsql = known.NpgsqlConnection is not null;
             if (!sqlite && !npgsql)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ChunkedBatchNoProvider, location, type.Name));
