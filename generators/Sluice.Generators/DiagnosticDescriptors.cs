@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 
 namespace Sluice.Generators;
@@ -345,81 +344,6 @@ internal static class DiagnosticDescriptors
         "SL9999",
         "Sluice generator fault",
         "The Sluice generator failed on '{0}' and generated nothing for it: {1}. Please report this with the declaration that triggers it.");
-
-    private static readonly Dictionary<string, DiagnosticDescriptor> All = new()
-    {
-        [WorkerNotPartial.Id] = WorkerNotPartial,
-        [WireErrorsNotPartial.Id] = WireErrorsNotPartial,
-        [WireErrorsNotAbstract.Id] = WireErrorsNotAbstract,
-        [WireErrorsCaseNotSealed.Id] = WireErrorsCaseNotSealed,
-        [DuplicateWireReason.Id] = DuplicateWireReason,
-        [WireReasonNotKebabCase.Id] = WireReasonNotKebabCase,
-        [ReservedWireReason.Id] = ReservedWireReason,
-        [MapDbErrorNeedsOneCode.Id] = MapDbErrorNeedsOneCode,
-        [MapDbErrorCaseHasParameters.Id] = MapDbErrorCaseHasParameters,
-        [MapDbErrorSqliteNotReferenced.Id] = MapDbErrorSqliteNotReferenced,
-        [WireErrorsHasNoCases.Id] = WireErrorsHasNoCases,
-        [HandlerSignature.Id] = HandlerSignature,
-        [CommandNotICommand.Id] = CommandNotICommand,
-        [DuplicateHandler.Id] = DuplicateHandler,
-        [HandlerResultMismatch.Id] = HandlerResultMismatch,
-        [MixedConnectionTypes.Id] = MixedConnectionTypes,
-        [WorkerHasNoHandlers.Id] = WorkerHasNoHandlers,
-        [ContainingTypeNotPartial.Id] = ContainingTypeNotPartial,
-        [GenericNotSupported.Id] = GenericNotSupported,
-        [CommandImplementsICommandTwice.Id] = CommandImplementsICommandTwice,
-        [ErrorTypeNotWireErrors.Id] = ErrorTypeNotWireErrors,
-        [CaseNotConstructible.Id] = CaseNotConstructible,
-        [QueryNotStaticPartial.Id] = QueryNotStaticPartial,
-        [SqlNotConstant.Id] = SqlNotConstant,
-        [QueryConnectionParameter.Id] = QueryConnectionParameter,
-        [LoaderReturnType.Id] = LoaderReturnType,
-        [LoaderKeys.Id] = LoaderKeys,
-        [QueryReturnType.Id] = QueryReturnType,
-        [QueryParameterMismatch.Id] = QueryParameterMismatch,
-        [LoaderCorrelatedExists.Id] = LoaderCorrelatedExists,
-        [LoaderNpgsqlInList.Id] = LoaderNpgsqlInList,
-        [LoaderKeyPredicate.Id] = LoaderKeyPredicate,
-        [LoaderSqliteWithoutJsonEach.Id] = LoaderSqliteWithoutJsonEach,
-        [LoaderKeyColumnNotSelected.Id] = LoaderKeyColumnNotSelected,
-        [RowMemberWithoutColumn.Id] = RowMemberWithoutColumn,
-        [UnsupportedColumnType.Id] = UnsupportedColumnType,
-        [DataLoaderShape.Id] = DataLoaderShape,
-        [DataSourceWithTransaction.Id] = DataSourceWithTransaction,
-        [FeedCursorOrder.Id] = FeedCursorOrder,
-        [FeedWithoutLimit.Id] = FeedWithoutLimit,
-        [FeedCursorNotOnRow.Id] = FeedCursorNotOnRow,
-        [FeedReturnType.Id] = FeedReturnType,
-        [ChunkedBatchNotStaticPartial.Id] = ChunkedBatchNotStaticPartial,
-        [ChunkedBatchInvalidIdentifier.Id] = ChunkedBatchInvalidIdentifier,
-        [ChunkedBatchSqlMissing.Id] = ChunkedBatchSqlMissing,
-        [ChunkedBatchStatementKind.Id] = ChunkedBatchStatementKind,
-        [ChunkedBatchMissingKeyBound.Id] = ChunkedBatchMissingKeyBound,
-        [ChunkedBatchUnknownParameter.Id] = ChunkedBatchUnknownParameter,
-        [ChunkedBatchNoIdempotenceGuard.Id] = ChunkedBatchNoIdempotenceGuard,
-        [ChunkedBatchNoProvider.Id] = ChunkedBatchNoProvider,
-        [CachedTtl.Id] = CachedTtl,
-        [CachedCapacity.Id] = CachedCapacity,
-        [CachedNotQuery.Id] = CachedNotQuery,
-        [CachedShape.Id] = CachedShape,
-        [InvalidatesCommand.Id] = InvalidatesCommand,
-        [InvalidatesTarget.Id] = InvalidatesTarget,
-        [InvalidatesKeyMember.Id] = InvalidatesKeyMember,
-        [InvalidatesKeyType.Id] = InvalidatesKeyType,
-        [AuditEntryNotPartial.Id] = AuditEntryNotPartial,
-        [AuditEntryMemberType.Id] = AuditEntryMemberType,
-        [AuditEntryTableName.Id] = AuditEntryTableName,
-        [AuditEntryNotConstructible.Id] = AuditEntryNotConstructible,
-        [AuditEntryReservedColumn.Id] = AuditEntryReservedColumn,
-        [AuditEntryDuplicateColumn.Id] = AuditEntryDuplicateColumn,
-        [AuditEntryNoProvider.Id] = AuditEntryNoProvider,
-        [WireErrorsInJsonContextWithoutConverter.Id] = WireErrorsInJsonContextWithoutConverter,
-        [GeneratorFault.Id] = GeneratorFault,
-    };
-
-    public static IEnumerable<DiagnosticDescriptor> AllDescriptors => All.Values;
-
-    public static DiagnosticDescriptor ById(string id) => All[id];
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");

@@ -33,13 +33,7 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
                 static (node, _) => node is ClassDeclarationSyntax,
                 JsonContextParser.Parse)
             .WithTrackingName(TrackingNames.JsonContextCheck);
-        context.RegisterSourceOutput(jsonContexts, static (output, diagnostics) =>
-        {
-            foreach (var diagnostic in diagnostics)
-            {
-                output.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+        ReportDiagnostics(context, jsonContexts);
 
         var workers = context.SyntaxProvider
             .ForAttributeWithMetadataName(
@@ -72,9 +66,11 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Catalog);
         // The catalog registers the providers of its statements, so SluiceCatalog.VerifyAsync finds them by connection type.
         var providerPackages = context.CompilationProvider
-            .Select(static (compilation, _) => new ProviderPackagesSpec(
-                compilation.GetTypeByMetadataName("Sluice.Sqlite.SqliteProvider") is not null,
-                compilation.GetTypeByMetadataName("Sluice.Npgsql.NpgsqlProvider") is not null))
+            .Select(static (compilation, _) =>
+            {
+                var known = KnownTypes.For(compilation);
+                return new ProviderPackagesSpec(known.SqliteProvider is not null, known.NpgsqlProvider is not null);
+            })
             .WithTrackingName(TrackingNames.ProviderPackages);
         context.RegisterSourceOutput(catalog.Combine(providerPackages), static (output, pair) =>
         {
@@ -112,18 +108,19 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
         Func<TSpec, string> displayName)
         where TSpec : class
     {
-        context.RegisterSourceOutput(results.Select(static (result, _) => result.Diagnostics), static (output, diagnostics) =>
-        {
-            foreach (var diagnostic in diagnostics)
-            {
-                output.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+        ReportDiagnostics(context, results.Select(static (result, _) => result.Diagnostics));
 
         var specs = results
             .Where(static result => result.Spec is not null)
             .Select(static (result, _) => result.Spec!)
             .WithTrackingName(specTrackingName);
+
+        // A partial method rejected with an SL error still gets an implementation (one that throws), so CS8795 does not join the SL error.
+        var stubs = results
+            .Where(static result => result.Stub is not null)
+            .Select(static (result, _) => result.Stub!);
+        context.RegisterSourceOutput(stubs, static (output, stub) =>
+            output.AddSource(QueryEmitter.HintName(stub), SourceText.From(QueryEmitter.EmitRejected(stub), System.Text.Encoding.UTF8)));
         context.RegisterSourceOutput(specs, (output, spec) =>
         {
             string source;
@@ -141,5 +138,24 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             output.AddSource(hintName(spec), SourceText.From(source, System.Text.Encoding.UTF8));
         });
         return specs;
+    }
+
+    /// <summary>
+    /// Reports the diagnostics of one step. They are located in the compilation's own syntax trees at output time (the
+    /// pipeline carries only paths and spans), which is what lets <c>#pragma warning disable SLxxxx</c> suppress them.
+    /// Only declarations with diagnostics are paired with the compilation, and pairing re-runs nothing but this report.
+    /// </summary>
+    private static void ReportDiagnostics(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics)
+    {
+        var located = diagnostics
+            .Where(static list => list.Count > 0)
+            .Combine(context.CompilationProvider);
+        context.RegisterSourceOutput(located, static (output, pair) =>
+        {
+            foreach (var diagnostic in pair.Left)
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic(pair.Right));
+            }
+        });
     }
 }

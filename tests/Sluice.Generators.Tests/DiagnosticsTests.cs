@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Sluice.Generators.Helpers;
 using Sluice.Generators.Model;
 using Sluice.Generators.Tests.Harness;
 using Sluice.Generators.Tests.Infrastructure;
@@ -566,7 +567,7 @@ public sealed class DiagnosticsTests
     [Fact]
     public void Every_descriptor_has_a_test_case_except_the_fault_path()
     {
-        var ids = DiagnosticDescriptors.AllDescriptors.Select(d => d.Id).Where(id => id != "SL9999").OrderBy(id => id, StringComparer.Ordinal);
+        var ids = AllDescriptors.Select(d => d.Id).Where(id => id != "SL9999").OrderBy(id => id, StringComparer.Ordinal);
         Assert.Equal(ids, Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));
     }
 
@@ -575,7 +576,7 @@ public sealed class DiagnosticsTests
     {
         var root = RepositoryRoot();
         var unshipped = File.ReadAllText(Path.Combine(root, "generators", "Sluice.Generators", "AnalyzerReleases.Unshipped.md"));
-        foreach (var descriptor in DiagnosticDescriptors.AllDescriptors)
+        foreach (var descriptor in AllDescriptors)
         {
             var page = Path.Combine(root, "docs", "diagnostics", descriptor.Id + ".md");
             Assert.True(File.Exists(page), $"{descriptor.Id} has no page at {page}");
@@ -590,7 +591,7 @@ public sealed class DiagnosticsTests
     {
         var info = DiagnosticInfo.Create(DiagnosticDescriptors.GeneratorFault, Location.None, "Worker", "boom");
 
-        var diagnostic = info.ToDiagnostic();
+        var diagnostic = info.ToDiagnostic(null);
 
         Assert.Equal("SL9999", diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
@@ -607,12 +608,18 @@ public sealed class DiagnosticsTests
         var result = ParseResult<WorkerSpec>.Catching(symbol, _ => throw new System.InvalidOperationException("boom"));
 
         Assert.Null(result.Spec);
-        var diagnostic = Assert.Single(result.Diagnostics).ToDiagnostic();
+        var diagnostic = Assert.Single(result.Diagnostics).ToDiagnostic(compilation);
         Assert.Equal("SL9999", diagnostic.Id);
         Assert.Contains("'Broken'", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         Assert.Contains("boom", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         Assert.Equal("Source0.cs", diagnostic.Location.GetLineSpan().Path);
     }
+
+    /// <summary>Every descriptor the generator declares, read off <see cref="DiagnosticDescriptors"/>'s fields.</summary>
+    private static IEnumerable<DiagnosticDescriptor> AllDescriptors =>
+        typeof(DiagnosticDescriptors).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(member => member.FieldType == typeof(DiagnosticDescriptor))
+            .Select(member => (DiagnosticDescriptor)member.GetValue(null)!);
 
     private static string RepositoryRoot()
     {

@@ -14,17 +14,16 @@ public sealed partial class SluiceGenerator
     internal static class AuditEntryParser
     {
         public const string AuditEntryAttribute = "Sluice.AuditEntryAttribute";
-        private const string SqliteInterface = "Sluice.Sqlite.ISqliteAuditEntry`1";
-        private const string NpgsqlInterface = "Sluice.Npgsql.INpgsqlAuditEntry`1";
         private static readonly string[] ReservedColumns = { "seq", "prev_hash", "hash" };
 
         public static ParseResult<AuditEntrySpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var type = (INamedTypeSymbol)context.TargetSymbol;
-            return ParseResult<AuditEntrySpec>.Catching(type, diagnostics => Parse(type, context.Attributes, context.SemanticModel.Compilation, diagnostics, cancellationToken));
+            var known = KnownTypes.For(context.SemanticModel.Compilation);
+            return ParseResult<AuditEntrySpec>.Catching(type, diagnostics => Parse(type, context.Attributes, known, diagnostics, cancellationToken));
         }
 
-        private static AuditEntrySpec? Parse(INamedTypeSymbol type, System.Collections.Immutable.ImmutableArray<AttributeData> attributes, Compilation compilation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        private static AuditEntrySpec? Parse(INamedTypeSymbol type, System.Collections.Immutable.ImmutableArray<AttributeData> attributes, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
             var ok = true;
             var location = type.FirstLocation();
@@ -46,9 +45,9 @@ public sealed partial class SluiceGenerator
                 ok = false;
             }
 
-            var fields = ParseFields(type, diagnostics, ref ok);
-            var sqlite = compilation.GetTypeByMetadataName(SqliteInterface) is not null;
-            var npgsql = compilation.GetTypeByMetadataName(NpgsqlInterface) is not null;
+            var fields = ParseFields(type, known, diagnostics, ref ok);
+            var sqlite = known.SqliteAuditEntryOfT is not null;
+            var npgsql = known.NpgsqlAuditEntryOfT is not null;
             if (!sqlite && !npgsql)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AuditEntryNoProvider, location, type.Name));
@@ -59,7 +58,7 @@ public sealed partial class SluiceGenerator
                 : null;
         }
 
-        private static List<AuditFieldSpec>? ParseFields(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, ref bool ok)
+        private static List<AuditFieldSpec>? ParseFields(INamedTypeSymbol type, KnownTypes known, List<DiagnosticInfo> diagnostics, ref bool ok)
         {
             var properties = type.GetMembers().OfType<IPropertySymbol>()
                 .Where(p => p.DeclaredAccessibility == Accessibility.Public && !p.IsStatic && p.GetMethod is not null && !p.IsIndexer)
@@ -102,7 +101,7 @@ public sealed partial class SluiceGenerator
             {
                 var memberLocation = property.FirstLocation() ?? parameter.FirstLocation() ?? type.FirstLocation();
                 var column = Naming.ToSnakeCase(property.Name.TrimStart('@'));
-                var field = DescribeField(property, column);
+                var field = DescribeField(property, column, known);
                 if (field is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AuditEntryMemberType, memberLocation, property.Name, type.Name, property.Type.ToDisplayString()));
@@ -138,7 +137,7 @@ public sealed partial class SluiceGenerator
             return fields;
         }
 
-        private static AuditFieldSpec? DescribeField(IPropertySymbol property, string column)
+        private static AuditFieldSpec? DescribeField(IPropertySymbol property, string column, KnownTypes known)
         {
             var type = property.Type;
             var isNullable = type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.Annotated;
@@ -164,12 +163,9 @@ public sealed partial class SluiceGenerator
                 SpecialType.System_Int64 => "Int64",
                 SpecialType.System_Double => "Double",
                 _ when type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte } => "Bytes",
-                _ => type.ToDisplayString() switch
-                {
-                    "System.Guid" => "Guid",
-                    "System.DateTimeOffset" => "DateTimeOffset",
-                    _ => null,
-                },
+                _ when known.IsGuid(type) => "Guid",
+                _ when KnownTypes.Is(type, known.DateTimeOffset) => "DateTimeOffset",
+                _ => null,
             };
 
             if (kind is null || (enumType is not null && kind is not ("Int16" or "Int32" or "Int64")))

@@ -26,10 +26,10 @@ public sealed partial class SluiceGenerator
         public static ParseResult<ChunkedBatchSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var type = (INamedTypeSymbol)context.TargetSymbol;
-            return ParseResult<ChunkedBatchSpec>.Catching(type, diagnostics => Parse(type, context.Attributes[0], context.SemanticModel.Compilation, diagnostics));
+            return ParseResult<ChunkedBatchSpec>.Catching(type, diagnostics => Parse(type, context.Attributes[0], KnownTypes.For(context.SemanticModel.Compilation), diagnostics));
         }
 
-        private static ChunkedBatchSpec? Parse(INamedTypeSymbol type, AttributeData attribute, Compilation compilation, List<DiagnosticInfo> diagnostics)
+        private static ChunkedBatchSpec? Parse(INamedTypeSymbol type, AttributeData attribute, KnownTypes known, List<DiagnosticInfo> diagnostics)
         {
             var location = type.FirstLocation();
             if (!type.IsStatic || !type.IsPartial())
@@ -128,8 +128,8 @@ public sealed partial class SluiceGenerator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ChunkedBatchNoIdempotenceGuard, sqlLocation, type.Name, unguarded));
             }
 
-            var sqlite = compilation.GetTypeByMetadataName("Microsoft.Data.Sqlite.SqliteConnection") is not null;
-            var npgsql = compilation.GetTypeByMetadataName("Npgsql.NpgsqlConnection") is not null;
+            var sqlite = known.SqliteConnection is not null;
+            var npgsql = known.NpgsqlConnection is not null;
             if (!sqlite && !npgsql)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ChunkedBatchNoProvider, location, type.Name));
@@ -137,8 +137,8 @@ public sealed partial class SluiceGenerator
             }
 
             // The provider packages supply the runtime's provider seam; without one the runtime looks the provider up by connection type.
-            var sqlitePackage = sqlite && compilation.GetTypeByMetadataName("Sluice.Sqlite.SqliteProvider") is not null;
-            var npgsqlPackage = npgsql && compilation.GetTypeByMetadataName("Sluice.Npgsql.NpgsqlProvider") is not null;
+            var sqlitePackage = sqlite && known.SqliteProvider is not null;
+            var npgsqlPackage = npgsql && known.NpgsqlProvider is not null;
             return new ChunkedBatchSpec(declaration, name!, table!, key!, respelled ? boundSql : null, statement.CountSql(sql, tokens), sqlite, npgsql, sqlitePackage, npgsqlPackage);
         }
 

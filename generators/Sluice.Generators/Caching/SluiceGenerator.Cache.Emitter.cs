@@ -47,11 +47,13 @@ public sealed partial class SluiceGenerator
                 {
                     foreach (var invalidation in spec.Invalidations)
                     {
+                        var cache = invalidation.CacheOwnerFullyQualifiedName + "." + invalidation.CacheProperty;
+                        var members = invalidation.Members.Select(m => "this." + m).ToArray();
                         writer.WriteLine(invalidation.Kind switch
                         {
-                            "key" => $"invalidations.Add({invalidation.CacheExpression}, {invalidation.KeyExpression});",
-                            "keys" => $"invalidations.AddRange({invalidation.CacheExpression}, {invalidation.KeyExpression});",
-                            _ => $"invalidations.AddClear({invalidation.CacheExpression});",
+                            InvalidationKind.Key => $"invalidations.Add({cache}, {KeyExpression(invalidation.KeyShape, invalidation.KeyPartTypes, members)});",
+                            InvalidationKind.Keys => $"invalidations.AddRange({cache}, {members[0]});",
+                            _ => $"invalidations.AddClear({cache});",
                         });
                     }
                 }
@@ -64,17 +66,17 @@ public sealed partial class SluiceGenerator
             var ttl = spec.TtlTicks.ToString(CultureInfo.InvariantCulture);
             writer.WriteLine($"/// <summary>The cache behind <see cref=\"{spec.CachedMethodName}\"/>: up to {spec.Capacity.ToString(CultureInfo.InvariantCulture)} entries, each living {new System.TimeSpan(spec.TtlTicks).ToString("c", CultureInfo.InvariantCulture)} after it was written.</summary>");
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
-            writer.WriteLine($"{spec.Accessibility} static global::Sluice.SluiceCache<{spec.KeyTypeFullyQualifiedName}, {spec.ValueTypeFullyQualifiedName}> {spec.CacheProperty} {{ get; }} = new(new global::Sluice.SluiceCacheOptions<{spec.KeyTypeFullyQualifiedName}>");
+            var keyType = KeyType(spec.KeyShape, spec.KeyPartTypes);
+            writer.WriteLine($"{spec.Accessibility} static global::Sluice.SluiceCache<{keyType}, {spec.ValueTypeFullyQualifiedName}> {spec.CacheProperty} {{ get; }} = new(new global::Sluice.SluiceCacheOptions<{keyType}>");
             writer.WriteLine("{");
             writer.Indentation++;
             writer.WriteLine($"Name = {Naming.Literal(spec.CacheName)},");
             writer.WriteLine($"Capacity = {spec.Capacity.ToString(CultureInfo.InvariantCulture)},");
             writer.WriteLine($"TimeToLive = global::System.TimeSpan.FromTicks({ttl}L),");
             writer.WriteLine($"CacheAbsent = {(spec.CacheAbsent ? "true" : "false")},");
-            if (spec.KeyFormatter is not null && spec.KeyParser is not null)
+            if (spec.KeyText.Count > 0)
             {
-                writer.WriteLine($"KeyFormatter = {spec.KeyFormatter},");
-                writer.WriteLine($"KeyParser = {spec.KeyParser},");
+                WriteKeyCodec(writer, spec);
             }
 
             writer.Indentation--;
@@ -85,21 +87,76 @@ public sealed partial class SluiceGenerator
             string.Join(", ", spec.Parameters.Select(p =>
                 (p.IsThis ? "this " : string.Empty) + p.TypeFullyQualifiedName + " " + p.Name + (p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)));
 
-        private static string ConnectionName(CachedSpec spec) => spec.Parameters.First(p => p.Role == "connection").Name;
+        /// <summary>The cache's key type: the one key itself, <c>Sluice.Unit</c> for none, a value tuple for several (or a nullable one).</summary>
+        private static string KeyType(CacheKeyShape shape, EquatableArray<string> parts) => shape switch
+        {
+            CacheKeyShape.Unit => "global::Sluice.Unit",
+            CacheKeyShape.Direct => parts[0],
+            CacheKeyShape.Single => $"global::System.ValueTuple<{parts[0]}>",
+            _ => "(" + string.Join(", ", parts) + ")",
+        };
+
+        /// <summary>The key built from <paramref name="expressions"/>, one per key part.</summary>
+        private static string KeyExpression(CacheKeyShape shape, EquatableArray<string> parts, string[] expressions) => shape switch
+        {
+            CacheKeyShape.Unit => "global::Sluice.Unit.Value",
+            CacheKeyShape.Direct => expressions[0],
+            CacheKeyShape.Single => $"new global::System.ValueTuple<{parts[0]}>({expressions[0]})",
+            _ => "(" + string.Join(", ", expressions) + ")",
+        };
+
+        /// <summary>Key ↔ text for a backplane: one part written directly, several joined.</summary>
+        private static void WriteKeyCodec(SourceWriter writer, CachedSpec spec)
+        {
+            if (spec.KeyShape == CacheKeyShape.Direct)
+            {
+                var part = spec.KeyText[0];
+                writer.WriteLine($"KeyFormatter = static k => {KeyFormat(part, "k")},");
+                writer.WriteLine($"KeyParser = static s => {KeyParse(part, "s")},");
+                return;
+            }
+
+            var formats = spec.KeyText.Select((p, i) => KeyFormat(p, $"k.Item{i + 1}"));
+            var parses = spec.KeyText.Select((p, i) => KeyParse(p, $"p[{i}]"));
+            var count = spec.KeyText.Count.ToString(CultureInfo.InvariantCulture);
+            writer.WriteLine($"KeyFormatter = static k => global::Sluice.CacheKeyText.Join({string.Join(", ", formats)}),");
+            writer.WriteLine($"KeyParser = static s => {{ var p = global::Sluice.CacheKeyText.Split(s, {count}); return ({string.Join(", ", parses)}); }},");
+        }
+
+        private const string Invariant = "global::System.Globalization.CultureInfo.InvariantCulture";
+
+        private static string KeyFormat(CacheKeyTextSpec part, string value) => part.Kind switch
+        {
+            CacheKeyTextKind.String => value,
+            CacheKeyTextKind.Boolean => $"({value} ? \"1\" : \"0\")",
+            CacheKeyTextKind.Integer => $"{value}.ToString({Invariant})",
+            _ => $"{value}.ToString(\"D\")",
+        };
+
+        private static string KeyParse(CacheKeyTextSpec part, string text) => part.Kind switch
+        {
+            CacheKeyTextKind.String => text,
+            CacheKeyTextKind.Boolean => $"({text} == \"1\" ? true : {text} == \"0\" ? false : throw new global::System.FormatException())",
+            CacheKeyTextKind.Integer => $"{part.TypeFullyQualifiedName}.Parse({text}, global::System.Globalization.NumberStyles.Integer, {Invariant})",
+            _ => $"global::System.Guid.ParseExact({text}, \"D\")",
+        };
+
+        private static string ConnectionName(CachedSpec spec) => spec.Parameters.First(p => p.Role == CachedParameterRole.Connection).Name;
 
         private static string CancellationName(CachedSpec spec) =>
-            spec.Parameters.FirstOrDefault(p => p.Role == "cancellation")?.Name ?? "global::System.Threading.CancellationToken.None";
+            spec.Parameters.FirstOrDefault(p => p.Role == CachedParameterRole.Cancellation)?.Name ?? "global::System.Threading.CancellationToken.None";
 
         private static void WriteCachedQuery(SourceWriter writer, CachedSpec spec)
         {
-            var keyCount = spec.Parameters.Count(p => p.Role == "key");
-            var direct = spec.KeyExpression == spec.Parameters.FirstOrDefault(p => p.Role == "key")?.Name;
+            var keyCount = spec.Parameters.Count(p => p.Role == CachedParameterRole.Key);
+            var direct = spec.KeyShape == CacheKeyShape.Direct;
             var arguments = string.Join(", ", spec.Parameters.Select(p => p.Role switch
             {
-                "connection" => "state",
-                "cancellation" => "cancellationToken",
+                CachedParameterRole.Connection => "state",
+                CachedParameterRole.Cancellation => "cancellationToken",
                 _ => keyCount == 0 ? "default" : direct ? "key" : "key.Item" + (p.KeyIndex + 1).ToString(CultureInfo.InvariantCulture),
             }));
+            var keyExpression = KeyExpression(spec.KeyShape, spec.KeyPartTypes, spec.Parameters.Where(p => p.Role == CachedParameterRole.Key).OrderBy(p => p.KeyIndex).Select(p => p.Name).ToArray());
             var call = $"{spec.MethodName}({arguments})" + (spec.SourceReturnsValueTask ? ".AsTask()" : string.Empty);
             writer.WriteLine($"/// <summary>");
             writer.WriteLine($"/// <see cref=\"{spec.MethodName}\"/> through <see cref=\"{spec.CacheProperty}\"/>: a hit returns the cached value without a query;");
@@ -108,25 +165,26 @@ public sealed partial class SluiceGenerator
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             writer.WriteLine($"{spec.Accessibility} static {spec.ReturnTypeFullyQualifiedName} {spec.CachedMethodName}({Signature(spec)}) =>");
             writer.Indentation++;
-            writer.WriteLine($"{spec.CacheProperty}.GetOrAddAsync({spec.KeyExpression}, static (key, state, cancellationToken) => {call}, {ConnectionName(spec)}, {CancellationName(spec)});");
+            writer.WriteLine($"{spec.CacheProperty}.GetOrAddAsync({keyExpression}, static (key, state, cancellationToken) => {call}, {ConnectionName(spec)}, {CancellationName(spec)});");
             writer.Indentation--;
         }
 
         private static void WriteCachedLoader(SourceWriter writer, CachedSpec spec)
         {
-            var keys = spec.Parameters.First(p => p.Role == "key").Name;
-            var isLookup = spec.LoaderContainer is "Lookup" or "ILookup";
-            var dictionaryType = $"global::System.Collections.Generic.IReadOnlyDictionary<{spec.KeyTypeFullyQualifiedName}, {spec.ValueTypeFullyQualifiedName}>";
+            var keys = spec.Parameters.First(p => p.Role == CachedParameterRole.Key).Name;
+            var keyType = KeyType(spec.KeyShape, spec.KeyPartTypes);
+            var isLookup = spec.LoaderContainer is LoaderContainer.Lookup or LoaderContainer.ILookup;
+            var dictionaryType = $"global::System.Collections.Generic.IReadOnlyDictionary<{keyType}, {spec.ValueTypeFullyQualifiedName}>";
             var arguments = string.Join(", ", spec.Parameters.Select(p => p.Role switch
             {
-                "connection" => "state",
-                "cancellation" => "cancellationToken",
+                CachedParameterRole.Connection => "state",
+                CachedParameterRole.Cancellation => "cancellationToken",
                 _ => "missing",
             }));
             var loaded = $"await {spec.MethodName}({arguments}).ConfigureAwait(false)";
-            if (spec.LoaderContainer == "ILookup")
+            if (spec.LoaderContainer == LoaderContainer.ILookup)
             {
-                loaded = $"(global::Sluice.Lookup<{spec.KeyTypeFullyQualifiedName}, {spec.RowTypeFullyQualifiedName}>){loaded}";
+                loaded = $"(global::Sluice.Lookup<{keyType}, {spec.RowTypeFullyQualifiedName}>){loaded}";
             }
 
             writer.WriteLine($"/// <summary>");
@@ -150,9 +208,9 @@ public sealed partial class SluiceGenerator
                     return;
                 }
 
-                writer.WriteLine($"var keys = new global::System.Collections.Generic.List<{spec.KeyTypeFullyQualifiedName}>(values.Count);");
+                writer.WriteLine($"var keys = new global::System.Collections.Generic.List<{keyType}>(values.Count);");
                 writer.WriteLine("keys.AddRange(values.Keys);");
-                writer.WriteLine($"var result = new global::Sluice.Lookup<{spec.KeyTypeFullyQualifiedName}, {spec.RowTypeFullyQualifiedName}>(keys);");
+                writer.WriteLine($"var result = new global::Sluice.Lookup<{keyType}, {spec.RowTypeFullyQualifiedName}>(keys);");
                 using (writer.Braces("foreach (var pair in values)"))
                 {
                     using (writer.Braces("for (var i = 0; i < pair.Value.Count; i++)"))

@@ -24,16 +24,18 @@ public sealed partial class SluiceGenerator
         public static ParseResult<CachedSpec> ParseCached(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var method = (IMethodSymbol)context.TargetSymbol;
-            return ParseResult<CachedSpec>.Catching(method, diagnostics => ParseCached(method, context.Attributes[0], diagnostics));
+            var known = KnownTypes.For(context.SemanticModel.Compilation);
+            return ParseResult<CachedSpec>.Catching(method, diagnostics => ParseCached(method, context.Attributes[0], known, diagnostics));
         }
 
         public static ParseResult<InvalidatesSpec> ParseInvalidates(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var type = (INamedTypeSymbol)context.TargetSymbol;
-            return ParseResult<InvalidatesSpec>.Catching(type, diagnostics => ParseInvalidates(type, context.Attributes, context.SemanticModel.Compilation, diagnostics));
+            var known = KnownTypes.For(context.SemanticModel.Compilation);
+            return ParseResult<InvalidatesSpec>.Catching(type, diagnostics => ParseInvalidates(type, context.Attributes, known, diagnostics));
         }
 
-        private static CachedSpec? ParseCached(IMethodSymbol method, AttributeData attribute, List<DiagnosticInfo> diagnostics)
+        private static CachedSpec? ParseCached(IMethodSymbol method, AttributeData attribute, KnownTypes known, List<DiagnosticInfo> diagnostics)
         {
             var location = method.FirstLocation();
             var ttlText = NamedArgument(attribute, "Ttl") as string ?? string.Empty;
@@ -52,7 +54,7 @@ public sealed partial class SluiceGenerator
             }
 
             var cacheAbsent = NamedArgument(attribute, "CacheAbsent") is not bool absent || absent;
-            var shape = Describe(method, out var problem);
+            var shape = Describe(method, known, out var problem);
             if (shape is null)
             {
                 if (problem == NotAQuery)
@@ -82,10 +84,10 @@ public sealed partial class SluiceGenerator
             var parameters = new List<CachedParameterSpec>();
             foreach (var parameter in method.Parameters)
             {
-                var role = SymbolEqualityComparer.Default.Equals(parameter, shape.Connection) ? "connection"
-                    : SymbolEqualityComparer.Default.Equals(parameter, shape.CancellationToken) ? "cancellation"
-                    : "key";
-                var keyIndex = role == "key" ? shape.KeyParameters.IndexOf(parameter) : -1;
+                var role = SymbolEqualityComparer.Default.Equals(parameter, shape.Connection) ? CachedParameterRole.Connection
+                    : SymbolEqualityComparer.Default.Equals(parameter, shape.CancellationToken) ? CachedParameterRole.Cancellation
+                    : CachedParameterRole.Key;
+                var keyIndex = role == CachedParameterRole.Key ? shape.KeyParameters.IndexOf(parameter) : -1;
                 parameters.Add(new CachedParameterSpec(
                     Naming.EscapeIdentifier(parameter.Name),
                     parameter.Type.ToFullyQualified(),
@@ -95,26 +97,24 @@ public sealed partial class SluiceGenerator
                     keyIndex));
             }
 
-            var keyNames = shape.KeyParameters.Select(p => Naming.EscapeIdentifier(p.Name)).ToList();
-            string keyType, keyExpression, valueType, returnType;
+            string valueType, returnType;
             string? row = null;
+            CacheKeyShape keyShape;
             if (shape.IsLoader)
             {
-                keyType = shape.KeyParts[0].ToFullyQualified();
-                keyExpression = keyNames[0];
+                keyShape = CacheKeyShape.Direct;
                 row = shape.Row!.ToFullyQualified();
-                var isLookup = shape.Container is "Lookup" or "ILookup";
+                var isLookup = shape.Container is LoaderContainer.Lookup or LoaderContainer.ILookup;
                 valueType = isLookup ? $"global::System.Collections.Generic.IReadOnlyList<{row}>" : row;
                 returnType = $"global::System.Threading.Tasks.Task<{shape.Unwrapped!.ToFullyQualified()}>";
             }
             else
             {
-                (keyType, keyExpression) = KeyOf(shape.KeyParts, keyNames);
+                keyShape = KeyShapeOf(shape.KeyParts);
                 valueType = shape.Unwrapped!.ToFullyQualified();
                 returnType = $"global::System.Threading.Tasks.ValueTask<{valueType}>";
             }
 
-            var (formatter, parser) = KeyCodec(shape.KeyParts, singleDirect: shape.IsLoader || IsDirectKey(shape.KeyParts));
             return new CachedSpec(
                 type,
                 method.Name,
@@ -124,24 +124,23 @@ public sealed partial class SluiceGenerator
                 method.ContainingType.ToDisplayString() + "." + method.Name,
                 shape.IsLoader,
                 parameters.ToEquatableArray(),
-                keyType,
-                keyExpression,
+                keyShape,
+                shape.KeyParts.Select(p => p.ToFullyQualified()).ToEquatableArray(),
                 valueType,
                 returnType,
                 shape.ReturnsValueTask,
-                shape.Container ?? string.Empty,
+                shape.Container,
                 row,
                 ttl.Ticks,
                 capacity,
                 cacheAbsent,
-                formatter,
-                parser);
+                KeyText(shape.KeyParts, known));
         }
 
-        private static InvalidatesSpec? ParseInvalidates(INamedTypeSymbol type, IEnumerable<AttributeData> attributes, Compilation compilation, List<DiagnosticInfo> diagnostics)
+        private static InvalidatesSpec? ParseInvalidates(INamedTypeSymbol type, IEnumerable<AttributeData> attributes, KnownTypes known, List<DiagnosticInfo> diagnostics)
         {
             var location = type.FirstLocation();
-            var command = compilation.GetTypeByMetadataName("Sluice.ICommand`2");
+            var command = known.ICommandOfTTError;
             var isCommand = command is not null && type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, command));
             if (!type.IsPartial() || !isCommand || type.TypeKind != TypeKind.Class)
             {
@@ -167,7 +166,7 @@ public sealed partial class SluiceGenerator
 
                 var methodName = NamedArgument(attribute, "Method") as string;
                 var cached = target.GetMembers().OfType<IMethodSymbol>()
-                    .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == CachedAttribute))
+                    .Where(m => KnownTypes.HasAttribute(m, known.CachedAttribute))
                     .Where(m => methodName is null || m.Name == methodName)
                     .ToList();
                 if (cached.Count != 1)
@@ -179,17 +178,19 @@ public sealed partial class SluiceGenerator
                     continue;
                 }
 
-                var shape = Describe(cached[0], out _);
+                var shape = Describe(cached[0], known, out _);
                 if (shape is null)
                 {
                     continue; // the [Cached] method reports its own problem
                 }
 
-                var cacheExpression = target.ToFullyQualified() + "." + BaseName(cached[0].Name) + "Cache";
+                var cacheOwner = target.ToFullyQualified();
+                var cacheProperty = BaseName(cached[0].Name) + "Cache";
+                var keyParts = shape.KeyParts.Select(p => p.ToFullyQualified()).ToEquatableArray();
                 var keyText = NamedArgument(attribute, "Key") as string;
                 if (keyText is null)
                 {
-                    invalidations.Add(new InvalidationSpec(cacheExpression, "clear", null));
+                    invalidations.Add(new InvalidationSpec(cacheOwner, cacheProperty, InvalidationKind.Clear, CacheKeyShape.Unit, EquatableArray<string>.Empty, keyParts));
                     continue;
                 }
 
@@ -216,14 +217,12 @@ public sealed partial class SluiceGenerator
                 var keyDisplay = string.Join(", ", shape.KeyParts.Select(p => p.ToDisplayString()));
                 if (members.Count == shape.KeyParts.Count && members.Zip(shape.KeyParts, (m, k) => SameType(m.Type, k)).All(x => x))
                 {
-                    var (_, expression) = shape.IsLoader
-                        ? (string.Empty, "this." + Naming.EscapeIdentifier(members[0].Name))
-                        : KeyOf(shape.KeyParts, members.Select(m => "this." + Naming.EscapeIdentifier(m.Name)).ToList());
-                    invalidations.Add(new InvalidationSpec(cacheExpression, "key", expression));
+                    var memberNames = members.Select(m => Naming.EscapeIdentifier(m.Name)).ToEquatableArray();
+                    invalidations.Add(new InvalidationSpec(cacheOwner, cacheProperty, InvalidationKind.Key, shape.IsLoader ? CacheKeyShape.Direct : KeyShapeOf(shape.KeyParts), memberNames, keyParts));
                 }
                 else if (members.Count == 1 && shape.KeyParts.Count == 1 && ElementType(members[0].Type) is { } element && SameType(element, shape.KeyParts[0]))
                 {
-                    invalidations.Add(new InvalidationSpec(cacheExpression, "keys", "this." + Naming.EscapeIdentifier(members[0].Name)));
+                    invalidations.Add(new InvalidationSpec(cacheOwner, cacheProperty, InvalidationKind.Keys, CacheKeyShape.Direct, new[] { Naming.EscapeIdentifier(members[0].Name) }.ToEquatableArray(), keyParts));
                 }
                 else
                 {
@@ -242,53 +241,43 @@ public sealed partial class SluiceGenerator
 
         private const string NotAQuery = "not a query";
 
-        /// <summary>What a cached method looks like; null with a problem (or null problem when another parser reports it).</summary>
-        private static CachedShape? Describe(IMethodSymbol method, out string? problem)
+        /// <summary>
+        /// What a cached method looks like, from the query core's reading of its signature
+        /// (<see cref="QueryParser.ReadSignature"/>); null with a problem (or null problem when the query parser reports it).
+        /// </summary>
+        private static CachedShape? Describe(IMethodSymbol method, KnownTypes known, out string? problem)
         {
             problem = null;
-            var attributes = method.GetAttributes();
-            var query = attributes.FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is QueryParser.QueryAttribute or QueryParser.BulkLoaderAttribute);
+            var query = KnownTypes.AnyAttribute(method, known.QueryAttribute, known.BulkLoaderAttribute);
             if (query is null)
             {
                 problem = NotAQuery;
                 return null;
             }
 
-            var isLoader = query.AttributeClass!.ToDisplayString() == QueryParser.BulkLoaderAttribute;
-            if (!method.IsPartialDefinition || !method.IsStatic || method.IsGenericMethod || method.Parameters.Length == 0
-                || method.Parameters[0].Type.ToDisplayString() is not ("Microsoft.Data.Sqlite.SqliteConnection" or "Npgsql.NpgsqlConnection" or "Npgsql.NpgsqlDataSource"))
+            var isLoader = KnownTypes.Is(query.AttributeClass, known.BulkLoaderAttribute);
+            var signature = method.IsPartialDefinition && method.IsStatic && !method.IsGenericMethod ? QueryParser.ReadSignature(method, known) : null;
+            if (signature is null)
             {
                 return null; // SL0030 / SL0032 from the query parser
             }
 
-            var shape = new CachedShape { IsLoader = isLoader, Connection = method.Parameters[0] };
-            foreach (var parameter in method.Parameters.Skip(1))
+            if (signature.Transaction is { } transaction)
             {
-                var parameterType = parameter.Type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat).TrimEnd('?');
-                if (parameterType == "System.Threading.CancellationToken")
-                {
-                    shape.CancellationToken = parameter;
-                }
-                else if (parameterType is "Microsoft.Data.Sqlite.SqliteTransaction" or "Npgsql.NpgsqlTransaction")
-                {
-                    problem = $"it takes the transaction '{parameter.Name}', and a value read inside an uncommitted transaction must not be shared through a cache; drop the transaction parameter";
-                    return null;
-                }
-                else
-                {
-                    shape.KeyParameters.Add(parameter);
-                }
+                problem = $"it takes the transaction '{transaction.Name}', and a value read inside an uncommitted transaction must not be shared through a cache; drop the transaction parameter";
+                return null;
             }
 
-            if (method.ReturnType is not INamedTypeSymbol { TypeArguments.Length: 1 } returned
-                || returned.OriginalDefinition.ToDisplayString() is not ("System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask<TResult>"))
+            var shape = new CachedShape { IsLoader = isLoader, Connection = signature.Connection, CancellationToken = signature.CancellationToken };
+            shape.KeyParameters.AddRange(signature.ValueParameters);
+            if (signature.Return is not (QueryParser.ReturnKind.Task or QueryParser.ReturnKind.ValueTask))
             {
                 problem = "only a Task<T> or ValueTask<T> result can be cached (not a stream, not a plain Task)";
                 return null;
             }
 
-            shape.ReturnsValueTask = returned.OriginalDefinition.ToDisplayString() == "System.Threading.Tasks.ValueTask<TResult>";
-            shape.Unwrapped = returned.TypeArguments[0];
+            shape.ReturnsValueTask = signature.Return == QueryParser.ReturnKind.ValueTask;
+            shape.Unwrapped = signature.Unwrapped;
             if (isLoader)
             {
                 if (shape.KeyParameters.Count != 1)
@@ -297,24 +286,13 @@ public sealed partial class SluiceGenerator
                     return null;
                 }
 
-                if (shape.Unwrapped is not INamedTypeSymbol { TypeArguments.Length: 2 } container)
+                shape.Container = QueryParser.LoaderContainerOf(shape.Unwrapped, known);
+                if (shape.Container == LoaderContainer.None)
                 {
                     return null; // SL0033
                 }
 
-                shape.Container = container.OriginalDefinition.ToDisplayString() switch
-                {
-                    "Sluice.Lookup<TKey, TRow>" => "Lookup",
-                    "System.Linq.ILookup<TKey, TElement>" => "ILookup",
-                    "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>" => "IReadOnlyDictionary",
-                    "System.Collections.Generic.Dictionary<TKey, TValue>" => "Dictionary",
-                    _ => null,
-                };
-                if (shape.Container is null)
-                {
-                    return null; // SL0033
-                }
-
+                var container = (INamedTypeSymbol)shape.Unwrapped!;
                 shape.KeyParts.Add(container.TypeArguments[0]);
                 shape.Row = container.TypeArguments[1];
             }
@@ -352,86 +330,45 @@ public sealed partial class SluiceGenerator
 
             public bool ReturnsValueTask { get; set; }
 
-            public string? Container { get; set; }
+            public LoaderContainer Container { get; set; }
 
             public ITypeSymbol? Row { get; set; }
         }
 
         /// <summary>A query's key: the one parameter itself, <c>Sluice.Unit</c> for none, a value tuple for several (or a nullable one).</summary>
-        private static (string Type, string Expression) KeyOf(IReadOnlyList<ITypeSymbol> parts, IReadOnlyList<string> expressions)
-        {
-            if (parts.Count == 0)
-            {
-                return ("global::Sluice.Unit", "global::Sluice.Unit.Value");
-            }
-
-            if (IsDirectKey(parts))
-            {
-                return (parts[0].ToFullyQualified(), expressions[0]);
-            }
-
-            if (parts.Count == 1)
-            {
-                return ($"global::System.ValueTuple<{parts[0].ToFullyQualified()}>", $"new global::System.ValueTuple<{parts[0].ToFullyQualified()}>({expressions[0]})");
-            }
-
-            return ("(" + string.Join(", ", parts.Select(p => p.ToFullyQualified())) + ")", "(" + string.Join(", ", expressions) + ")");
-        }
-
-        private static bool IsDirectKey(IReadOnlyList<ITypeSymbol> parts) =>
-            parts.Count == 1 && !IsNullable(parts[0]);
+        private static CacheKeyShape KeyShapeOf(IReadOnlyList<ITypeSymbol> parts) =>
+            parts.Count == 0 ? CacheKeyShape.Unit
+            : parts.Count == 1 && !IsNullable(parts[0]) ? CacheKeyShape.Direct
+            : parts.Count == 1 ? CacheKeyShape.Single
+            : CacheKeyShape.Tuple;
 
         private static bool IsNullable(ITypeSymbol type) =>
             type.NullableAnnotation == NullableAnnotation.Annotated
             || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
 
-        /// <summary>Key ↔ text for a backplane, when every key part is a string, bool, integer or Guid; otherwise (null, null).</summary>
-        private static (string? Formatter, string? Parser) KeyCodec(IReadOnlyList<ITypeSymbol> parts, bool singleDirect)
+        /// <summary>Key ↔ text for a backplane, when every key part is a string, bool, integer or Guid; otherwise empty.</summary>
+        private static EquatableArray<CacheKeyTextSpec> KeyText(IReadOnlyList<ITypeSymbol> parts, KnownTypes known)
         {
-            if (parts.Count == 0 || parts.Any(p => IsNullable(p) || Codec(p, "k", "s") is null))
+            var text = new List<CacheKeyTextSpec>();
+            foreach (var part in parts)
             {
-                return (null, null);
+                CacheKeyTextKind? kind = IsNullable(part) ? null : part.SpecialType switch
+                {
+                    SpecialType.System_String => CacheKeyTextKind.String,
+                    SpecialType.System_Boolean => CacheKeyTextKind.Boolean,
+                    SpecialType.System_SByte or SpecialType.System_Byte or SpecialType.System_Int16 or SpecialType.System_UInt16
+                        or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64 => CacheKeyTextKind.Integer,
+                    _ => known.IsGuid(part) ? CacheKeyTextKind.Guid : null,
+                };
+                if (kind is null)
+                {
+                    return EquatableArray<CacheKeyTextSpec>.Empty;
+                }
+
+                text.Add(new CacheKeyTextSpec(kind.Value, part.ToFullyQualified()));
             }
 
-            if (singleDirect)
-            {
-                var (format, parse) = Codec(parts[0], "k", "s")!.Value;
-                return ($"static k => {format}", $"static s => {parse}");
-            }
-
-            var formats = parts.Select((p, i) => Codec(p, $"k.Item{i + 1}", $"p[{i}]")!.Value).ToList();
-            var count = parts.Count.ToString(CultureInfo.InvariantCulture);
-            return (
-                $"static k => global::Sluice.CacheKeyText.Join({string.Join(", ", formats.Select(f => f.Format))})",
-                $"static s => {{ var p = global::Sluice.CacheKeyText.Split(s, {count}); return ({string.Join(", ", formats.Select(f => f.Parse))}); }}");
-        }
-
-        private static (string Format, string Parse)? Codec(ITypeSymbol type, string value, string text)
-        {
-            const string Invariant = "global::System.Globalization.CultureInfo.InvariantCulture";
-            switch (type.SpecialType)
-            {
-                case SpecialType.System_String:
-                    return (value, text);
-                case SpecialType.System_Boolean:
-                    return ($"({value} ? \"1\" : \"0\")", $"({text} == \"1\" ? true : {text} == \"0\" ? false : throw new global::System.FormatException())");
-                case SpecialType.System_SByte:
-                case SpecialType.System_Byte:
-                case SpecialType.System_Int16:
-                case SpecialType.System_UInt16:
-                case SpecialType.System_Int32:
-                case SpecialType.System_UInt32:
-                case SpecialType.System_Int64:
-                case SpecialType.System_UInt64:
-                    return ($"{value}.ToString({Invariant})", $"{type.ToFullyQualified()}.Parse({text}, global::System.Globalization.NumberStyles.Integer, {Invariant})");
-            }
-
-            if (type.ToDisplayString() == "System.Guid")
-            {
-                return ($"{value}.ToString(\"D\")", $"global::System.Guid.ParseExact({text}, \"D\")");
-            }
-
-            return null;
+            return text.ToEquatableArray();
         }
 
         private static (string Name, ITypeSymbol Type)? FindReadableMember(INamedTypeSymbol type, string name)

@@ -37,12 +37,12 @@ public sealed partial class SluiceGenerator
                 writer.WriteLine("[global::System.Runtime.CompilerServices.ModuleInitializer]");
                 using (writer.Braces("internal static void Register()"))
                 {
-                    if (packages.Sqlite && specs.Any(s => s.Dialect == "Sqlite"))
+                    if (packages.Sqlite && specs.Any(s => s.Dialect == Dialect.Sqlite))
                     {
                         writer.WriteLine("global::Sluice.SluiceProviders.Register(global::Sluice.Sqlite.SqliteProvider.Instance);");
                     }
 
-                    if (packages.Npgsql && specs.Any(s => s.Dialect == "Npgsql"))
+                    if (packages.Npgsql && specs.Any(s => s.Dialect == Dialect.Npgsql))
                     {
                         writer.WriteLine("global::Sluice.SluiceProviders.Register(global::Sluice.Npgsql.NpgsqlProvider.Instance);");
                     }
@@ -91,6 +91,9 @@ public sealed partial class SluiceGenerator
             return writer.ToString();
         }
 
+        /// <summary>The dialect as <c>CatalogStatement</c> names it.</summary>
+        private static string DialectName(Dialect dialect) => dialect == Dialect.Npgsql ? "Npgsql" : "Sqlite";
+
         private static string Name(QuerySpec spec) =>
             (spec.Type.Namespace is null ? string.Empty : spec.Type.Namespace + ".") + spec.Type.DisplayName + "." + spec.MemberStem;
 
@@ -102,7 +105,7 @@ public sealed partial class SluiceGenerator
             var parameters = new List<(string SqlName, string Type, string? Factory)>();
             if (spec.Loader is { } loader)
             {
-                if (spec.Dialect == "Npgsql")
+                if (spec.Dialect == Dialect.Npgsql)
                 {
                     var keyTypes = loader.KeyParts.Count == 0
                         ? new[] { loader.KeyTypeFullyQualifiedName }
@@ -122,7 +125,7 @@ public sealed partial class SluiceGenerator
                 }
             }
 
-            var bound = spec.Dialect == "Npgsql"
+            var bound = spec.Dialect == Dialect.Npgsql
                 ? spec.BoundParameters.OrderBy(p => int.Parse(p.SqlName.Substring(1), CultureInfo.InvariantCulture))
                 : spec.BoundParameters.AsEnumerable();
             foreach (var parameter in bound)
@@ -130,10 +133,10 @@ public sealed partial class SluiceGenerator
                 parameters.Add((
                     parameter.SqlName,
                     parameter.TypeFullyQualifiedName,
-                    spec.Dialect == "Npgsql" ? $"static () => new global::Npgsql.NpgsqlParameter<{parameter.TypeFullyQualifiedName}> {{ TypedValue = default! }}" : null));
+                    spec.Dialect == Dialect.Npgsql ? $"static () => new global::Npgsql.NpgsqlParameter<{parameter.TypeFullyQualifiedName}> {{ TypedValue = default! }}" : null));
             }
 
-            if (spec.Dialect == "Npgsql")
+            if (spec.Dialect == Dialect.Npgsql)
             {
                 // The method adds keys ($1…$k) first, then the other parameters by number: the same as ordering by number.
                 parameters.Sort((a, b) => int.Parse(a.SqlName.Substring(1), CultureInfo.InvariantCulture).CompareTo(int.Parse(b.SqlName.Substring(1), CultureInfo.InvariantCulture)));
@@ -158,7 +161,7 @@ public sealed partial class SluiceGenerator
                 .GroupBy(c => c.Column, StringComparer.OrdinalIgnoreCase)
                 .Select(g => g.First())
                 .Select(c => $"new global::Sluice.CatalogColumn({Naming.Literal(c.Column)}, typeof({c.TypeFullyQualifiedName.TrimEnd('?')}), {(c.IsNullable ? "true" : "false")})"));
-            writer.WriteLine($"new global::Sluice.CatalogStatement({Naming.Literal(Name(spec))}, {Naming.Literal(spec.Dialect)}, {Naming.Literal(spec.Sql)},");
+            writer.WriteLine($"new global::Sluice.CatalogStatement({Naming.Literal(Name(spec))}, {Naming.Literal(DialectName(spec.Dialect))}, {Naming.Literal(spec.Sql)},");
             writer.WriteLine($"    new string[] {{ {string.Join(", ", parameters.Select(p => Naming.Literal(p.SqlName)))} }},");
             writer.WriteLine($"    new global::Sluice.CatalogColumn[] {{ {columnList} }})");
             writer.WriteLine("{");

@@ -15,7 +15,7 @@ public sealed partial class SluiceGenerator
     {
         public static void WriteBody(SourceWriter writer, QuerySpec spec, FeedSpec feed, string sqlField)
         {
-            var isSqlite = spec.Dialect == "Sqlite";
+            var isSqlite = spec.Dialect == Dialect.Sqlite;
             if (isSqlite)
             {
                 writer.WriteLine("#pragma warning disable CS1998 // An async iterator without await: SQLite reads are synchronous.");

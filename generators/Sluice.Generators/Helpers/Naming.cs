@@ -5,6 +5,9 @@ namespace Sluice.Generators.Helpers;
 
 internal static class Naming
 {
+    /// <summary>Column and member names compare without case and underscores: <c>channel_id</c> matches <c>ChannelId</c>.</summary>
+    public static string NormalizeColumn(string name) => name.Replace("_", string.Empty).ToUpperInvariant();
+
     /// <summary><c>AlreadyPurged</c> → <c>already-purged</c>; <c>HTTPTimeout</c> → <c>http-timeout</c>.</summary>
     public static string ToKebabCase(string name)
     {

@@ -1,6 +1,10 @@
 namespace Sluice.Generators.Model;
 
-/// <summary>A <c>[Cached]</c> query or bulk loader: its cache and the cache-aside method to emit beside it.</summary>
+/// <summary>
+/// A <c>[Cached]</c> query or bulk loader: its cache and the cache-aside method to emit beside it. The key is
+/// <paramref name="KeyShape"/> over <paramref name="KeyPartTypes"/> (a loader's key is its key type, direct);
+/// <paramref name="KeyText"/> says how each part is written as text for a backplane, empty when a part has no text form.
+/// </summary>
 internal sealed record CachedSpec(
     TypeDeclarationSpec Type,
     string MethodName,
@@ -10,30 +14,95 @@ internal sealed record CachedSpec(
     string CacheName,
     bool IsLoader,
     EquatableArray<CachedParameterSpec> Parameters,
-    string KeyTypeFullyQualifiedName,
-    string KeyExpression,
+    CacheKeyShape KeyShape,
+    EquatableArray<string> KeyPartTypes,
     string ValueTypeFullyQualifiedName,
     string ReturnTypeFullyQualifiedName,
     bool SourceReturnsValueTask,
-    string LoaderContainer,
+    LoaderContainer LoaderContainer,
     string? RowTypeFullyQualifiedName,
     long TtlTicks,
     int Capacity,
     bool CacheAbsent,
-    string? KeyFormatter,
-    string? KeyParser);
+    EquatableArray<CacheKeyTextSpec> KeyText);
 
 /// <summary>
-/// A parameter of the cached method, in declaration order. <paramref name="Role"/> is <c>connection</c>, <c>key</c>
-/// (the n-th key part, or the key collection of a loader) or <c>cancellation</c>.
+/// A parameter of the cached method, in declaration order: the connection, a key (the n-th key part, or the key
+/// collection of a loader) or the cancellation token.
 /// </summary>
-internal sealed record CachedParameterSpec(string Name, string TypeFullyQualifiedName, bool IsThis, string? DefaultValue, string Role, int KeyIndex);
+internal sealed record CachedParameterSpec(string Name, string TypeFullyQualifiedName, bool IsThis, string? DefaultValue, CachedParameterRole Role, int KeyIndex);
 
 /// <summary>A command record marked <c>[Invalidates]</c>: the invalidations its generated <c>ICacheInvalidating</c> adds.</summary>
 internal sealed record InvalidatesSpec(TypeDeclarationSpec Type, EquatableArray<InvalidationSpec> Invalidations);
 
 /// <summary>
-/// One invalidation: the cache property (<c>global::Ns.Q.IsMemberCache</c>) and how: <c>key</c> (one key built from
-/// <paramref name="KeyExpression"/>), <c>keys</c> (each element of a collection member) or <c>clear</c>.
+/// One invalidation of the cache property <paramref name="CacheProperty"/> of <paramref name="CacheOwnerFullyQualifiedName"/>:
+/// one key built from the command's <paramref name="Members"/> (as <paramref name="KeyShape"/> over
+/// <paramref name="KeyPartTypes"/>), each element of a collection member, or the whole cache.
 /// </summary>
-internal sealed record InvalidationSpec(string CacheExpression, string Kind, string? KeyExpression);
+internal sealed record InvalidationSpec(
+    string CacheOwnerFullyQualifiedName,
+    string CacheProperty,
+    InvalidationKind Kind,
+    CacheKeyShape KeyShape,
+    EquatableArray<string> Members,
+    EquatableArray<string> KeyPartTypes);
+
+/// <summary>How a cached method's key parameters make one key.</summary>
+internal enum CacheKeyShape
+{
+    /// <summary>No key parameters: <c>Sluice.Unit</c>.</summary>
+    Unit,
+
+    /// <summary>One non-nullable key: the parameter itself.</summary>
+    Direct,
+
+    /// <summary>One nullable key, in a one-element <c>ValueTuple</c>.</summary>
+    Single,
+
+    /// <summary>Several keys, in a value tuple.</summary>
+    Tuple,
+}
+
+/// <summary>What a cached method's parameter is to the cache.</summary>
+internal enum CachedParameterRole
+{
+    Connection,
+    Key,
+    Cancellation,
+}
+
+/// <summary>What the command's <c>[Invalidates]</c> makes stale.</summary>
+internal enum InvalidationKind
+{
+    /// <summary>One key.</summary>
+    Key,
+
+    /// <summary>Each key of a collection member.</summary>
+    Keys,
+
+    /// <summary>The whole cache.</summary>
+    Clear,
+}
+
+/// <summary>The result container of a cached bulk loader (<see cref="None"/> for a query).</summary>
+internal enum LoaderContainer
+{
+    None,
+    Lookup,
+    ILookup,
+    IReadOnlyDictionary,
+    Dictionary,
+}
+
+/// <summary>How one key part is written as backplane text and parsed back.</summary>
+internal sealed record CacheKeyTextSpec(CacheKeyTextKind Kind, string TypeFullyQualifiedName);
+
+/// <summary>The text form of a key part.</summary>
+internal enum CacheKeyTextKind
+{
+    String,
+    Boolean,
+    Integer,
+    Guid,
+}

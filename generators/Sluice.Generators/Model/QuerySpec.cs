@@ -1,22 +1,28 @@
 namespace Sluice.Generators.Model;
 
-/// <summary>A <c>[Query]</c> or <c>[BulkLoader]</c> method ready to emit.</summary>
+/// <summary>
+/// A <c>[Query]</c>, <c>[BulkLoader]</c> or <c>[CursorFeed]</c> method ready to emit: the shared query core, plus the
+/// loader or feed part. <paramref name="Modifiers"/> are the declaration's modifiers in order (<c>public</c>,
+/// <c>static</c>, <c>partial</c>); <paramref name="ReturnsValueTask"/> says the declared result is a <c>ValueTask</c>.
+/// </summary>
 internal sealed record QuerySpec(
     TypeDeclarationSpec Type,
     string MethodName,
     int OverloadNumber,
-    string Modifiers,
+    EquatableArray<string> Modifiers,
     string ReturnTypeFullyQualifiedName,
-    string Dialect,
-    string ConnectionKind,
+    bool ReturnsValueTask,
+    Dialect Dialect,
+    ConnectionKind ConnectionKind,
     EquatableArray<MethodParameterSpec> MethodParameters,
     string ConnectionParameter,
     string? TransactionParameter,
     string? CancellationTokenParameter,
     string Sql,
     EquatableArray<BoundParameterSpec> BoundParameters,
-    string Shape,
+    QueryShape Shape,
     string? ResultTypeFullyQualifiedName,
+    bool ResultIsNullable,
     RowSpec? Row,
     ColumnValueSpec? Scalar,
     LoaderSpec? Loader,
@@ -29,21 +35,20 @@ internal sealed record QuerySpec(
     public string DocReference => OverloadNumber == 0 ? $"<see cref=\"{MethodName}\"/>" : $"<c>{MethodName}</c> (overload {OverloadNumber})";
 }
 
-/// <summary>
-/// The cursor-feed part of a query: the method parameters holding the cursor and the page size, and the row member
-/// the cursor advances from (the last row of each page).
-/// </summary>
-internal sealed record FeedSpec(string CursorParameter, string PageSizeParameter, string CursorMember);
-
 /// <summary>A parameter of the partial method's signature, repeated verbatim in the implementation.</summary>
 internal sealed record MethodParameterSpec(string Name, string TypeFullyQualifiedName, bool IsThis, bool IsEnumeratorCancellation);
 
 /// <summary>A statement parameter and the method parameter bound to it.</summary>
 internal sealed record BoundParameterSpec(string SqlName, string MethodParameter, string TypeFullyQualifiedName, bool IsNullable);
 
-/// <summary>How rows become objects: constructor arguments and property initializers, each read from one column.</summary>
+/// <summary>
+/// How rows become objects: constructor arguments and property initializers, each read from one column.
+/// <paramref name="TypeFullyQualifiedName"/> is the type as the result declares it (<c>Finding?</c>),
+/// <paramref name="ConstructedTypeFullyQualifiedName"/> the type a row reader constructs (<c>Finding</c>).
+/// </summary>
 internal sealed record RowSpec(
     string TypeFullyQualifiedName,
+    string ConstructedTypeFullyQualifiedName,
     string DisplayName,
     bool ColumnsKnown,
     EquatableArray<RowMemberSpec> Members);
@@ -56,14 +61,18 @@ internal sealed record RowSpec(
 internal sealed record RowMemberSpec(string MemberName, bool ViaConstructor, ColumnValueSpec Value, bool AssignedAfter = false, string? PropertyName = null);
 
 /// <summary>
-/// Reading one column: its name, its ordinal in the SELECT list (-1 when only known at run time), the C# type and
-/// the typed getter (<c>GetInt64</c>, …, or <c>GetFieldValue</c>).
+/// Reading one column: its name, its ordinal in the SELECT list (-1 when only known at run time), the C# type as
+/// declared, the typed getter and the type it reads (<paramref name="ReadTypeFullyQualifiedName"/>: the non-nullable
+/// type, the <c>T</c> of <c>GetFieldValue&lt;T&gt;</c>), and the enum the value is cast to when the member is an enum
+/// (then <paramref name="Getter"/> reads its underlying integer).
 /// </summary>
 internal sealed record ColumnValueSpec(
     string Column,
     int Ordinal,
     string TypeFullyQualifiedName,
-    string ReadExpressionFormat,
+    ColumnGetter Getter,
+    string ReadTypeFullyQualifiedName,
+    string? EnumTypeFullyQualifiedName,
     bool IsNullable);
 
 /// <summary>The bulk-loader part of a query: the key, its column and the result container.</summary>
@@ -71,7 +80,7 @@ internal sealed record LoaderSpec(
     string KeysParameter,
     string KeysSqlName,
     string KeyTypeFullyQualifiedName,
-    string KeyKind,
+    KeyKind KeyKind,
     ColumnValueSpec KeyColumn,
     EquatableArray<KeyPartSpec> KeyParts,
     bool IsLookup,
@@ -79,7 +88,7 @@ internal sealed record LoaderSpec(
     DataLoaderSpec? DataLoader);
 
 /// <summary>One member of a composite key: the property, its type and kind, and the column it is read from.</summary>
-internal sealed record KeyPartSpec(string PropertyName, string TypeFullyQualifiedName, string Kind, ColumnValueSpec Column);
+internal sealed record KeyPartSpec(string PropertyName, string TypeFullyQualifiedName, KeyKind Kind, ColumnValueSpec Column);
 
 /// <summary>The generated DataLoader class over a bulk loader.</summary>
 internal sealed record DataLoaderSpec(
@@ -89,3 +98,79 @@ internal sealed record DataLoaderSpec(
     bool HoldsConnection,
     bool RowIsValueType,
     bool NeedsLookupCast);
+
+/// <summary>The SQL dialect a statement is written in, decided by the connection parameter.</summary>
+internal enum Dialect
+{
+    Sqlite,
+    Npgsql,
+}
+
+/// <summary>What the first parameter of a query method is.</summary>
+internal enum ConnectionKind
+{
+    SqliteConnection,
+    NpgsqlConnection,
+    NpgsqlDataSource,
+}
+
+/// <summary>What a query returns and how its body reads the result.</summary>
+internal enum QueryShape
+{
+    /// <summary><c>Task</c>, or <c>Task&lt;int&gt;</c>/<c>Task&lt;long&gt;</c> of a statement that returns no rows: the rows affected.</summary>
+    NonQuery,
+
+    /// <summary>One row or none (<c>Task&lt;Row?&gt;</c>).</summary>
+    Single,
+
+    /// <summary>The first column of the first row.</summary>
+    Scalar,
+
+    /// <summary>Every row, in a list.</summary>
+    List,
+
+    /// <summary>The first column of every row, in a list.</summary>
+    ListOfScalar,
+
+    /// <summary>Every row, streamed.</summary>
+    AsyncEnumerable,
+
+    /// <summary>The first column of every row, streamed.</summary>
+    AsyncEnumerableOfScalar,
+
+    /// <summary>A bulk loader's rows grouped by key.</summary>
+    Lookup,
+
+    /// <summary>A bulk loader's row per key.</summary>
+    Dictionary,
+}
+
+/// <summary>A bulk-loader key: one of the supported scalar kinds, or a composite of them.</summary>
+internal enum KeyKind
+{
+    Int64,
+    Int32,
+    String,
+    Guid,
+    Composite,
+}
+
+/// <summary>The typed <c>DbDataReader</c> getter a column is read with.</summary>
+internal enum ColumnGetter
+{
+    Int64,
+    Int32,
+    Int16,
+    Byte,
+    Boolean,
+    Double,
+    Float,
+    Decimal,
+    String,
+    DateTime,
+    Char,
+    Guid,
+
+    /// <summary><c>GetFieldValue&lt;T&gt;</c>, for every other type (the provider checks NULL itself only for the typed getters).</summary>
+    FieldValue,
+}

@@ -30,7 +30,7 @@ public sealed partial class SluiceGenerator
                 {
                     CursorFeedEmitter.WriteBody(writer, spec, feed, sqlField);
                 }
-                else if (spec.Dialect == "Sqlite")
+                else if (spec.Dialect == Dialect.Sqlite)
                 {
                     EmitSqlite(writer, spec, sqlField);
                 }
@@ -57,22 +57,44 @@ public sealed partial class SluiceGenerator
         public static string HintName(QuerySpec spec) =>
             GeneratedFile.HintName(spec.Type, spec.MemberStem + (spec.MethodParameters.Count > 0 ? "_" + spec.MethodParameters.Count.ToString(CultureInfo.InvariantCulture) : string.Empty) + (spec.Feed is null ? ".Query" : ".CursorFeed"));
 
+        /// <summary>
+        /// The implementing declaration of a partial method the generator rejected: it throws, and it keeps CS8795 from
+        /// joining the SL error that says what to change.
+        /// </summary>
+        public static string EmitRejected(RejectedMethodSpec spec)
+        {
+            var writer = GeneratedFile.Start();
+            GeneratedFile.WriteInType(writer, spec.Type, $"partial {spec.Type.Keyword} {spec.Type.Name}", () =>
+            {
+                var parameters = string.Join(", ", spec.Parameters.Select(p => p.Prefix + p.TypeFullyQualifiedName + " " + p.Name));
+                var message = $"{spec.MethodName} was rejected by {spec.DiagnosticId}; see the build error";
+                writer.WriteLine($"// {spec.MethodName} was rejected by {spec.DiagnosticId}: this body only stands in for it so that the SL error is the only one.");
+                writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
+                writer.WriteLine($"{string.Join(" ", spec.Modifiers)} {spec.ReturnTypeFullyQualifiedName} {spec.MethodName}({parameters}) =>");
+                writer.WriteLine($"    throw new global::System.NotSupportedException({Naming.Literal(message)});");
+            });
+            return writer.ToString();
+        }
+
+        public static string HintName(RejectedMethodSpec spec) => GeneratedFile.HintName(spec.Type, spec.HintPart);
+
         internal static string Signature(QuerySpec spec, bool isAsync)
         {
             var parameters = spec.MethodParameters.Select(p =>
                 (p.IsEnumeratorCancellation ? "[global::System.Runtime.CompilerServices.EnumeratorCancellation] " : string.Empty)
                 + (p.IsThis ? "this " : string.Empty)
                 + p.TypeFullyQualifiedName + " " + p.Name);
-            var modifiers = spec.Modifiers.Replace("partial", isAsync ? "async partial" : "partial");
+            var modifiers = string.Join(" ", spec.Modifiers.SelectMany(m => isAsync && m == "partial" ? new[] { "async", m } : new[] { m }));
             return $"{modifiers} {spec.ReturnTypeFullyQualifiedName} {spec.MethodName}({string.Join(", ", parameters)})";
         }
 
         /// <summary>The class that writes SQLite json_each keys of a kind: the core for numbers and strings, Sluice.Sqlite for Guids.</summary>
-        private static string SqliteKeyWriter(string keyKind) =>
-            keyKind == "Guid" ? "global::Sluice.Sqlite.SqliteKeys" : "global::Sluice.QueryRuntime";
+        private static string SqliteKeyWriter(KeyKind keyKind) =>
+            keyKind == KeyKind.Guid ? "global::Sluice.Sqlite.SqliteKeys" : "global::Sluice.QueryRuntime";
 
-        private static bool IsValueTask(QuerySpec spec) =>
-            spec.ReturnTypeFullyQualifiedName.StartsWith("global::System.Threading.Tasks.ValueTask", StringComparison.Ordinal);
+        private static bool IsValueTask(QuerySpec spec) => spec.ReturnsValueTask;
+
+        private static bool IsIterator(QuerySpec spec) => spec.Shape is QueryShape.AsyncEnumerable or QueryShape.AsyncEnumerableOfScalar;
 
         internal static string Token(QuerySpec spec) => spec.CancellationTokenParameter ?? "default";
 
@@ -80,7 +102,7 @@ public sealed partial class SluiceGenerator
 
         private static void EmitSqlite(SourceWriter writer, QuerySpec spec, string sqlField)
         {
-            if (spec.Shape.StartsWith("AsyncEnumerable", StringComparison.Ordinal))
+            if (IsIterator(spec))
             {
                 // Microsoft.Data.Sqlite reads synchronously; the iterator is async only to satisfy IAsyncEnumerable.
                 writer.WriteLine("#pragma warning disable CS1998 // An async iterator without await: SQLite reads are synchronous.");
@@ -182,7 +204,7 @@ public sealed partial class SluiceGenerator
 
         private static void EmitNpgsql(SourceWriter writer, QuerySpec spec, string sqlField)
         {
-            var isIterator = spec.Shape.StartsWith("AsyncEnumerable", StringComparison.Ordinal);
+            var isIterator = IsIterator(spec);
             using (writer.Braces(Signature(spec, isAsync: true)))
             {
                 if (spec.Loader is { } loader)
@@ -233,10 +255,10 @@ public sealed partial class SluiceGenerator
 
         internal static void WriteNpgsqlCommand(SourceWriter writer, QuerySpec spec, string sqlField, string[]? keyParameters)
         {
-            writer.WriteLine(spec.ConnectionKind == "NpgsqlDataSource"
+            writer.WriteLine(spec.ConnectionKind == ConnectionKind.NpgsqlDataSource
                 ? $"await using var dbCommand = {spec.ConnectionParameter}.CreateCommand({sqlField});"
                 : $"await using var dbCommand = new global::Npgsql.NpgsqlCommand({sqlField}, {spec.ConnectionParameter}{(spec.TransactionParameter is { } t ? ", " + t : string.Empty)});");
-            if (spec.ConnectionKind == "NpgsqlDataSource" && spec.TransactionParameter is { } transaction)
+            if (spec.ConnectionKind == ConnectionKind.NpgsqlDataSource && spec.TransactionParameter is { } transaction)
             {
                 writer.WriteLine($"dbCommand.Transaction = {transaction};");
             }
@@ -263,7 +285,7 @@ public sealed partial class SluiceGenerator
             var usingReader = async ? "await using var dbReader" : "using var dbReader";
             switch (spec.Shape)
             {
-                case "NonQuery":
+                case QueryShape.NonQuery:
                     var nonQuery = async ? $"await dbCommand.ExecuteNonQueryAsync({token}).ConfigureAwait(false)" : "dbCommand.ExecuteNonQuery()";
                     if (spec.ResultTypeFullyQualifiedName is null)
                     {
@@ -275,15 +297,15 @@ public sealed partial class SluiceGenerator
                     }
 
                     break;
-                case "Single":
+                case QueryShape.Single:
                     writer.WriteLine($"{usingReader} = {execute};");
                     WriteRuntimeOrdinals(writer, spec);
-                    var noRow = spec.ResultTypeFullyQualifiedName!.EndsWith("?", StringComparison.Ordinal)
+                    var noRow = spec.ResultIsNullable
                         ? "default"
                         : $"global::Sluice.QueryRuntime.NoRow<{spec.ResultTypeFullyQualifiedName}>({Naming.Literal(spec.MethodName)})";
                     writer.WriteLine($"{spec.ResultTypeFullyQualifiedName} result = {read} ? {RowExpression(spec)} : {noRow};");
                     break;
-                case "Scalar":
+                case QueryShape.Scalar:
                     writer.WriteLine($"{usingReader} = {execute};");
                     var scalar = spec.Scalar!;
                     var missing = scalar.IsNullable
@@ -462,7 +484,7 @@ public sealed partial class SluiceGenerator
                     }
                 }
 
-                if (spec.ConnectionKind == "NpgsqlConnection")
+                if (spec.ConnectionKind == ConnectionKind.NpgsqlConnection)
                 {
                     WriteDataLoaderStatement(writer, spec, loader, key, value, values, keyList);
                 }
@@ -553,8 +575,8 @@ public sealed partial class SluiceGenerator
         private static void WriteRowReader(SourceWriter writer, QuerySpec spec)
         {
             var row = spec.Row!;
-            var type = row.TypeFullyQualifiedName.TrimEnd('?');
-            var readerType = spec.Dialect == "Sqlite" ? "global::Microsoft.Data.Sqlite.SqliteDataReader" : "global::Npgsql.NpgsqlDataReader";
+            var type = row.ConstructedTypeFullyQualifiedName;
+            var readerType = spec.Dialect == Dialect.Sqlite ? "global::Microsoft.Data.Sqlite.SqliteDataReader" : "global::Npgsql.NpgsqlDataReader";
             var ordinals = row.ColumnsKnown ? string.Empty : string.Concat(row.Members.Select(m => ", int " + OrdinalLocal(m.Value)));
             var arguments = row.Members.Where(m => m.ViaConstructor).ToArray();
             var initializers = row.Members.Where(m => !m.ViaConstructor && !m.AssignedAfter).ToArray();
@@ -634,7 +656,7 @@ public sealed partial class SluiceGenerator
         /// IsDBNull call (a native call on SQLite). GetFieldValue reads keep their explicit check.
         /// </summary>
         private static bool ReadsWithoutGuard(ColumnValueSpec value) =>
-            !value.IsNullable && !value.ReadExpressionFormat.Contains("GetFieldValue");
+            !value.IsNullable && value.Getter != ColumnGetter.FieldValue;
 
         private static string MemberRead(ColumnValueSpec value, string owner)
         {
@@ -644,17 +666,42 @@ public sealed partial class SluiceGenerator
             }
 
             var ordinal = value.Ordinal >= 0 ? value.Ordinal.ToString(CultureInfo.InvariantCulture) : OrdinalLocal(value);
-            return string.Format(CultureInfo.InvariantCulture, value.ReadExpressionFormat, ordinal);
+            return Read(value, "reader", ordinal);
+        }
+
+        /// <summary>The typed getter call that reads <paramref name="value"/> at <paramref name="ordinal"/>, cast to its enum when it is one.</summary>
+        private static string Read(ColumnValueSpec value, string reader, string ordinal)
+        {
+            var getter = value.Getter switch
+            {
+                ColumnGetter.Int64 => "GetInt64",
+                ColumnGetter.Int32 => "GetInt32",
+                ColumnGetter.Int16 => "GetInt16",
+                ColumnGetter.Byte => "GetByte",
+                ColumnGetter.Boolean => "GetBoolean",
+                ColumnGetter.Double => "GetDouble",
+                ColumnGetter.Float => "GetFloat",
+                ColumnGetter.Decimal => "GetDecimal",
+                ColumnGetter.String => "GetString",
+                ColumnGetter.DateTime => "GetDateTime",
+                ColumnGetter.Char => "GetChar",
+                ColumnGetter.Guid => "GetGuid",
+                _ => $"GetFieldValue<{value.ReadTypeFullyQualifiedName}>",
+            };
+            var read = $"{reader}.{getter}({ordinal})";
+            return value.EnumTypeFullyQualifiedName is { } enumType ? $"({enumType}){read}" : read;
         }
 
         /// <summary>Reads one column; <paramref name="reader"/> is <c>reader</c> in row-reader methods and <c>dbReader</c> in query bodies.</summary>
         private static string ColumnExpression(ColumnValueSpec value, string owner, string reader = "dbReader")
         {
             var ordinal = value.Ordinal >= 0 ? value.Ordinal.ToString(CultureInfo.InvariantCulture) : OrdinalLocal(value);
-            var read = string.Format(CultureInfo.InvariantCulture, value.ReadExpressionFormat.Replace("reader.", reader + "."), ordinal);
+            var read = Read(value, reader, ordinal);
             var type = value.TypeFullyQualifiedName;
+
+            // A nullable member's type is spelled with its '?' (a nullable reference or Nullable<T>), so default(type) is null.
             return value.IsNullable
-                ? $"({reader}.IsDBNull({ordinal}) ? default({(type.EndsWith("?", StringComparison.Ordinal) ? type : type + "?")}) : {read})"
+                ? $"({reader}.IsDBNull({ordinal}) ? default({type}) : {read})"
                 : $"({reader}.IsDBNull({ordinal}) ? global::Sluice.QueryRuntime.NullColumn<{type}>({Naming.Literal(value.Column)}, {Naming.Literal(owner)}) : {read})";
         }
 

@@ -11,184 +11,664 @@ namespace Sluice.Generators;
 
 public sealed partial class SluiceGenerator
 {
-    /// <summary>Turns a <c>[Query]</c> or <c>[BulkLoader]</c> partial method into a <see cref="QuerySpec"/> and diagnostics.</summary>
+    /// <summary>
+    /// Turns a <c>[Query]</c> or <c>[BulkLoader]</c> partial method into a <see cref="QuerySpec"/> and diagnostics, in
+    /// steps the cursor-feed and cache parsers share: the method's <see cref="QueryCore">binding</see> (declaration,
+    /// statement, connection, parameters, return type), its <see cref="ClassifyShape">result shape</see>, a loader's
+    /// <see cref="LoaderKeys">keys</see>, the statement's <see cref="BindParameters">parameters</see> and the
+    /// <see cref="DescribeResult">row or scalar</see> read back.
+    /// </summary>
     internal static class QueryParser
     {
         public const string QueryAttribute = "Sluice.QueryAttribute";
         public const string BulkLoaderAttribute = "Sluice.BulkLoaderAttribute";
-        private const string ColumnAttribute = "Sluice.ColumnAttribute";
 
         public static ParseResult<QuerySpec> ParseQuery(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
-            Parse(context, isLoader: false, isFeed: false, cancellationToken);
+            Run(context, ".Query", ParseQuery, cancellationToken);
 
         public static ParseResult<QuerySpec> ParseLoader(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
-            Parse(context, isLoader: true, isFeed: false, cancellationToken);
+            Run(context, ".Query", ParseLoader, cancellationToken);
 
-        /// <summary>A <c>[CursorFeed]</c>: a streaming query plus the keyset checks of <see cref="CursorFeedParser"/>.</summary>
-        public static ParseResult<QuerySpec> ParseFeed(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
-            Parse(context, isLoader: false, isFeed: true, cancellationToken);
-
-        private static ParseResult<QuerySpec> Parse(GeneratorAttributeSyntaxContext context, bool isLoader, bool isFeed, CancellationToken cancellationToken)
+        /// <summary>
+        /// Runs one parser over a partial method; when it rejects the method with an error, the result carries the
+        /// stub that implements it, so CS8795 does not follow the SL error.
+        /// </summary>
+        internal static ParseResult<QuerySpec> Run(GeneratorAttributeSyntaxContext context, string hintPart, Func<QueryCore, List<DiagnosticInfo>, QuerySpec?> parse, CancellationToken cancellationToken)
         {
             var method = (IMethodSymbol)context.TargetSymbol;
-            return ParseResult<QuerySpec>.Catching(method, diagnostics => Parse(method, context.Attributes[0], context.SemanticModel.Compilation, isLoader, isFeed, diagnostics, cancellationToken));
+            var known = KnownTypes.For(context.SemanticModel.Compilation);
+            var result = ParseResult<QuerySpec>.Catching(method, diagnostics =>
+                QueryCore.Bind(method, context.Attributes[0], known, diagnostics, cancellationToken) is { } core ? parse(core, diagnostics) : null);
+            if (result.Spec is not null || !result.HasError)
+            {
+                return result;
+            }
+
+            var id = result.Diagnostics.First(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error).Descriptor.Id;
+            return result with { Stub = RejectedMethod(method, known, hintPart, id, cancellationToken) };
         }
 
-        private static QuerySpec? Parse(IMethodSymbol method, AttributeData attribute, Compilation compilation, bool isLoader, bool isFeed, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        private static QuerySpec? ParseQuery(QueryCore core, List<DiagnosticInfo> diagnostics)
         {
-            var location = method.FirstLocation();
+            var shape = ClassifyShape(core, out var rowType);
+            if (shape is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryReturnType, core.Location, core.Method.Name));
+                return null;
+            }
+
+            var binding = BindParameters(core, core.Signature.ValueParameters, keyParameters: new List<string>(), diagnostics);
+            if (binding is null)
+            {
+                return null;
+            }
+
+            var result = DescribeResult(core, shape.Value, rowType, isLoader: false, diagnostics);
+            return result is null ? null : Build(core, binding, result, loader: null, feed: null);
+        }
+
+        private static QuerySpec? ParseLoader(QueryCore core, List<DiagnosticInfo> diagnostics)
+        {
+            var keys = LoaderKeys(core, diagnostics);
+            if (keys is null)
+            {
+                return null;
+            }
+
+            var bindable = core.Signature.ValueParameters.Where(p => !SymbolEqualityComparer.Default.Equals(p, keys.KeysParameter)).ToList();
+            var binding = BindParameters(core, bindable, keys.Predicate.Parameters, diagnostics);
+            if (binding is null)
+            {
+                return null;
+            }
+
+            var result = DescribeResult(core, keys.IsLookup ? QueryShape.Lookup : QueryShape.Dictionary, keys.RowType, isLoader: true, diagnostics);
+            if (result is null)
+            {
+                return null;
+            }
+
+            var loader = DescribeLoader(core, keys, binding, diagnostics);
+            return loader is null ? null : Build(core, binding, result, loader, feed: null);
+        }
+
+        /// <summary>The spec of a query that passed every step.</summary>
+        internal static QuerySpec Build(QueryCore core, Binding binding, ResultDescription result, LoaderSpec? loader, FeedSpec? feed)
+        {
+            var method = core.Method;
+            var known = core.Known;
+            var isAsyncEnumerable = core.Signature.Return == ReturnKind.AsyncEnumerable;
+            var methodParameters = method.Parameters.Select((p, i) => new MethodParameterSpec(
+                Naming.EscapeIdentifier(p.Name),
+                p.Type.ToFullyQualified(),
+                i == 0 && method.IsExtensionMethod,
+                isAsyncEnumerable
+                    && KnownTypes.Is(p.Type, known.CancellationToken)
+                    && !KnownTypes.HasAttribute(p, known.EnumeratorCancellationAttribute))).ToEquatableArray();
+            var unwrapped = core.Signature.Unwrapped;
+
+            return new QuerySpec(
+                core.Type,
+                method.Name,
+                OverloadNumber(method, known),
+                core.Declaration.Modifiers.Select(m => m.Text).ToEquatableArray(),
+                method.ReturnType.ToFullyQualified(),
+                core.Signature.Return is ReturnKind.ValueTask or ReturnKind.PlainValueTask,
+                core.Signature.Dialect,
+                core.Signature.ConnectionKind,
+                methodParameters,
+                Naming.EscapeIdentifier(core.Signature.Connection.Name),
+                core.Signature.Transaction is null ? null : Naming.EscapeIdentifier(core.Signature.Transaction.Name),
+                core.Signature.CancellationToken is null ? null : Naming.EscapeIdentifier(core.Signature.CancellationToken.Name),
+                binding.EmittedSql,
+                binding.Bound.ToEquatableArray(),
+                result.Shape,
+                unwrapped?.ToFullyQualified(),
+                unwrapped is not null && IsNullable(unwrapped),
+                result.Row,
+                result.Scalar,
+                loader,
+                feed);
+        }
+
+        // ------------------------------------------------------------------ binding
+
+        /// <summary>How a query method is declared and what it returns: the connection (and with it the dialect), the transaction and cancellation token, the values it binds.</summary>
+        internal sealed class QuerySignature
+        {
+            public QuerySignature(Dialect dialect, ConnectionKind connectionKind, IParameterSymbol connection)
+            {
+                Dialect = dialect;
+                ConnectionKind = connectionKind;
+                Connection = connection;
+            }
+
+            public Dialect Dialect { get; }
+
+            public ConnectionKind ConnectionKind { get; }
+
+            public IParameterSymbol Connection { get; }
+
+            public IParameterSymbol? Transaction { get; set; }
+
+            public IParameterSymbol? CancellationToken { get; set; }
+
+            public List<IParameterSymbol> ValueParameters { get; } = new();
+
+            public ReturnKind Return { get; set; }
+
+            /// <summary>The <c>T</c> of <c>Task&lt;T&gt;</c>, <c>ValueTask&lt;T&gt;</c> or <c>IAsyncEnumerable&lt;T&gt;</c>.</summary>
+            public ITypeSymbol? Unwrapped { get; set; }
+        }
+
+        internal enum ReturnKind
+        {
+            Other,
+            Task,
+            ValueTask,
+            AsyncEnumerable,
+            PlainTask,
+            PlainValueTask,
+        }
+
+        /// <summary>
+        /// Reads a query method's signature: null when the first parameter is not a supported connection. Shared with
+        /// the cache parser, which wraps the same methods.
+        /// </summary>
+        internal static QuerySignature? ReadSignature(IMethodSymbol method, KnownTypes known)
+        {
+            if (method.Parameters.Length == 0)
+            {
+                return null;
+            }
+
+            var first = method.Parameters[0].Type;
+            (Dialect, ConnectionKind)? connection = first.NullableAnnotation == NullableAnnotation.Annotated ? null
+                : KnownTypes.Is(first, known.SqliteConnection) ? (Dialect.Sqlite, ConnectionKind.SqliteConnection)
+                : KnownTypes.Is(first, known.NpgsqlConnection) ? (Dialect.Npgsql, ConnectionKind.NpgsqlConnection)
+                : KnownTypes.Is(first, known.NpgsqlDataSource) ? (Dialect.Npgsql, ConnectionKind.NpgsqlDataSource)
+                : null;
+            if (connection is not { } kinds)
+            {
+                return null;
+            }
+
+            var signature = new QuerySignature(kinds.Item1, kinds.Item2, method.Parameters[0]);
+            foreach (var parameter in method.Parameters.Skip(1))
+            {
+                if (known.IsCancellationToken(parameter.Type))
+                {
+                    signature.CancellationToken = parameter;
+                }
+                else if (known.IsTransaction(parameter.Type))
+                {
+                    signature.Transaction = parameter;
+                }
+                else
+                {
+                    signature.ValueParameters.Add(parameter);
+                }
+            }
+
+            if (method.ReturnType is INamedTypeSymbol returned)
+            {
+                if (KnownTypes.IsConstructedFrom(returned, known.TaskOfT))
+                {
+                    signature.Return = ReturnKind.Task;
+                }
+                else if (KnownTypes.IsConstructedFrom(returned, known.ValueTaskOfT))
+                {
+                    signature.Return = ReturnKind.ValueTask;
+                }
+                else if (KnownTypes.IsConstructedFrom(returned, known.AsyncEnumerableOfT))
+                {
+                    signature.Return = ReturnKind.AsyncEnumerable;
+                }
+                else if (KnownTypes.Is(returned, known.Task))
+                {
+                    signature.Return = ReturnKind.PlainTask;
+                }
+                else if (KnownTypes.Is(returned, known.ValueTask))
+                {
+                    signature.Return = ReturnKind.PlainValueTask;
+                }
+
+                if (signature.Return is ReturnKind.Task or ReturnKind.ValueTask or ReturnKind.AsyncEnumerable)
+                {
+                    signature.Unwrapped = returned.TypeArguments[0];
+                }
+            }
+
+            return signature;
+        }
+
+        /// <summary>
+        /// The analysis every query step starts from (never part of a model: it holds symbols). <see cref="Bind"/> checks
+        /// what every [Query], [BulkLoader] and [CursorFeed] method must be: static partial, in a partial type, with a
+        /// constant statement and a connection first.
+        /// </summary>
+        internal sealed class QueryCore
+        {
+            private QueryCore(IMethodSymbol method, AttributeData attribute, KnownTypes known, MethodDeclarationSyntax declaration, TypeDeclarationSpec type, string sql, QuerySignature signature)
+            {
+                Method = method;
+                Attribute = attribute;
+                Known = known;
+                Declaration = declaration;
+                Type = type;
+                Sql = sql;
+                Signature = signature;
+                Location = method.FirstLocation();
+                Tokens = SqlText.Tokenize(sql);
+                Columns = SqlText.ResultColumns(Tokens);
+                SqlParameters = SqlText.Parameters(Tokens);
+            }
+
+            public IMethodSymbol Method { get; }
+
+            public AttributeData Attribute { get; }
+
+            public KnownTypes Known { get; }
+
+            public MethodDeclarationSyntax Declaration { get; }
+
+            public TypeDeclarationSpec Type { get; }
+
+            public string Sql { get; }
+
+            public QuerySignature Signature { get; }
+
+            public Location? Location { get; }
+
+            public List<SqlText.Token> Tokens { get; }
+
+            /// <summary>The statement's result columns, or null when only known at run time (<c>SELECT *</c>).</summary>
+            public List<string>? Columns { get; }
+
+            public List<string> SqlParameters { get; }
+
+            public static QueryCore? Bind(IMethodSymbol method, AttributeData attribute, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+            {
+                var location = method.FirstLocation();
+                var declaration = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+                if (!method.IsPartialDefinition || !method.IsStatic || declaration is null || method.IsGenericMethod)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryNotStaticPartial, location, method.Name));
+                    return null;
+                }
+
+                var owner = method.ContainingType;
+                if (!owner.IsPartial())
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeNotPartial, location, method.Name, owner.Name));
+                    return null;
+                }
+
+                var type = owner.DescribeDeclaration(diagnostics);
+                if (type is null)
+                {
+                    return null;
+                }
+
+                if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string sql || string.IsNullOrWhiteSpace(sql))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SqlNotConstant, location, method.Name));
+                    return null;
+                }
+
+                // The connection comes first and decides the dialect.
+                var signature = ReadSignature(method, known);
+                if (signature is null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryConnectionParameter, location, method.Name));
+                    return null;
+                }
+
+                if (signature.ConnectionKind == ConnectionKind.NpgsqlDataSource && signature.Transaction is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DataSourceWithTransaction, location, method.Name, signature.Transaction.Name));
+                    return null;
+                }
+
+                return new QueryCore(method, attribute, known, declaration, type, sql, signature);
+            }
+
+            public object? NamedArgument(string name) =>
+                Attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value;
+        }
+
+        /// <summary>
+        /// 0 when <paramref name="method"/> is the only <c>[Query]</c>/<c>[BulkLoader]</c>/<c>[CursorFeed]</c> method of its name in its type;
+        /// otherwise its 1-based position among them in declaration order, so overloads (say one per dialect) get
+        /// distinct generated members and files instead of clashing on <c>&lt;Method&gt;Sql</c>.
+        /// </summary>
+        internal static int OverloadNumber(IMethodSymbol method, KnownTypes known)
+        {
+            var siblings = method.ContainingType.GetMembers(method.Name)
+                .OfType<IMethodSymbol>()
+                .Where(m => KnownTypes.AnyAttribute(m, known.QueryAttribute, known.BulkLoaderAttribute, known.CursorFeedAttribute) is not null)
+                .Select(m => m.Locations.FirstOrDefault())
+                .Where(l => l is not null && l.IsInSource)
+                .OrderBy(l => l!.SourceTree!.FilePath, StringComparer.Ordinal)
+                .ThenBy(l => l!.SourceSpan.Start)
+                .ToList();
+            return siblings.Count < 2 ? 0 : siblings.FindIndex(l => l!.Equals(method.Locations.FirstOrDefault())) + 1;
+        }
+
+        /// <summary>The implementation that stands in for a rejected partial method; null when none can be written.</summary>
+        private static RejectedMethodSpec? RejectedMethod(IMethodSymbol method, KnownTypes known, string hintPart, string diagnosticId, CancellationToken cancellationToken)
+        {
             var declaration = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
-            if (!method.IsPartialDefinition || !method.IsStatic || declaration is null || method.IsGenericMethod)
+            if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || method.IsGenericMethod || declaration is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryNotStaticPartial, location, method.Name));
                 return null;
             }
 
-            var owner = method.ContainingType;
-            if (!owner.IsPartial())
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeNotPartial, location, method.Name, owner.Name));
-                return null;
-            }
-
-            var type = owner.DescribeDeclaration(diagnostics);
+            var type = method.ContainingType.IsPartial() ? method.ContainingType.DescribeDeclaration(new List<DiagnosticInfo>()) : null;
             if (type is null)
             {
                 return null;
             }
 
-            if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string sql || string.IsNullOrWhiteSpace(sql))
+            var overload = OverloadNumber(method, known);
+            var stem = overload == 0 ? method.Name : method.Name + "_" + overload.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var parameters = method.Parameters.Select(p => new RejectedParameterSpec(
+                (p.Ordinal == 0 && method.IsExtensionMethod ? "this " : string.Empty) + p.RefKind switch
+                {
+                    RefKind.Ref => "ref ",
+                    RefKind.Out => "out ",
+                    RefKind.In => "in ",
+                    _ => p.IsParams ? "params " : string.Empty,
+                },
+                p.Type.ToFullyQualified(),
+                Naming.EscapeIdentifier(p.Name))).ToEquatableArray();
+            return new RejectedMethodSpec(
+                type,
+                method.Name,
+                stem + (method.Parameters.Length > 0 ? "_" + method.Parameters.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty) + hintPart,
+                declaration.Modifiers.Select(m => m.Text).ToEquatableArray(),
+                method.ReturnType.ToFullyQualified(),
+                parameters,
+                diagnosticId);
+        }
+
+        // ------------------------------------------------------------------ result shape
+
+        /// <summary>The result shape of a [Query] or [CursorFeed] method and its row type; null when the return type is not supported.</summary>
+        internal static QueryShape? ClassifyShape(QueryCore core, out ITypeSymbol? rowType)
+        {
+            rowType = null;
+            var signature = core.Signature;
+            var unwrapped = signature.Unwrapped;
+            if (signature.Return is ReturnKind.PlainTask or ReturnKind.PlainValueTask)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SqlNotConstant, location, method.Name));
+                return SqlText.ReturnsRows(core.Tokens) ? null : QueryShape.NonQuery;
+            }
+
+            if (unwrapped is null)
+            {
                 return null;
             }
 
-            // The connection comes first and decides the dialect.
-            if (method.Parameters.Length == 0)
+            if (signature.Return == ReturnKind.AsyncEnumerable)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryConnectionParameter, location, method.Name));
+                rowType = unwrapped;
+                return IsScalarType(unwrapped, core.Known) ? QueryShape.AsyncEnumerableOfScalar : QueryShape.AsyncEnumerable;
+            }
+
+            var known = core.Known;
+            if (unwrapped is INamedTypeSymbol { TypeArguments.Length: 1 } list
+                && KnownTypes.DefinitionOf(list, known.ListOfT, known.IReadOnlyListOfT, known.IListOfT, known.IEnumerableOfT, known.IReadOnlyCollectionOfT) is not null)
+            {
+                rowType = list.TypeArguments[0];
+                return IsScalarType(rowType, known) ? QueryShape.ListOfScalar : QueryShape.List;
+            }
+
+            rowType = unwrapped;
+            if (IsScalarType(unwrapped, known))
+            {
+                if (SqlText.ReturnsRows(core.Tokens))
+                {
+                    return QueryShape.Scalar;
+                }
+
+                return unwrapped.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 ? QueryShape.NonQuery : null;
+            }
+
+            return QueryShape.Single;
+        }
+
+        /// <summary>The container a bulk loader returns (<see cref="LoaderContainer.None"/> when it is not one). Shared with the cache parser.</summary>
+        internal static LoaderContainer LoaderContainerOf(ITypeSymbol? type, KnownTypes known) =>
+            type is not INamedTypeSymbol { TypeArguments.Length: 2 } ? LoaderContainer.None
+            : KnownTypes.IsConstructedFrom(type, known.LookupOfTKeyTRow) ? LoaderContainer.Lookup
+            : KnownTypes.IsConstructedFrom(type, known.ILookupOfTKeyTElement) ? LoaderContainer.ILookup
+            : KnownTypes.IsConstructedFrom(type, known.IReadOnlyDictionaryOfTKeyTValue) ? LoaderContainer.IReadOnlyDictionary
+            : KnownTypes.IsConstructedFrom(type, known.DictionaryOfTKeyTValue) ? LoaderContainer.Dictionary
+            : LoaderContainer.None;
+
+        // ------------------------------------------------------------------ loader keys
+
+        /// <summary>What a bulk loader's key predicate, container and keys parameter say.</summary>
+        internal sealed class LoaderKeysAnalysis
+        {
+            public LoaderKeysAnalysis(SqlPredicates.KeyPredicate predicate, LoaderContainer container, ITypeSymbol keyType, ITypeSymbol rowType, IParameterSymbol keysParameter, List<(IParameterSymbol Parameter, IPropertySymbol? Property)>? keyParts)
+            {
+                Predicate = predicate;
+                Container = container;
+                KeyType = keyType;
+                RowType = rowType;
+                KeysParameter = keysParameter;
+                KeyParts = keyParts;
+            }
+
+            public SqlPredicates.KeyPredicate Predicate { get; }
+
+            public LoaderContainer Container { get; }
+
+            public bool IsLookup => Container is LoaderContainer.Lookup or LoaderContainer.ILookup;
+
+            public ITypeSymbol KeyType { get; }
+
+            public ITypeSymbol RowType { get; }
+
+            public IParameterSymbol KeysParameter { get; }
+
+            public List<(IParameterSymbol Parameter, IPropertySymbol? Property)>? KeyParts { get; }
+        }
+
+        /// <summary>Checks the key predicate before binding, since it decides which parameter holds the keys.</summary>
+        private static LoaderKeysAnalysis? LoaderKeys(QueryCore core, List<DiagnosticInfo> diagnostics)
+        {
+            var method = core.Method;
+            var predicate = SqlPredicates.LoaderKey(core.Tokens, core.Signature.Dialect, out var problem);
+            if (predicate is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(problem.Descriptor, core.Location, new[] { method.Name }.Concat(problem.Args).ToArray()));
                 return null;
             }
 
-            var connectionType = method.Parameters[0].Type.ToDisplayString();
-            var (dialect, connectionKind) = connectionType switch
+            var container = LoaderContainerOf(core.Signature.Return is ReturnKind.Task or ReturnKind.ValueTask ? core.Signature.Unwrapped : null, core.Known);
+            if (container == LoaderContainer.None)
             {
-                "Microsoft.Data.Sqlite.SqliteConnection" => ("Sqlite", "SqliteConnection"),
-                "Npgsql.NpgsqlConnection" => ("Npgsql", "NpgsqlConnection"),
-                "Npgsql.NpgsqlDataSource" => ("Npgsql", "NpgsqlDataSource"),
-                _ => (null, null),
-            };
-            if (dialect is null)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryConnectionParameter, location, method.Name));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderReturnType, core.Location, method.Name));
                 return null;
             }
 
-            string? transactionParameter = null, cancellationParameter = null;
-            var valueParameters = new List<IParameterSymbol>();
-            foreach (var parameter in method.Parameters.Skip(1))
+            var containerType = (INamedTypeSymbol)core.Signature.Unwrapped!;
+            var keyType = containerType.TypeArguments[0];
+            var keysParameter = core.Signature.ValueParameters.FirstOrDefault();
+            var keyParts = KeyKindOf(keyType, core.Known) is null ? CompositeKeyParts(keyType, core.Known) : null;
+            var keyShapeOk = keyParts is null
+                ? KeyKindOf(keyType, core.Known) is not null && predicate.Columns.Count == 1
+                : predicate.Columns.Count == keyParts.Count && predicate.Parameters.Count == (core.Signature.Dialect == Dialect.Npgsql ? keyParts.Count : 1);
+            if (keysParameter is null || !ImplementsEnumerableOf(keysParameter.Type, keyType) || !keyShapeOk)
             {
-                var parameterType = parameter.Type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat).TrimEnd('?');
-                if (parameterType == "System.Threading.CancellationToken")
-                {
-                    cancellationParameter = parameter.Name;
-                }
-                else if (parameterType is "Microsoft.Data.Sqlite.SqliteTransaction" or "Npgsql.NpgsqlTransaction")
-                {
-                    transactionParameter = parameter.Name;
-                }
-                else
-                {
-                    valueParameters.Add(parameter);
-                }
-            }
-
-            if (connectionKind == "NpgsqlDataSource" && transactionParameter is not null)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DataSourceWithTransaction, location, method.Name, transactionParameter));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeys, core.Location, method.Name, keyType.ToDisplayString()));
                 return null;
             }
 
-            var tokens = SqlText.Tokenize(sql);
-            var columns = SqlText.ResultColumns(tokens);
-            var sqlParameters = SqlText.Parameters(tokens);
+            return new LoaderKeysAnalysis(predicate, container, keyType, containerType.TypeArguments[1], keysParameter, keyParts);
+        }
 
-            // Bulk loaders: check the key predicate before binding, since it decides which parameter holds the keys.
-            LoaderSpec? loader = null;
-            ITypeSymbol? rowType;
-            string shape;
-            ITypeSymbol? keyType = null;
-            IParameterSymbol? keysParameter = null;
-            KeyPredicate? predicate = null;
-            List<(IParameterSymbol Parameter, IPropertySymbol? Property)>? keyParts = null;
-            var isLookup = false;
-            var unwrapped = UnwrapTask(method.ReturnType, out var isAsyncEnumerable, out var isPlainTask);
-            if (isLoader)
+        private static LoaderSpec? DescribeLoader(QueryCore core, LoaderKeysAnalysis keys, Binding binding, List<DiagnosticInfo> diagnostics)
+        {
+            var method = core.Method;
+            var columns = core.Columns;
+            var predicate = keys.Predicate;
+            var keyColumns = new List<ColumnValueSpec>();
+            for (var i = 0; i < predicate.Columns.Count; i++)
             {
-                predicate = CheckLoaderPredicate(tokens, dialect, method, diagnostics);
-                if (predicate is null)
+                var keyColumn = predicate.Columns[i];
+                var keyOrdinal = columns?.FindIndex(c => Naming.NormalizeColumn(c) == Naming.NormalizeColumn(keyColumn)) ?? -1;
+                if (columns is not null && keyOrdinal < 0)
                 {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeyColumnNotSelected, core.Location, method.Name, keyColumn));
                     return null;
                 }
 
-                if (unwrapped is not INamedTypeSymbol { TypeArguments.Length: 2 } container
-                    || container.OriginalDefinition.ToDisplayString() is not ("Sluice.Lookup<TKey, TRow>" or "System.Linq.ILookup<TKey, TElement>" or "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>" or "System.Collections.Generic.Dictionary<TKey, TValue>"))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderReturnType, location, method.Name));
-                    return null;
-                }
-
-                isLookup = container.OriginalDefinition.ToDisplayString() is "Sluice.Lookup<TKey, TRow>" or "System.Linq.ILookup<TKey, TElement>";
-                keyType = container.TypeArguments[0];
-                rowType = container.TypeArguments[1];
-                keysParameter = valueParameters.FirstOrDefault();
-                keyParts = KeyKind(keyType) is null ? CompositeKeyParts(keyType) : null;
-                var keyShapeOk = keyParts is null
-                    ? KeyKind(keyType) is not null && predicate.Columns.Count == 1
-                    : predicate.Columns.Count == keyParts.Count && predicate.Parameters.Count == (dialect == "Npgsql" ? keyParts.Count : 1);
-                if (keysParameter is null || !ImplementsEnumerableOf(keysParameter.Type, keyType) || !keyShapeOk)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeys, location, method.Name, keyType.ToDisplayString()));
-                    return null;
-                }
-
-                shape = isLookup ? "Lookup" : "Dictionary";
-            }
-            else
-            {
-                shape = ClassifyShape(unwrapped, isAsyncEnumerable, isPlainTask, tokens, out rowType);
-                if (isFeed && (shape != "AsyncEnumerable" || IsScalarType(rowType!)))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FeedReturnType, location, method.Name));
-                    return null;
-                }
-
-                if (shape == "Invalid")
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryReturnType, location, method.Name));
-                    return null;
-                }
+                var partType = keys.KeyParts is null ? keys.KeyType : keys.KeyParts[i].Parameter.Type;
+                keyColumns.Add(ColumnValue(columns is null ? keyColumn : columns[keyOrdinal], keyOrdinal, partType, core.Known));
             }
 
-            CursorFeedParser.FeedSql? feedSql = null;
-            if (isFeed)
+            if (keys.KeyParts is not null && keys.KeyParts.Where((part, i) => Naming.NormalizeColumn(part.Parameter.Name) != Naming.NormalizeColumn(predicate.Columns[i])).Any())
             {
-                var declaredCursor = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Cursor").Value.Value as string;
-                feedSql = CursorFeedParser.CheckSql(tokens, declaredCursor, method, diagnostics);
-                if (feedSql is null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeys, core.Location, method.Name, keys.KeyType.ToDisplayString()));
+                return null;
+            }
+
+            var maxBatch = core.NamedArgument("MaxBatchSize") as int? ?? 1000;
+            if (maxBatch < 1)
+            {
+                maxBatch = 1000;
+            }
+
+            var keysParameterSqlName = core.Signature.Dialect == Dialect.Npgsql || binding.Positional ? "$1" : SqlParameterName(core, predicate.Parameters[0]);
+            var parts = keys.KeyParts is null
+                ? EquatableArray<KeyPartSpec>.Empty
+                : keys.KeyParts.Select((part, i) => new KeyPartSpec(
+                    Naming.EscapeIdentifier(part.Property!.Name),
+                    part.Parameter.Type.ToFullyQualified(),
+                    KeyKindOf(part.Parameter.Type, core.Known)!.Value,
+                    keyColumns[i])).ToEquatableArray();
+            DataLoaderSpec? dataLoader = null;
+            if (core.NamedArgument("DataLoader") is true)
+            {
+                dataLoader = DescribeDataLoader(core, keys, binding.Bound.Count, diagnostics);
+                if (dataLoader is null)
                 {
                     return null;
                 }
             }
 
-            // Bind statement parameters to method parameters.
+            return new LoaderSpec(
+                Naming.EscapeIdentifier(keys.KeysParameter.Name),
+                keysParameterSqlName,
+                keys.KeyType.ToFullyQualified(),
+                KeyKindOf(keys.KeyType, core.Known) ?? KeyKind.Composite,
+                keyColumns[0],
+                parts,
+                keys.IsLookup,
+                maxBatch,
+                dataLoader);
+        }
+
+        /// <summary>
+        /// The parts of a composite key (a record struct such as <c>MemberKey(long ChannelId, long UserId)</c>): the
+        /// parameters of its widest public constructor, each a supported key type with a matching property.
+        /// </summary>
+        private static List<(IParameterSymbol Parameter, IPropertySymbol? Property)>? CompositeKeyParts(ITypeSymbol keyType, KnownTypes known)
+        {
+            if (keyType is not INamedTypeSymbol named || named.TypeKind is not (TypeKind.Struct or TypeKind.Class))
+            {
+                return null;
+            }
+
+            var constructor = named.InstanceConstructors
+                .Where(c => c.DeclaredAccessibility == Accessibility.Public && c.Parameters.Length >= 2)
+                .OrderByDescending(c => c.Parameters.Length)
+                .FirstOrDefault();
+            if (constructor is null)
+            {
+                return null;
+            }
+
+            var parts = constructor.Parameters
+                .Select(p => (Parameter: p, Property: (IPropertySymbol?)named.GetMembers().OfType<IPropertySymbol>().FirstOrDefault(q => string.Equals(q.Name, p.Name, StringComparison.OrdinalIgnoreCase))))
+                .ToList();
+            return parts.All(p => p.Property is not null && KeyKindOf(p.Parameter.Type, known) is not null) ? parts : null;
+        }
+
+        private static DataLoaderSpec? DescribeDataLoader(QueryCore core, LoaderKeysAnalysis keys, int otherParameters, List<DiagnosticInfo> diagnostics)
+        {
+            var method = core.Method;
+            var known = core.Known;
+
+            // The loader calls the bulk method with an IReadOnlyList<TKey> and nothing else but the connection.
+            var acceptsList = keys.KeysParameter.Type is INamedTypeSymbol { TypeArguments.Length: 1 } named
+                && KnownTypes.DefinitionOf(named, known.IEnumerableOfT, known.IReadOnlyCollectionOfT, known.IReadOnlyListOfT) is not null;
+            if (!acceptsList || otherParameters > 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DataLoaderShape, method.FirstLocation(), method.Name, keys.KeyType.ToDisplayString()));
+                return null;
+            }
+
+            var baseName = method.Name.EndsWith("Async", StringComparison.Ordinal) ? method.Name.Substring(0, method.Name.Length - 5) : method.Name;
+            var overload = OverloadNumber(method, known);
+            if (overload > 0)
+            {
+                baseName += overload.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            var rowType = keys.RowType;
+            var row = rowType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified();
+            return new DataLoaderSpec(
+                baseName + "Loader",
+                keys.IsLookup ? $"global::System.Collections.Generic.IReadOnlyList<{row}>" : row + "?",
+                keys.IsLookup ? $"global::System.Array.Empty<{row}>()" : "default",
+                core.Signature.ConnectionKind != ConnectionKind.NpgsqlDataSource,
+                rowType.IsValueType,
+                keys.Container == LoaderContainer.ILookup);
+        }
+
+        // ------------------------------------------------------------------ parameters
+
+        /// <summary>The statement's parameters bound to method parameters, and the text to emit.</summary>
+        internal sealed class Binding
+        {
+            public Binding(List<BoundParameterSpec> bound, Dictionary<string, IParameterSymbol> bySqlName, bool positional, string emittedSql)
+            {
+                Bound = bound;
+                BySqlName = bySqlName;
+                Positional = positional;
+                EmittedSql = emittedSql;
+            }
+
+            public List<BoundParameterSpec> Bound { get; }
+
+            /// <summary>Statement parameter (without prefix, as written) → the method parameter bound to it.</summary>
+            public Dictionary<string, IParameterSymbol> BySqlName { get; }
+
+            public bool Positional { get; }
+
+            public string EmittedSql { get; }
+        }
+
+        /// <summary>
+        /// Binds statement parameters to <paramref name="bindable"/> method parameters by position (<c>$1</c>…) or by
+        /// name; <paramref name="keyParameters"/> are a loader's key parameters, bound by the loader itself.
+        /// </summary>
+        internal static Binding? BindParameters(QueryCore core, List<IParameterSymbol> bindable, List<string> keyParameters, List<DiagnosticInfo> diagnostics)
+        {
+            var method = core.Method;
+            var location = core.Location;
+            var sqlParameters = core.SqlParameters;
+            var valueParameters = core.Signature.ValueParameters;
             var bound = new List<BoundParameterSpec>();
             var boundBySqlName = new Dictionary<string, IParameterSymbol>(StringComparer.Ordinal);
             var ok = true;
             var positional = sqlParameters.Count > 0 && sqlParameters.All(p => p.All(char.IsDigit));
-            var bindable = isLoader ? valueParameters.Where(p => !SymbolEqualityComparer.Default.Equals(p, keysParameter)).ToList() : valueParameters;
             var sqlOrder = new List<string>();
-            var keyParameters = predicate?.Parameters ?? new List<string>();
             if (positional)
             {
                 if (keyParameters.Where((name, i) => name != (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)).Any())
@@ -224,7 +704,7 @@ public sealed partial class SluiceGenerator
                         continue;
                     }
 
-                    var match = bindable.FirstOrDefault(p => Normalize(p.Name) == Normalize(name));
+                    var match = bindable.FirstOrDefault(p => Naming.NormalizeColumn(p.Name) == Naming.NormalizeColumn(name));
                     if (match is null)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryParameterMismatch, location, method.Name, string.Join(", ", sqlParameters.Select(p => "@" + p)), string.Join(", ", valueParameters.Select(p => p.Name))));
@@ -232,11 +712,11 @@ public sealed partial class SluiceGenerator
                         continue;
                     }
 
-                    bound.Add(Bind(SqlParameterName(sql, tokens, name), match));
+                    bound.Add(Bind(SqlParameterName(core, name), match));
                     boundBySqlName[name] = match;
                 }
 
-                var unused = bindable.Where(p => !named.Any(n => Normalize(n) == Normalize(p.Name))).ToList();
+                var unused = bindable.Where(p => !named.Any(n => Naming.NormalizeColumn(n) == Naming.NormalizeColumn(p.Name))).ToList();
                 if (unused.Count > 0 && ok)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryParameterMismatch, location, method.Name, string.Join(", ", sqlParameters.Select(p => "@" + p)), string.Join(", ", valueParameters.Select(p => p.Name))));
@@ -252,11 +732,11 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
-            var emittedSql = sql;
-            if (dialect == "Npgsql" && !positional && sqlParameters.Count > 0)
+            var emittedSql = core.Sql;
+            if (core.Signature.Dialect == Dialect.Npgsql && !positional && sqlParameters.Count > 0)
             {
                 // PostgreSQL gets stable positional text, which Npgsql can prepare (and auto-prepare) without rewriting.
-                emittedSql = SqlText.ToPositional(sql, tokens, sqlOrder);
+                emittedSql = SqlText.ToPositional(core.Sql, core.Tokens, sqlOrder);
                 for (var i = 0; i < bound.Count; i++)
                 {
                     var index = sqlOrder.IndexOf(bound[i].SqlName.Substring(1));
@@ -264,206 +744,7 @@ public sealed partial class SluiceGenerator
                 }
             }
 
-            RowSpec? row = null;
-            ColumnValueSpec? scalar = null;
-            if (shape is "Single" or "List" or "AsyncEnumerable" or "Lookup" or "Dictionary")
-            {
-                if (IsScalarType(rowType!))
-                {
-                    if (isLoader)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderReturnType, location, method.Name));
-                        return null;
-                    }
-
-                    scalar = ColumnValue(columns?.FirstOrDefault() ?? "0", 0, rowType!);
-                    shape = shape == "Single" ? "Scalar" : shape + "OfScalar";
-                }
-                else
-                {
-                    row = DescribeRow(rowType!, columns, method, diagnostics);
-                    if (row is null)
-                    {
-                        return null;
-                    }
-                }
-            }
-            else if (shape == "Scalar")
-            {
-                scalar = ColumnValue(columns?.FirstOrDefault() ?? "0", 0, rowType!);
-            }
-
-            if (isLoader)
-            {
-                var keyColumns = new List<ColumnValueSpec>();
-                for (var i = 0; i < predicate!.Columns.Count; i++)
-                {
-                    var keyColumn = predicate.Columns[i];
-                    var keyOrdinal = columns?.FindIndex(c => Normalize(c) == Normalize(keyColumn)) ?? -1;
-                    if (columns is not null && keyOrdinal < 0)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeyColumnNotSelected, location, method.Name, keyColumn));
-                        return null;
-                    }
-
-                    var partType = keyParts is null ? keyType! : keyParts[i].Parameter.Type;
-                    keyColumns.Add(ColumnValue(columns is null ? keyColumn : columns[keyOrdinal], keyOrdinal, partType));
-                }
-
-                if (keyParts is not null && keyParts.Where((part, i) => Normalize(part.Parameter.Name) != Normalize(predicate.Columns[i])).Any())
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeys, location, method.Name, keyType!.ToDisplayString()));
-                    return null;
-                }
-
-                var maxBatch = attribute.NamedArguments.FirstOrDefault(a => a.Key == "MaxBatchSize").Value.Value as int? ?? 1000;
-                if (maxBatch < 1)
-                {
-                    maxBatch = 1000;
-                }
-
-                var keysParameterSqlName = dialect == "Npgsql" || positional ? "$1" : SqlParameterName(sql, tokens, keyParameters[0]);
-                var parts = keyParts is null
-                    ? EquatableArray<KeyPartSpec>.Empty
-                    : keyParts.Select((part, i) => new KeyPartSpec(
-                        Naming.EscapeIdentifier(part.Property!.Name),
-                        part.Parameter.Type.ToFullyQualified(),
-                        KeyKind(part.Parameter.Type)!,
-                        keyColumns[i])).ToEquatableArray();
-                DataLoaderSpec? dataLoader = null;
-                if (attribute.NamedArguments.FirstOrDefault(a => a.Key == "DataLoader").Value.Value is true)
-                {
-                    dataLoader = DescribeDataLoader(method, keysParameter!, keyType!, rowType!, bound.Count, connectionKind!, isLookup, diagnostics);
-                    if (dataLoader is null)
-                    {
-                        return null;
-                    }
-                }
-
-                loader = new LoaderSpec(
-                    Naming.EscapeIdentifier(keysParameter!.Name),
-                    keysParameterSqlName,
-                    keyType!.ToFullyQualified(),
-                    KeyKind(keyType!) ?? "Composite",
-                    keyColumns[0],
-                    parts,
-                    isLookup,
-                    maxBatch,
-                    dataLoader);
-            }
-
-            FeedSpec? feed = null;
-            if (feedSql is not null)
-            {
-                feed = CursorFeedParser.Describe(feedSql, boundBySqlName, row!, method, diagnostics);
-                if (feed is null)
-                {
-                    return null;
-                }
-            }
-
-            var modifiers = string.Join(" ", declaration.Modifiers.Select(m => m.Text));
-            var methodParameters = method.Parameters.Select((p, i) => new MethodParameterSpec(
-                Naming.EscapeIdentifier(p.Name),
-                p.Type.ToFullyQualified(),
-                i == 0 && method.IsExtensionMethod,
-                isAsyncEnumerable
-                    && p.Type.ToDisplayString() == "System.Threading.CancellationToken"
-                    && !p.GetAttributes().Any(a => a.AttributeClass?.Name == "EnumeratorCancellationAttribute"))).ToEquatableArray();
-
-            return new QuerySpec(
-                type,
-                method.Name,
-                OverloadNumber(method),
-                modifiers,
-                method.ReturnType.ToFullyQualified(),
-                dialect,
-                connectionKind!,
-                methodParameters,
-                Naming.EscapeIdentifier(method.Parameters[0].Name),
-                transactionParameter is null ? null : Naming.EscapeIdentifier(transactionParameter),
-                cancellationParameter is null ? null : Naming.EscapeIdentifier(cancellationParameter),
-                emittedSql,
-                bound.ToEquatableArray(),
-                shape,
-                unwrapped?.ToFullyQualified(),
-                row,
-                scalar,
-                loader,
-                feed);
-        }
-
-        /// <summary>
-        /// 0 when <paramref name="method"/> is the only <c>[Query]</c>/<c>[BulkLoader]</c>/<c>[CursorFeed]</c> method of its name in its type;
-        /// otherwise its 1-based position among them in declaration order, so overloads (say one per dialect) get
-        /// distinct generated members and files instead of clashing on <c>&lt;Method&gt;Sql</c>.
-        /// </summary>
-        private static int OverloadNumber(IMethodSymbol method)
-        {
-            var siblings = method.ContainingType.GetMembers(method.Name)
-                .OfType<IMethodSymbol>()
-                .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is QueryAttribute or BulkLoaderAttribute or CursorFeedParser.CursorFeedAttribute))
-                .Select(m => m.Locations.FirstOrDefault())
-                .Where(l => l is not null && l.IsInSource)
-                .OrderBy(l => l!.SourceTree!.FilePath, StringComparer.Ordinal)
-                .ThenBy(l => l!.SourceSpan.Start)
-                .ToList();
-            return siblings.Count < 2 ? 0 : siblings.FindIndex(l => l!.Equals(method.Locations.FirstOrDefault())) + 1;
-        }
-
-        /// <summary>
-        /// The parts of a composite key (a record struct such as <c>MemberKey(long ChannelId, long UserId)</c>): the
-        /// parameters of its widest public constructor, each a supported key type with a matching property.
-        /// </summary>
-        private static List<(IParameterSymbol Parameter, IPropertySymbol? Property)>? CompositeKeyParts(ITypeSymbol keyType)
-        {
-            if (keyType is not INamedTypeSymbol named || named.TypeKind is not (TypeKind.Struct or TypeKind.Class))
-            {
-                return null;
-            }
-
-            var constructor = named.InstanceConstructors
-                .Where(c => c.DeclaredAccessibility == Accessibility.Public && c.Parameters.Length >= 2)
-                .OrderByDescending(c => c.Parameters.Length)
-                .FirstOrDefault();
-            if (constructor is null)
-            {
-                return null;
-            }
-
-            var parts = constructor.Parameters
-                .Select(p => (Parameter: p, Property: (IPropertySymbol?)named.GetMembers().OfType<IPropertySymbol>().FirstOrDefault(q => string.Equals(q.Name, p.Name, StringComparison.OrdinalIgnoreCase))))
-                .ToList();
-            return parts.All(p => p.Property is not null && KeyKind(p.Parameter.Type) is not null) ? parts : null;
-        }
-
-        private static DataLoaderSpec? DescribeDataLoader(IMethodSymbol method, IParameterSymbol keys, ITypeSymbol keyType, ITypeSymbol rowType, int otherParameters, string connectionKind, bool isLookup, List<DiagnosticInfo> diagnostics)
-        {
-            // The loader calls the bulk method with an IReadOnlyList<TKey> and nothing else but the connection.
-            var acceptsList = keys.Type is INamedTypeSymbol { TypeArguments.Length: 1 } named
-                && named.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.IEnumerable<T>" or "System.Collections.Generic.IReadOnlyCollection<T>" or "System.Collections.Generic.IReadOnlyList<T>";
-            if (!acceptsList || otherParameters > 0)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DataLoaderShape, method.FirstLocation(), method.Name, keyType.ToDisplayString()));
-                return null;
-            }
-
-            var baseName = method.Name.EndsWith("Async", StringComparison.Ordinal) ? method.Name.Substring(0, method.Name.Length - 5) : method.Name;
-            var overload = OverloadNumber(method);
-            if (overload > 0)
-            {
-                baseName += overload.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            var row = rowType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified();
-            var declaredReturn = UnwrapTask(method.ReturnType, out _, out _)!.OriginalDefinition.ToDisplayString();
-            return new DataLoaderSpec(
-                baseName + "Loader",
-                isLookup ? $"global::System.Collections.Generic.IReadOnlyList<{row}>" : row + (rowType.IsValueType ? "?" : "?"),
-                isLookup ? $"global::System.Array.Empty<{row}>()" : "default",
-                connectionKind != "NpgsqlDataSource",
-                rowType.IsValueType,
-                declaredReturn == "System.Linq.ILookup<TKey, TElement>");
+            return new Binding(bound, boundBySqlName, positional, emittedSql);
         }
 
         private static BoundParameterSpec Bind(string sqlName, IParameterSymbol parameter)
@@ -487,242 +768,75 @@ public sealed partial class SluiceGenerator
         }
 
         /// <summary>The parameter as the statement spells it, prefix included (<c>@id</c>, <c>$id</c>, <c>:id</c>, <c>$1</c>).</summary>
-        private static string SqlParameterName(string sql, List<SqlText.Token> tokens, string name)
+        private static string SqlParameterName(QueryCore core, string name)
         {
-            foreach (var token in tokens)
+            foreach (var token in core.Tokens)
             {
                 if (token.Kind == SqlText.TokenKind.Parameter && token.Text == name)
                 {
-                    return sql[token.Start] + name;
+                    return core.Sql[token.Start] + name;
                 }
             }
 
             return "@" + name;
         }
 
-        private static string ClassifyShape(ITypeSymbol? unwrapped, bool isAsyncEnumerable, bool isPlainTask, List<SqlText.Token> tokens, out ITypeSymbol? rowType)
+        // ------------------------------------------------------------------ rows and scalars
+
+        /// <summary>What the query reads back: its shape, and the row or the scalar of each result row.</summary>
+        internal sealed class ResultDescription
         {
-            rowType = null;
-            if (isPlainTask)
+            public ResultDescription(QueryShape shape, RowSpec? row, ColumnValueSpec? scalar, List<ITypeSymbol> memberTypes)
             {
-                return SqlText.ReturnsRows(tokens) ? "Invalid" : "NonQuery";
+                Shape = shape;
+                Row = row;
+                Scalar = scalar;
+                MemberTypes = memberTypes;
             }
 
-            if (unwrapped is null)
-            {
-                return "Invalid";
-            }
+            public QueryShape Shape { get; }
 
-            if (isAsyncEnumerable)
-            {
-                rowType = unwrapped;
-                return "AsyncEnumerable";
-            }
+            public RowSpec? Row { get; }
 
-            if (unwrapped is INamedTypeSymbol { TypeArguments.Length: 1 } list
-                && list.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.List<T>" or "System.Collections.Generic.IReadOnlyList<T>" or "System.Collections.Generic.IList<T>" or "System.Collections.Generic.IEnumerable<T>" or "System.Collections.Generic.IReadOnlyCollection<T>")
-            {
-                rowType = list.TypeArguments[0];
-                return "List";
-            }
+            public ColumnValueSpec? Scalar { get; }
 
-            rowType = unwrapped;
-            if (IsScalarType(unwrapped))
-            {
-                if (SqlText.ReturnsRows(tokens))
-                {
-                    return "Scalar";
-                }
-
-                return unwrapped.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 ? "NonQuery" : "Invalid";
-            }
-
-            return "Single";
+            /// <summary>The type of each <see cref="RowSpec.Members"/> entry, in order.</summary>
+            public List<ITypeSymbol> MemberTypes { get; }
         }
 
-        private static ITypeSymbol? UnwrapTask(ITypeSymbol returnType, out bool isAsyncEnumerable, out bool isPlainTask)
+        internal static ResultDescription? DescribeResult(QueryCore core, QueryShape shape, ITypeSymbol? rowType, bool isLoader, List<DiagnosticInfo> diagnostics)
         {
-            isAsyncEnumerable = false;
-            isPlainTask = false;
-            if (returnType is not INamedTypeSymbol named)
+            var columns = core.Columns;
+            var memberTypes = new List<ITypeSymbol>();
+            switch (shape)
             {
+                case QueryShape.NonQuery:
+                    return new ResultDescription(shape, null, null, memberTypes);
+                case QueryShape.Scalar or QueryShape.ListOfScalar or QueryShape.AsyncEnumerableOfScalar:
+                    return new ResultDescription(shape, null, ColumnValue(columns?.FirstOrDefault() ?? "0", 0, rowType!, core.Known), memberTypes);
+            }
+
+            if (IsScalarType(rowType!, core.Known))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(isLoader ? DiagnosticDescriptors.LoaderReturnType : DiagnosticDescriptors.QueryReturnType, core.Location, core.Method.Name));
                 return null;
             }
 
-            var definition = named.OriginalDefinition.ToDisplayString();
-            switch (definition)
-            {
-                case "System.Threading.Tasks.Task<TResult>":
-                case "System.Threading.Tasks.ValueTask<TResult>":
-                    return named.TypeArguments[0];
-                case "System.Collections.Generic.IAsyncEnumerable<T>":
-                    isAsyncEnumerable = true;
-                    return named.TypeArguments[0];
-                case "System.Threading.Tasks.Task":
-                case "System.Threading.Tasks.ValueTask":
-                    isPlainTask = true;
-                    return null;
-                default:
-                    return null;
-            }
+            var row = DescribeRow(rowType!, columns, core, memberTypes, diagnostics);
+            return row is null ? null : new ResultDescription(shape, row, null, memberTypes);
         }
 
-        /// <summary>The key predicate of a bulk loader: the key column(s) and the parameter(s) carrying the keys.</summary>
-        private sealed class KeyPredicate
+        private static RowSpec? DescribeRow(ITypeSymbol rowType, List<string>? columns, QueryCore core, List<ITypeSymbol> memberTypes, List<DiagnosticInfo> diagnostics)
         {
-            public List<string> Columns { get; } = new();
-
-            public List<string> Parameters { get; } = new();
-        }
-
-        private static KeyPredicate? CheckLoaderPredicate(List<SqlText.Token> tokens, string dialect, IMethodSymbol method, List<DiagnosticInfo> diagnostics)
-        {
-            var location = method.FirstLocation();
-            for (var i = 0; i < tokens.Count; i++)
-            {
-                // EXISTS (… json_each …): a correlated scan per outer row.
-                if (tokens[i].Is("EXISTS"))
-                {
-                    var depth = 0;
-                    for (var j = i + 1; j < tokens.Count; j++)
-                    {
-                        if (tokens[j].Is("("))
-                        {
-                            depth++;
-                        }
-                        else if (tokens[j].Is(")") && --depth == 0)
-                        {
-                            break;
-                        }
-                        else if (tokens[j].Is("json_each") || tokens[j].Is("unnest"))
-                        {
-                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderCorrelatedExists, location, method.Name));
-                            return null;
-                        }
-                    }
-                }
-            }
-
-            if (CompositePredicate(tokens, dialect == "Npgsql" ? "unnest" : "json_each") is { } composite)
-            {
-                return composite;
-            }
-
-            if (dialect == "Npgsql")
-            {
-                // <column> = ANY ( <parameter> )
-                for (var i = 0; i + 4 < tokens.Count; i++)
-                {
-                    if (tokens[i + 1].Is("=") && tokens[i + 2].Is("ANY") && tokens[i + 3].Is("(") && tokens[i + 4].Kind == SqlText.TokenKind.Parameter)
-                    {
-                        var simple = new KeyPredicate();
-                        simple.Columns.Add(tokens[i].Text);
-                        simple.Parameters.Add(tokens[i + 4].Text);
-                        return simple;
-                    }
-                }
-
-                if (tokens.Any(t => t.Is("IN")))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderNpgsqlInList, location, method.Name));
-                    return null;
-                }
-
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LoaderKeyPredicate, location, method.Name, "key_column = ANY($1)"));
-                return null;
-            }
-
-            // <column> IN ( SELECT value FROM json_each ( <parameter> ) )
-            for (var i = 0; i + 8 < tokens.Count; i++)
-            {
-                if (tokens[i + 1].Is("IN") && tokens[i + 2].Is("(") && tokens[i + 3].Is("SELECT") && tokens[i + 4].Is("value")
-                    && tokens[i + 5].Is("FROM") && tokens[i + 6].Is("json_each") && tokens[i + 7].Is("(") && tokens[i + 8].Kind == SqlText.TokenKind.Parameter)
-                {
-                    var simple = new KeyPredicate();
-                    simple.Columns.Add(tokens[i].Text);
-                    simple.Parameters.Add(tokens[i + 8].Text);
-                    return simple;
-                }
-            }
-
-            diagnostics.Add(DiagnosticInfo.Create(
-                tokens.Any(t => t.Is("json_each")) ? DiagnosticDescriptors.LoaderKeyPredicate : DiagnosticDescriptors.LoaderSqliteWithoutJsonEach,
-                location,
-                method.Name,
-                "key_column IN (SELECT value FROM json_each($1))"));
-            return null;
-        }
-
-        /// <summary>
-        /// <c>(a, b) IN (SELECT … FROM unnest($1, $2))</c> on PostgreSQL, <c>(a, b) IN (SELECT value->>0, value->>1 FROM json_each($1))</c>
-        /// on SQLite: the tuple's columns and the parameters of the set-returning function.
-        /// </summary>
-        private static KeyPredicate? CompositePredicate(List<SqlText.Token> tokens, string function)
-        {
-            for (var i = 0; i + 2 < tokens.Count; i++)
-            {
-                if (!(tokens[i].Is(")") && tokens[i + 1].Is("IN") && tokens[i + 2].Is("(")))
-                {
-                    continue;
-                }
-
-                // Walk back over "( a , t.b )".
-                var predicate = new KeyPredicate();
-                var j = i - 1;
-                while (j >= 0 && !tokens[j].Is("("))
-                {
-                    if (tokens[j].Kind is SqlText.TokenKind.Word or SqlText.TokenKind.QuotedIdentifier && (j + 1 >= tokens.Count || !tokens[j + 1].Is(".")))
-                    {
-                        predicate.Columns.Insert(0, tokens[j].Text);
-                    }
-
-                    j--;
-                }
-
-                if (predicate.Columns.Count < 2)
-                {
-                    continue;
-                }
-
-                // Find "function ( params )" inside the IN's parentheses.
-                var depth = 0;
-                for (var k = i + 2; k < tokens.Count; k++)
-                {
-                    if (tokens[k].Is("("))
-                    {
-                        depth++;
-                    }
-                    else if (tokens[k].Is(")") && --depth == 0)
-                    {
-                        break;
-                    }
-                    else if (tokens[k].Is(function) && k + 1 < tokens.Count && tokens[k + 1].Is("("))
-                    {
-                        for (var p = k + 2; p < tokens.Count && !tokens[p].Is(")"); p++)
-                        {
-                            if (tokens[p].Kind == SqlText.TokenKind.Parameter)
-                            {
-                                predicate.Parameters.Add(tokens[p].Text);
-                            }
-                        }
-
-                        return predicate.Parameters.Count > 0 ? predicate : null;
-                    }
-                }
-            }
-
-            return null;
-        }
-
-        private static RowSpec? DescribeRow(ITypeSymbol rowType, List<string>? columns, IMethodSymbol method, List<DiagnosticInfo> diagnostics)
-        {
+            var method = core.Method;
+            var known = core.Known;
+            var location = core.Location;
             if (rowType is not INamedTypeSymbol named || named.TypeKind is not (TypeKind.Class or TypeKind.Struct) || named.IsAbstract)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryReturnType, method.FirstLocation(), method.Name));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryReturnType, location, method.Name));
                 return null;
             }
 
-            var location = method.FirstLocation();
             var members = new List<RowMemberSpec>();
             var properties = named.GetMembers().OfType<IPropertySymbol>().Where(p => !p.IsStatic && p.DeclaredAccessibility == Accessibility.Public && !p.IsIndexer).ToList();
             var constructor = named.InstanceConstructors
@@ -741,8 +855,8 @@ public sealed partial class SluiceGenerator
             {
                 var property = properties.FirstOrDefault(p => string.Equals(p.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
                 covered.Add(parameter.Name);
-                var column = ColumnOverride(parameter) ?? (property is null ? null : ColumnOverride(property)) ?? parameter.Name;
-                var ordinal = columns?.FindIndex(c => Normalize(c) == Normalize(column)) ?? -1;
+                var column = ColumnOverride(parameter, known) ?? (property is null ? null : ColumnOverride(property, known)) ?? parameter.Name;
+                var ordinal = columns?.FindIndex(c => Naming.NormalizeColumn(c) == Naming.NormalizeColumn(column)) ?? -1;
                 if (columns is not null && ordinal < 0)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RowMemberWithoutColumn, location, named.Name + "." + parameter.Name, method.Name, string.Join(", ", columns), Naming.ToSnakeCase(column)));
@@ -750,7 +864,7 @@ public sealed partial class SluiceGenerator
                     continue;
                 }
 
-                if (!IsScalarType(parameter.Type))
+                if (!IsScalarType(parameter.Type, known))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedColumnType, location, named.Name + "." + parameter.Name, parameter.Type.ToDisplayString()));
                     ok = false;
@@ -760,8 +874,9 @@ public sealed partial class SluiceGenerator
                 members.Add(new RowMemberSpec(
                     Naming.EscapeIdentifier(parameter.Name),
                     true,
-                    ColumnValue(columns is null ? column : columns[ordinal], ordinal, parameter.Type),
+                    ColumnValue(columns is null ? column : columns[ordinal], ordinal, parameter.Type, known),
                     PropertyName: property is { GetMethod.DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
+                memberTypes.Add(parameter.Type);
             }
 
             foreach (var property in properties)
@@ -771,8 +886,8 @@ public sealed partial class SluiceGenerator
                     continue;
                 }
 
-                var column = ColumnOverride(property) ?? property.Name;
-                var ordinal = columns?.FindIndex(c => Normalize(c) == Normalize(column)) ?? -1;
+                var column = ColumnOverride(property, known) ?? property.Name;
+                var ordinal = columns?.FindIndex(c => Naming.NormalizeColumn(c) == Naming.NormalizeColumn(column)) ?? -1;
                 if (columns is not null && ordinal < 0)
                 {
                     if (property.IsRequired)
@@ -784,7 +899,7 @@ public sealed partial class SluiceGenerator
                     continue; // An optional settable property the statement does not select keeps its default.
                 }
 
-                if (!IsScalarType(property.Type))
+                if (!IsScalarType(property.Type, known))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedColumnType, location, named.Name + "." + property.Name, property.Type.ToDisplayString()));
                     ok = false;
@@ -792,57 +907,55 @@ public sealed partial class SluiceGenerator
                 }
 
                 var assignedAfter = columns is null && !property.IsRequired && property.SetMethod is { IsInitOnly: false };
-                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(property.Name), false, ColumnValue(columns is null ? column : columns[ordinal], ordinal, property.Type), assignedAfter, property.GetMethod is { DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
+                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(property.Name), false, ColumnValue(columns is null ? column : columns[ordinal], ordinal, property.Type, known), assignedAfter, property.GetMethod is { DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
+                memberTypes.Add(property.Type);
             }
 
-            return ok ? new RowSpec(named.ToFullyQualified(), named.Name, columns is not null, members.ToEquatableArray()) : null;
+            return ok
+                ? new RowSpec(named.ToFullyQualified(), KnownTypes.Underlying(named).ToFullyQualified(), named.Name, columns is not null, members.ToEquatableArray())
+                : null;
         }
 
-        private static string? ColumnOverride(ISymbol symbol) =>
-            symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ColumnAttribute)?.ConstructorArguments.FirstOrDefault().Value as string;
+        private static string? ColumnOverride(ISymbol symbol, KnownTypes known) =>
+            KnownTypes.Attribute(symbol, known.ColumnAttribute)?.ConstructorArguments.FirstOrDefault().Value as string;
 
-        private static ColumnValueSpec ColumnValue(string column, int ordinal, ITypeSymbol type)
+        private static ColumnValueSpec ColumnValue(string column, int ordinal, ITypeSymbol type, KnownTypes known)
         {
-            var isNullable = type.NullableAnnotation == NullableAnnotation.Annotated;
-            var underlying = type;
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            var isNullable = IsNullable(type);
+            var underlying = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
+            string? enumType = null;
+            var read = underlying;
+            if (underlying is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } enumUnderlying })
             {
-                underlying = nullable.TypeArguments[0];
-                isNullable = true;
+                enumType = underlying.ToFullyQualified();
+                read = enumUnderlying;
             }
 
-            return new ColumnValueSpec(column, ordinal, type.ToFullyQualified(), ReadFormat(underlying), isNullable);
+            var readType = read.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified();
+            return new ColumnValueSpec(column, ordinal, type.ToFullyQualified(), Getter(read, known), readType, enumType, isNullable);
         }
 
-        /// <summary>The typed getter for <paramref name="type"/>, with <c>{0}</c> standing for the ordinal.</summary>
-        private static string ReadFormat(ITypeSymbol type)
+        private static bool IsNullable(ITypeSymbol type) =>
+            type.NullableAnnotation == NullableAnnotation.Annotated || type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
+
+        /// <summary>The typed getter for a column of <paramref name="type"/>.</summary>
+        private static ColumnGetter Getter(ITypeSymbol type, KnownTypes known) => type.SpecialType switch
         {
-            if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying })
-            {
-                return $"({type.ToFullyQualified()}){ReadFormat(underlying)}";
-            }
+            SpecialType.System_Int64 => ColumnGetter.Int64,
+            SpecialType.System_Int32 => ColumnGetter.Int32,
+            SpecialType.System_Int16 => ColumnGetter.Int16,
+            SpecialType.System_Byte => ColumnGetter.Byte,
+            SpecialType.System_Boolean => ColumnGetter.Boolean,
+            SpecialType.System_Double => ColumnGetter.Double,
+            SpecialType.System_Single => ColumnGetter.Float,
+            SpecialType.System_Decimal => ColumnGetter.Decimal,
+            SpecialType.System_String => ColumnGetter.String,
+            SpecialType.System_DateTime => ColumnGetter.DateTime,
+            SpecialType.System_Char => ColumnGetter.Char,
+            _ => known.IsGuid(type) ? ColumnGetter.Guid : ColumnGetter.FieldValue,
+        };
 
-            switch (type.SpecialType)
-            {
-                case SpecialType.System_Int64: return "reader.GetInt64({0})";
-                case SpecialType.System_Int32: return "reader.GetInt32({0})";
-                case SpecialType.System_Int16: return "reader.GetInt16({0})";
-                case SpecialType.System_Byte: return "reader.GetByte({0})";
-                case SpecialType.System_Boolean: return "reader.GetBoolean({0})";
-                case SpecialType.System_Double: return "reader.GetDouble({0})";
-                case SpecialType.System_Single: return "reader.GetFloat({0})";
-                case SpecialType.System_Decimal: return "reader.GetDecimal({0})";
-                case SpecialType.System_String: return "reader.GetString({0})";
-                case SpecialType.System_DateTime: return "reader.GetDateTime({0})";
-                case SpecialType.System_Char: return "reader.GetChar({0})";
-            }
-
-            return type.ToDisplayString() == "System.Guid"
-                ? "reader.GetGuid({0})"
-                : $"reader.GetFieldValue<{type.ToFullyQualified().TrimEnd('?')}>({{0}})";
-        }
-
-        private static bool IsScalarType(ITypeSymbol type)
+        internal static bool IsScalarType(ITypeSymbol type, KnownTypes known)
         {
             if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
             {
@@ -858,15 +971,16 @@ public sealed partial class SluiceGenerator
                 || type.SpecialType is SpecialType.System_Int64 or SpecialType.System_Int32 or SpecialType.System_Int16 or SpecialType.System_Byte
                     or SpecialType.System_Boolean or SpecialType.System_Double or SpecialType.System_Single or SpecialType.System_Decimal
                     or SpecialType.System_String or SpecialType.System_DateTime or SpecialType.System_Char
-                || type.ToDisplayString() is "System.Guid" or "System.DateTimeOffset" or "System.TimeSpan" or "System.DateOnly" or "System.TimeOnly";
+                || KnownTypes.Is(type, known.Guid) || KnownTypes.Is(type, known.DateTimeOffset) || KnownTypes.Is(type, known.TimeSpan)
+                || KnownTypes.Is(type, known.DateOnly) || KnownTypes.Is(type, known.TimeOnly);
         }
 
-        private static string? KeyKind(ITypeSymbol type) => type.SpecialType switch
+        private static KeyKind? KeyKindOf(ITypeSymbol type, KnownTypes known) => type.SpecialType switch
         {
-            SpecialType.System_Int64 => "Int64",
-            SpecialType.System_Int32 => "Int32",
-            SpecialType.System_String => "String",
-            _ => type.ToDisplayString() == "System.Guid" ? "Guid" : null,
+            SpecialType.System_Int64 => KeyKind.Int64,
+            SpecialType.System_Int32 => KeyKind.Int32,
+            SpecialType.System_String => KeyKind.String,
+            _ => known.IsGuid(type) ? KeyKind.Guid : null,
         };
 
         private static bool ImplementsEnumerableOf(ITypeSymbol collection, ITypeSymbol element)
@@ -880,8 +994,5 @@ public sealed partial class SluiceGenerator
             return all.Any(i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T
                 && SymbolEqualityComparer.Default.Equals(i.TypeArguments[0], element));
         }
-
-        /// <summary>Names compare without case and underscores: <c>channel_id</c> matches <c>ChannelId</c>.</summary>
-        public static string Normalize(string name) => name.Replace("_", string.Empty).ToUpperInvariant();
     }
 }

@@ -20,9 +20,6 @@ public sealed partial class SluiceGenerator
     internal static class JsonContextParser
     {
         public const string JsonSerializableAttribute = "System.Text.Json.Serialization.JsonSerializableAttribute";
-        public const string JsonConverterAttribute = "System.Text.Json.Serialization.JsonConverterAttribute";
-        private const string JsonSourceGenerationOptionsAttribute = "System.Text.Json.Serialization.JsonSourceGenerationOptionsAttribute";
-        private const string JsonIgnoreAttribute = "System.Text.Json.Serialization.JsonIgnoreAttribute";
 
         // A context's type graph is walked breadth-first; this bounds pathological graphs (the walk is per edit).
         private const int MaxTypesWalked = 2000;
@@ -45,8 +42,8 @@ public sealed partial class SluiceGenerator
             List<DiagnosticInfo> diagnostics,
             CancellationToken cancellationToken)
         {
-            var known = KnownTypes.Create(compilation);
-            if (known is null)
+            var known = KnownTypes.For(compilation);
+            if (known.WireErrorsAttribute is null || known.WireErrorJsonConverterOfT is null || known.JsonConverterAttribute is null)
             {
                 return; // The project does not reference Sluice: there are no unions to check.
             }
@@ -85,7 +82,7 @@ public sealed partial class SluiceGenerator
             var covered = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
             foreach (var attribute in contextType.GetAttributes())
             {
-                if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, known.SourceGenerationOptions))
+                if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, known.JsonSourceGenerationOptionsAttribute))
                 {
                     continue;
                 }
@@ -100,7 +97,7 @@ public sealed partial class SluiceGenerator
                     foreach (var converter in argument.Value.Values)
                     {
                         if (converter.Value is INamedTypeSymbol { IsGenericType: true } named
-                            && SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, known.WireErrorConverter))
+                            && SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, known.WireErrorJsonConverterOfT))
                         {
                             covered.Add(named.TypeArguments[0]);
                         }
@@ -142,8 +139,8 @@ public sealed partial class SluiceGenerator
                     continue;
                 }
 
-                var hasConverter = named.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.JsonConverter));
-                if (named.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.WireErrors)))
+                var hasConverter = named.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.JsonConverterAttribute));
+                if (named.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.WireErrorsAttribute)))
                 {
                     if (!hasConverter)
                     {
@@ -158,7 +155,7 @@ public sealed partial class SluiceGenerator
                     continue; // System.Text.Json hands the whole value to that converter.
                 }
 
-                if (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, known.Result))
+                if (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, known.ResultOfTTError))
                 {
                     queue.Enqueue((named.TypeArguments[0], path));
                     continue;
@@ -188,7 +185,7 @@ public sealed partial class SluiceGenerator
                 foreach (var member in current.GetMembers())
                 {
                     if (member.IsStatic || member.DeclaredAccessibility != Accessibility.Public
-                        || member.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.JsonIgnore)))
+                        || member.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.JsonIgnoreAttribute)))
                     {
                         continue;
                     }
@@ -216,47 +213,6 @@ public sealed partial class SluiceGenerator
             var ns = type.ContainingNamespace?.ToDisplayString() ?? string.Empty;
             return ns == "System" || ns.StartsWith("System.", System.StringComparison.Ordinal)
                 || ns == "Microsoft" || ns.StartsWith("Microsoft.", System.StringComparison.Ordinal);
-        }
-
-        private sealed class KnownTypes
-        {
-            private KnownTypes(INamedTypeSymbol wireErrors, INamedTypeSymbol wireErrorConverter, INamedTypeSymbol? result, INamedTypeSymbol jsonConverter, INamedTypeSymbol? sourceGenerationOptions, INamedTypeSymbol? jsonIgnore)
-            {
-                WireErrors = wireErrors;
-                WireErrorConverter = wireErrorConverter;
-                Result = result;
-                JsonConverter = jsonConverter;
-                SourceGenerationOptions = sourceGenerationOptions;
-                JsonIgnore = jsonIgnore;
-            }
-
-            public INamedTypeSymbol WireErrors { get; }
-
-            public INamedTypeSymbol WireErrorConverter { get; }
-
-            public INamedTypeSymbol? Result { get; }
-
-            public INamedTypeSymbol JsonConverter { get; }
-
-            public INamedTypeSymbol? SourceGenerationOptions { get; }
-
-            public INamedTypeSymbol? JsonIgnore { get; }
-
-            public static KnownTypes? Create(Compilation compilation)
-            {
-                var wireErrors = compilation.GetTypeByMetadataName("Sluice.WireErrorsAttribute");
-                var converter = compilation.GetTypeByMetadataName("Sluice.WireErrorJsonConverter`1");
-                var jsonConverter = compilation.GetTypeByMetadataName(JsonConverterAttribute);
-                return wireErrors is null || converter is null || jsonConverter is null
-                    ? null
-                    : new KnownTypes(
-                        wireErrors,
-                        converter,
-                        compilation.GetTypeByMetadataName("Sluice.Result`2"),
-                        jsonConverter,
-                        compilation.GetTypeByMetadataName(JsonSourceGenerationOptionsAttribute),
-                        compilation.GetTypeByMetadataName(JsonIgnoreAttribute));
-            }
         }
     }
 }

@@ -13,17 +13,16 @@ public sealed partial class SluiceGenerator
     /// <summary>Turns a <c>[WireErrors]</c> record into a <see cref="WireErrorsSpec"/> and diagnostics.</summary>
     internal static class WireErrorsParser
     {
-        private const string WireReasonAttribute = "Sluice.WireReasonAttribute";
-        private const string MapDbErrorAttribute = "Sluice.MapDbErrorAttribute";
         private static readonly string[] ReservedReasons = { "defect", "interrupted" };
 
         public static ParseResult<WireErrorsSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var union = (INamedTypeSymbol)context.TargetSymbol;
-            return ParseResult<WireErrorsSpec>.Catching(union, diagnostics => Parse(union, context.SemanticModel.Compilation, diagnostics, cancellationToken));
+            var known = KnownTypes.For(context.SemanticModel.Compilation);
+            return ParseResult<WireErrorsSpec>.Catching(union, diagnostics => Parse(union, known, diagnostics, cancellationToken));
         }
 
-        private static WireErrorsSpec? Parse(INamedTypeSymbol union, Compilation compilation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        private static WireErrorsSpec? Parse(INamedTypeSymbol union, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
             var ok = true;
             var location = union.FirstLocation();
@@ -41,7 +40,7 @@ public sealed partial class SluiceGenerator
 
             var declaration = union.DescribeDeclaration(diagnostics);
             ok &= declaration is not null;
-            var sqliteException = compilation.GetTypeByMetadataName("Microsoft.Data.Sqlite.SqliteException");
+            var sqliteException = known.SqliteException;
 
             var cases = new List<WireCaseSpec>();
             var caseByReason = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -53,7 +52,7 @@ public sealed partial class SluiceGenerator
                     continue; // Nested helpers that do not derive from the union are not cases.
                 }
 
-                var caseSpec = ParseCase(member, union, sqliteException, diagnostics);
+                var caseSpec = ParseCase(member, union, known, sqliteException, diagnostics);
                 if (caseSpec is null)
                 {
                     ok = false;
@@ -78,12 +77,11 @@ public sealed partial class SluiceGenerator
             }
 
             // Attributes the user wrote are the only ones any generator sees; ours is added only when there is none.
-            var jsonConverter = compilation.GetTypeByMetadataName(JsonContextParser.JsonConverterAttribute);
-            var userWroteConverter = union.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, jsonConverter));
+            var userWroteConverter = KnownTypes.HasAttribute(union, known.JsonConverterAttribute);
             return ok ? new WireErrorsSpec(declaration!, cases.ToEquatableArray(), !userWroteConverter) : null;
         }
 
-        private static WireCaseSpec? ParseCase(INamedTypeSymbol member, INamedTypeSymbol union, INamedTypeSymbol? sqliteException, List<DiagnosticInfo> diagnostics)
+        private static WireCaseSpec? ParseCase(INamedTypeSymbol member, INamedTypeSymbol union, KnownTypes known, INamedTypeSymbol? sqliteException, List<DiagnosticInfo> diagnostics)
         {
             var ok = true;
             var location = member.FirstLocation();
@@ -98,8 +96,7 @@ public sealed partial class SluiceGenerator
             var sqliteCodes = new List<int>();
             foreach (var attribute in member.GetAttributes())
             {
-                var name = attribute.AttributeClass?.ToDisplayString();
-                if (name == WireReasonAttribute && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string explicitReason)
+                if (KnownTypes.Is(attribute.AttributeClass, known.WireReasonAttribute) && attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string explicitReason)
                 {
                     reason = explicitReason;
                     if (!Naming.IsKebabCase(reason))
@@ -108,7 +105,7 @@ public sealed partial class SluiceGenerator
                         ok = false;
                     }
                 }
-                else if (name == MapDbErrorAttribute)
+                else if (KnownTypes.Is(attribute.AttributeClass, known.MapDbErrorAttribute))
                 {
                     string? sqlState = null;
                     var sqliteCode = 0;
@@ -151,7 +148,7 @@ public sealed partial class SluiceGenerator
                 ok = false;
             }
 
-            var properties = ParseProperties(member);
+            var properties = ParseProperties(member, known);
             if (properties is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CaseNotConstructible, location, member.Name));
@@ -173,7 +170,7 @@ public sealed partial class SluiceGenerator
         /// The properties that cross the wire: the parameters of the public constructor with the most parameters that
         /// all name a public readable property (a positional record's primary constructor). Null when there is none.
         /// </summary>
-        private static List<WirePropertySpec>? ParseProperties(INamedTypeSymbol member)
+        private static List<WirePropertySpec>? ParseProperties(INamedTypeSymbol member, KnownTypes known)
         {
             var properties = member.GetMembers().OfType<IPropertySymbol>()
                 .Where(p => p.DeclaredAccessibility == Accessibility.Public && !p.IsStatic && p.GetMethod is not null && !p.IsIndexer)
@@ -192,7 +189,7 @@ public sealed partial class SluiceGenerator
                         break;
                     }
 
-                    bound.Add(DescribeProperty(property, parameter));
+                    bound.Add(DescribeProperty(property, parameter, known));
                 }
 
                 if (bound is not null)
@@ -204,7 +201,7 @@ public sealed partial class SluiceGenerator
             return null;
         }
 
-        private static WirePropertySpec DescribeProperty(IPropertySymbol property, IParameterSymbol parameter)
+        private static WirePropertySpec DescribeProperty(IPropertySymbol property, IParameterSymbol parameter, KnownTypes known)
         {
             var type = property.Type;
             var isNullable = type.NullableAnnotation == NullableAnnotation.Annotated;
@@ -220,12 +217,12 @@ public sealed partial class SluiceGenerator
                 Naming.EscapeIdentifier(parameter.Name),
                 Naming.ToCamelCase(property.Name.TrimStart('@')),
                 type.ToFullyQualified(),
-                JsonKindOf(underlying),
+                JsonKindOf(underlying, known),
                 isNullable,
                 type.IsValueType);
         }
 
-        private static string JsonKindOf(ITypeSymbol type)
+        private static string JsonKindOf(ITypeSymbol type, KnownTypes known)
         {
             switch (type.SpecialType)
             {
@@ -245,12 +242,9 @@ public sealed partial class SluiceGenerator
                 case SpecialType.System_DateTime: return "DateTime";
             }
 
-            return type.ToDisplayString() switch
-            {
-                "System.Guid" => "Guid",
-                "System.DateTimeOffset" => "DateTimeOffset",
-                _ => "Other",
-            };
+            return known.IsGuid(type) ? "Guid"
+                : KnownTypes.Is(type, known.DateTimeOffset) ? "DateTimeOffset"
+                : "Other";
         }
 
         private static Location? AttributeLocation(AttributeData attribute, Location? fallback) =>

@@ -15,16 +15,14 @@ public sealed partial class SluiceGenerator
     /// <summary>Turns a <c>[Worker]</c> class into a <see cref="WorkerSpec"/> and diagnostics.</summary>
     internal static class WorkerParser
     {
-        private const string HandlerAttribute = "Sluice.HandlerAttribute";
-        private const string WireErrorsAttribute = "Sluice.WireErrorsAttribute";
 
         public static ParseResult<WorkerSpec> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var worker = (INamedTypeSymbol)context.TargetSymbol;
-            return ParseResult<WorkerSpec>.Catching(worker, diagnostics => Parse(worker, context.SemanticModel.Compilation, diagnostics, cancellationToken));
+            return ParseResult<WorkerSpec>.Catching(worker, diagnostics => Parse(worker, KnownTypes.For(context.SemanticModel.Compilation), diagnostics, cancellationToken));
         }
 
-        private static WorkerSpec? Parse(INamedTypeSymbol worker, Compilation compilation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        private static WorkerSpec? Parse(INamedTypeSymbol worker, KnownTypes known, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
             var ok = true;
             if (!worker.IsPartial())
@@ -36,10 +34,10 @@ public sealed partial class SluiceGenerator
             var declaration = worker.DescribeDeclaration(diagnostics);
             ok &= declaration is not null;
 
-            var workerContext = compilation.GetTypeByMetadataName("Sluice.WorkerContext`1");
-            var result = compilation.GetTypeByMetadataName("Sluice.Result`2");
-            var command = compilation.GetTypeByMetadataName("Sluice.ICommand`2");
-            var valueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
+            var workerContext = known.WorkerContextOfT;
+            var result = known.ResultOfTTError;
+            var command = known.ICommandOfTTError;
+            var valueTask = known.ValueTaskOfT;
             if (workerContext is null || result is null || command is null || valueTask is null)
             {
                 return null; // Sluice itself is not referenced; the compiler already reports the missing attribute types.
@@ -51,13 +49,13 @@ public sealed partial class SluiceGenerator
             foreach (var method in worker.GetMembers().OfType<IMethodSymbol>())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var handlerAttribute = method.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == HandlerAttribute);
+                var handlerAttribute = KnownTypes.Attribute(method, known.HandlerAttribute);
                 if (handlerAttribute is null)
                 {
                     continue;
                 }
 
-                var handler = ParseHandler(method, handlerAttribute, workerContext, result, command, valueTask, diagnostics, out var handlerConnection);
+                var handler = ParseHandler(method, handlerAttribute, known, workerContext, result, command, valueTask, diagnostics, out var handlerConnection);
                 if (handler is null)
                 {
                     ok = false;
@@ -102,6 +100,7 @@ public sealed partial class SluiceGenerator
         private static HandlerSpec? ParseHandler(
             IMethodSymbol method,
             AttributeData attribute,
+            KnownTypes known,
             INamedTypeSymbol workerContext,
             INamedTypeSymbol result,
             INamedTypeSymbol commandInterface,
@@ -164,7 +163,7 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
-            if (!commandError.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == WireErrorsAttribute))
+            if (!KnownTypes.HasAttribute(commandError, known.WireErrorsAttribute))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ErrorTypeNotWireErrors, location, commandType.Name, commandError.Name));
                 return null;
