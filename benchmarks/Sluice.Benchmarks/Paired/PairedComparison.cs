@@ -142,7 +142,7 @@ internal static class PairedComparison
         foreach (var approach in approaches)
         {
             var ratio = RatioInterval(approach, baseline);
-            Console.WriteLine($"  {approach.Label,-28} {Time(Median(approach.Seconds)),12} {(approach == baseline ? "1 (baseline)" : ratio.ToString()),26} {Bytes(Median(approach.Bytes)),12} {(Median(approach.Bytes) / Math.Max(1, Median(baseline.Bytes))).ToString("0.00", CultureInfo.InvariantCulture),11}");
+            Console.WriteLine($"  {approach.Label,-28} {Time(Statistics.Median(approach.Seconds)),12} {(approach == baseline ? "1 (baseline)" : ratio.ToString()),26} {Bytes(Statistics.Median(approach.Bytes)),12} {(Statistics.Median(approach.Bytes) / Math.Max(1, Statistics.Median(baseline.Bytes))).ToString("0.00", CultureInfo.InvariantCulture),11}");
         }
 
         var sluice = approaches.FirstOrDefault(a => a.Method == "Sluice");
@@ -154,7 +154,7 @@ internal static class PairedComparison
         // The issue's target: within 1.10x of hand-written in time and allocations, faster than every peer.
         var missed = 0;
         var time = RatioInterval(sluice, baseline);
-        var allocation = Median(sluice.Bytes) / Math.Max(1, Median(baseline.Bytes));
+        var allocation = Statistics.Median(sluice.Bytes) / Math.Max(1, Statistics.Median(baseline.Bytes));
         missed += Verdict($"time within 1.10x of {baseline.Label}", time, 1.10, time.ToString());
         missed += Verdict($"allocations within 1.10x of {baseline.Label}", new RatioSummary(allocation, allocation, allocation), 1.10, allocation.ToString("0.00", CultureInfo.InvariantCulture));
         foreach (var peer in approaches.Where(a => a != baseline && a != sluice))
@@ -182,20 +182,8 @@ internal static class PairedComparison
     /// <summary>Median and 95% interval of the per-round ratio <paramref name="approach"/>/<paramref name="reference"/>.</summary>
     private static RatioSummary RatioInterval(Approach approach, Approach reference)
     {
-        var ratios = approach.Seconds.Zip(reference.Seconds, (a, r) => a / r).Order().ToArray();
-        // Distribution-free interval for a median: order statistics n/2 ± 1.96·√n/2.
-        var n = ratios.Length;
-        var halfWidth = 0.98 * Math.Sqrt(n);
-        var low = Math.Clamp((int)Math.Floor(n / 2.0 - halfWidth), 0, n - 1);
-        var high = Math.Clamp((int)Math.Ceiling(n / 2.0 + halfWidth), 0, n - 1);
-        return new RatioSummary(Median(ratios), ratios[low], ratios[high]);
-    }
-
-    private static double Median(IReadOnlyCollection<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        var middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        var (median, low, high) = Statistics.MedianWithInterval95(approach.Seconds.Zip(reference.Seconds, (a, r) => a / r));
+        return new RatioSummary(median, low, high);
     }
 
     private static string Time(double seconds) => seconds >= 1e-3

@@ -88,7 +88,7 @@ internal sealed class AuditScenario : IScenario
             }
 
             var median = channelRuns.OrderBy(r => r.EntriesPerSecond).ElementAt(Runs / 2);
-            var naiveRate = Median(naiveRates);
+            var naiveRate = Statistics.Median(naiveRates);
             var speedup = median.EntriesPerSecond / naiveRate;
             var lost = channelRuns.Max(r => r.Lost);
             var duplicates = channelRuns.Max(r => r.Duplicates);
@@ -200,12 +200,6 @@ internal sealed class AuditScenario : IScenario
                 tampered,
                 afterTamper.FirstBrokenSeq);
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string Rate(double perSecond) => perSecond.ToString("N0", CultureInfo.InvariantCulture);

@@ -67,10 +67,10 @@ internal sealed class BackfillScenario : IScenario
             // The machine's noise floor: the same competing writer for 3 s with no backfill, direct and through the worker.
             var idleDirect = await RunIdleAsync(Copy(warm, directory, "idle-direct"), throughWorker: false, cancellationToken);
             var idleWorker = await RunIdleAsync(Copy(warm, directory, "idle-worker"), throughWorker: true, cancellationToken);
-            result.Notes.Add($"noise floor, no backfill running: competing writer p99 {Percentile(idleDirect, 0.99).ToString("0.0", CultureInfo.InvariantCulture)} ms direct, "
-                + $"{Percentile(idleWorker, 0.99).ToString("0.0", CultureInfo.InvariantCulture)} ms through the worker (max {idleDirect.DefaultIfEmpty().Max().ToString("0.0", CultureInfo.InvariantCulture)} / {idleWorker.DefaultIfEmpty().Max().ToString("0.0", CultureInfo.InvariantCulture)} ms)");
-            result.Metrics.Add(new Metric("idle_writer_p99_ms", Percentile(idleDirect, 0.99), "ms"));
-            result.Metrics.Add(new Metric("idle_fair_writer_p99_ms", Percentile(idleWorker, 0.99), "ms"));
+            result.Notes.Add($"noise floor, no backfill running: competing writer p99 {Statistics.Percentile(idleDirect, 0.99).ToString("0.0", CultureInfo.InvariantCulture)} ms direct, "
+                + $"{Statistics.Percentile(idleWorker, 0.99).ToString("0.0", CultureInfo.InvariantCulture)} ms through the worker (max {idleDirect.DefaultIfEmpty().Max().ToString("0.0", CultureInfo.InvariantCulture)} / {idleWorker.DefaultIfEmpty().Max().ToString("0.0", CultureInfo.InvariantCulture)} ms)");
+            result.Metrics.Add(new Metric("idle_writer_p99_ms", Statistics.Percentile(idleDirect, 0.99), "ms"));
+            result.Metrics.Add(new Metric("idle_fair_writer_p99_ms", Statistics.Percentile(idleWorker, 0.99), "ms"));
 
             var single = await RunSingleAsync(Copy(template, directory, "single"), cancellationToken);
             var chunked = await RunChunkedAsync(Copy(template, directory, "chunked"), cancellationToken);
@@ -266,15 +266,15 @@ internal sealed class BackfillScenario : IScenario
     {
         static string F(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
         var singleMax = single.WriterMs.Count == 0 ? 0 : single.WriterMs.Max();
-        var chunkedP99 = Percentile(chunked.WriterMs, 0.99);
-        var fairP99 = Percentile(fair.WriterMs, 0.99);
-        var readerP99 = Percentile(single.ReaderMs.Concat(chunked.ReaderMs).Concat(fair.ReaderMs).ToList(), 0.99);
+        var chunkedP99 = Statistics.Percentile(chunked.WriterMs, 0.99);
+        var fairP99 = Statistics.Percentile(fair.WriterMs, 0.99);
+        var readerP99 = Statistics.Percentile(single.ReaderMs.Concat(chunked.ReaderMs).Concat(fair.ReaderMs).ToList(), 0.99);
 
         result.Rows.Add(new ComparisonRow("backfill wall time (s)", F(single.TotalSeconds), $"{F(chunked.TotalSeconds)} paused / {F(fair.TotalSeconds)} fair"));
         result.Rows.Add(new ComparisonRow("competing writer max (ms)", F(singleMax), $"{F(chunked.WriterMs.Max())} / {F(fair.WriterMs.Max())}"));
-        result.Rows.Add(new ComparisonRow("competing writer p99 (ms)", F(Percentile(single.WriterMs, 0.99)), $"{F(chunkedP99)} / {F(fairP99)}"));
+        result.Rows.Add(new ComparisonRow("competing writer p99 (ms)", F(Statistics.Percentile(single.WriterMs, 0.99)), $"{F(chunkedP99)} / {F(fairP99)}"));
         result.Rows.Add(new ComparisonRow("competing writes done", single.WriterMs.Count.ToString(CultureInfo.InvariantCulture), $"{chunked.WriterMs.Count} / {fair.WriterMs.Count}"));
-        result.Rows.Add(new ComparisonRow("reader p99 (ms)", F(Percentile(single.ReaderMs, 0.99)), $"{F(Percentile(chunked.ReaderMs, 0.99))} / {F(Percentile(fair.ReaderMs, 0.99))}"));
+        result.Rows.Add(new ComparisonRow("reader p99 (ms)", F(Statistics.Percentile(single.ReaderMs, 0.99)), $"{F(Statistics.Percentile(chunked.ReaderMs, 0.99))} / {F(Statistics.Percentile(fair.ReaderMs, 0.99))}"));
         result.Rows.Add(new ComparisonRow("rows changed / batches", $"{single.Changed:N0} / 1", $"{chunked.Changed:N0} / {chunked.Batches:N0}; {fair.Changed:N0} / {fair.Batches:N0}"));
 
         result.Metrics.Add(new Metric("rows", rows, "rows"));
@@ -302,20 +302,8 @@ internal sealed class BackfillScenario : IScenario
         result.Targets.Add(new TargetResult("fair_total_s", $"<= {FairTotalRatioLimit} x single_total_s ({F(FairTotalRatioLimit * single.TotalSeconds)} s)", fair.TotalSeconds, ratio <= FairTotalRatioLimit));
 
         result.Notes.Add($"seeding {rows:N0} transmissions took {F(seed.TotalSeconds)} s (not measured above); writer latency = one autocommit INSERT (modes a, b: own connection, busy_timeout 60 s) or one worker command awaited (mode c), started every {IntervalMs} ms");
-        result.Notes.Add($"batch transaction time p50 / p99 / max (ms): paused {F(Percentile(chunked.BatchMs, 0.5))} / {F(Percentile(chunked.BatchMs, 0.99))} / {F(chunked.BatchMs.DefaultIfEmpty().Max())}; fair {F(Percentile(fair.BatchMs, 0.5))} / {F(Percentile(fair.BatchMs, 0.99))} / {F(fair.BatchMs.DefaultIfEmpty().Max())}");
+        result.Notes.Add($"batch transaction time p50 / p99 / max (ms): paused {F(Statistics.Percentile(chunked.BatchMs, 0.5))} / {F(Statistics.Percentile(chunked.BatchMs, 0.99))} / {F(chunked.BatchMs.DefaultIfEmpty().Max())}; fair {F(Statistics.Percentile(fair.BatchMs, 0.5))} / {F(Statistics.Percentile(fair.BatchMs, 0.99))} / {F(fair.BatchMs.DefaultIfEmpty().Max())}");
         result.Notes.Add($"fair / single wall time = {ratio.ToString("0.00", CultureInfo.InvariantCulture)}; chunked / single = {(chunked.TotalSeconds / single.TotalSeconds).ToString("0.00", CultureInfo.InvariantCulture)}");
-    }
-
-    private static double Percentile(List<double> values, double p)
-    {
-        if (values.Count == 0)
-        {
-            return 0;
-        }
-
-        var sorted = values.Order().ToList();
-        var rank = (int)Math.Ceiling(p * sorted.Count);
-        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
     }
 
     /// <summary>

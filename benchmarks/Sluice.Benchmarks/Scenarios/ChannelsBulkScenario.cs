@@ -47,7 +47,7 @@ internal sealed class ChannelsBulkScenario : IScenario
         return results;
     }
 
-    // ------------------------------------------------------------------ the two ways, per engine
+    // ------------------------------------------------------------------ the two ways, once for both engines
 
     /// <summary>A DM participant as the channel list shows it.</summary>
     private sealed record Participant(long UserId, string Name, string Role);
@@ -61,10 +61,26 @@ internal sealed class ChannelsBulkScenario : IScenario
         public int Count;
     }
 
-    private static async Task<List<ChannelView>> NaiveAsync(SqliteConnection db, QueryCounter queries, CancellationToken cancellationToken)
+    /// <summary>
+    /// One engine's adapter: its generated single-key queries (the naive way) and bulk loaders, bound to one open
+    /// connection. The two ways below are written once against it.
+    /// </summary>
+    private sealed record ChatQueries(
+        Func<CancellationToken, Task<List<Channel>>> Channels,
+        Func<long, CancellationToken, Task<List<Member>>> Members,
+        Func<long, CancellationToken, Task<User?>> UserById,
+        Func<IReadOnlyCollection<long>, CancellationToken, Task<ILookup<long, Member>>> MembersByChannel,
+        Func<IReadOnlyCollection<long>, CancellationToken, Task<IReadOnlyDictionary<long, User>>> UsersById)
+    {
+        public static ChatQueries Of(SqliteConnection db) => new(db.ChannelsAsync, db.MembersAsync, db.UserAsync, db.MembersByChannelAsync, db.UsersByIdAsync);
+
+        public static ChatQueries Of(NpgsqlConnection db) => new(db.ChannelsAsync, db.MembersAsync, db.UserAsync, db.MembersByChannelAsync, db.UsersByIdAsync);
+    }
+
+    private static async Task<List<ChannelView>> NaiveAsync(ChatQueries db, QueryCounter queries, CancellationToken cancellationToken)
     {
         queries.Count++;
-        var channels = await db.ChannelsAsync(cancellationToken);
+        var channels = await db.Channels(cancellationToken);
         var list = new List<ChannelView>(channels.Count);
         foreach (var channel in channels)
         {
@@ -72,10 +88,10 @@ internal sealed class ChannelsBulkScenario : IScenario
             if (channel.IsDm)
             {
                 queries.Count++;
-                foreach (var member in await db.MembersAsync(channel.Id, cancellationToken))
+                foreach (var member in await db.Members(channel.Id, cancellationToken))
                 {
                     queries.Count++;
-                    var user = await db.UserAsync(member.UserId, cancellationToken) ?? throw new InvalidOperationException($"user {member.UserId} is missing");
+                    var user = await db.UserById(member.UserId, cancellationToken) ?? throw new InvalidOperationException($"user {member.UserId} is missing");
                     participants.Add(new Participant(user.Id, user.Name, member.Role));
                 }
             }
@@ -86,54 +102,16 @@ internal sealed class ChannelsBulkScenario : IScenario
         return list;
     }
 
-    private static async Task<List<ChannelView>> BulkAsync(SqliteConnection db, QueryCounter queries, CancellationToken cancellationToken)
+    private static async Task<List<ChannelView>> BulkAsync(ChatQueries db, QueryCounter queries, CancellationToken cancellationToken)
     {
         queries.Count++;
-        var channels = await db.ChannelsAsync(cancellationToken);
+        var channels = await db.Channels(cancellationToken);
         var dmIds = DmIds(channels);
         queries.Count += dmIds.Count == 0 ? 0 : 1; // An empty key set sends no statement.
-        var members = await db.MembersByChannelAsync(dmIds, cancellationToken);
+        var members = await db.MembersByChannel(dmIds, cancellationToken);
         var userIds = UserIds(members);
         queries.Count += userIds.Count == 0 ? 0 : 1;
-        var users = await db.UsersByIdAsync(userIds, cancellationToken);
-        return Assemble(channels, members, users);
-    }
-
-    private static async Task<List<ChannelView>> NaiveAsync(NpgsqlConnection db, QueryCounter queries, CancellationToken cancellationToken)
-    {
-        queries.Count++;
-        var channels = await db.ChannelsAsync(cancellationToken);
-        var list = new List<ChannelView>(channels.Count);
-        foreach (var channel in channels)
-        {
-            var participants = new List<Participant>();
-            if (channel.IsDm)
-            {
-                queries.Count++;
-                foreach (var member in await db.MembersAsync(channel.Id, cancellationToken))
-                {
-                    queries.Count++;
-                    var user = await db.UserAsync(member.UserId, cancellationToken) ?? throw new InvalidOperationException($"user {member.UserId} is missing");
-                    participants.Add(new Participant(user.Id, user.Name, member.Role));
-                }
-            }
-
-            list.Add(new ChannelView(channel.Id, channel.Name, channel.IsDm, participants));
-        }
-
-        return list;
-    }
-
-    private static async Task<List<ChannelView>> BulkAsync(NpgsqlConnection db, QueryCounter queries, CancellationToken cancellationToken)
-    {
-        queries.Count++;
-        var channels = await db.ChannelsAsync(cancellationToken);
-        var dmIds = DmIds(channels);
-        queries.Count += dmIds.Count == 0 ? 0 : 1;
-        var members = await db.MembersByChannelAsync(dmIds, cancellationToken);
-        var userIds = UserIds(members);
-        queries.Count += userIds.Count == 0 ? 0 : 1;
-        var users = await db.UsersByIdAsync(userIds, cancellationToken);
+        var users = await db.UsersById(userIds, cancellationToken);
         return Assemble(channels, members, users);
     }
 
@@ -206,10 +184,11 @@ internal sealed class ChannelsBulkScenario : IScenario
             }
 
             data.WriteTo(db);
+            var queries = ChatQueries.Of(db);
             await MeasureAsync(
                 result,
-                counter => NaiveAsync(db, counter, cancellationToken),
-                counter => BulkAsync(db, counter, cancellationToken),
+                counter => NaiveAsync(queries, counter, cancellationToken),
+                counter => BulkAsync(queries, counter, cancellationToken),
                 verifyCount: null);
             result.Notes.Add("SQLite runs in-process (no network round trip per statement), so the per-query cost the bulk loaders save is small; no ratio target applies here.");
         }
@@ -248,10 +227,11 @@ internal sealed class ChannelsBulkScenario : IScenario
             await using var db = new NpgsqlConnection(builder.ToString());
             await db.OpenAsync(cancellationToken);
             await data.WriteToAsync(db, cancellationToken);
+            var queries = ChatQueries.Of(db);
             await MeasureAsync(
                 result,
-                counter => NaiveAsync(db, counter, cancellationToken),
-                counter => BulkAsync(db, counter, cancellationToken),
+                counter => NaiveAsync(queries, counter, cancellationToken),
+                counter => BulkAsync(queries, counter, cancellationToken),
                 verifyCount: CountNpgsqlCommandsAsync);
             result.Targets.Add(Speedup(result));
         }
@@ -325,8 +305,8 @@ internal sealed class ChannelsBulkScenario : IScenario
             bulkMs.Add(await TimeAsync(() => bulk(new QueryCounter())));
         }
 
-        var medianNaive = Median(naiveMs);
-        var medianBulk = Median(bulkMs);
+        var medianNaive = Statistics.Median(naiveMs);
+        var medianBulk = Statistics.Median(bulkMs);
         result.Metrics.Add(new Metric("queries_naive", naiveQueries.Count, "queries"));
         result.Metrics.Add(new Metric("queries_bulk", bulkQueries.Count, "queries"));
         result.Metrics.Add(new Metric("ms_naive", medianNaive, "ms"));
@@ -378,11 +358,4 @@ internal sealed class ChannelsBulkScenario : IScenario
         $"{channel.Id} {channel.Name} dm={channel.IsDm} [{string.Join(", ", channel.Participants.Select(p => $"{p.UserId}:{p.Name}:{p.Role}"))}]";
 
     private static string Ms(double ms) => ms.ToString(ms < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        var middle = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-    }
 }

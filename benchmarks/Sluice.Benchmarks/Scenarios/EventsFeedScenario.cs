@@ -260,13 +260,10 @@ internal sealed class EventsFeedScenario : IScenario
             received.Count - receivedSeqs.Count,
             inOrder,
             sawTerminal,
-            Percentile(latencies, 0.50),
-            Percentile(latencies, 0.99),
+            Statistics.Percentile(latencies, 0.50),
+            Statistics.Percentile(latencies, 0.99),
             wallMs);
     }
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     // ------------------------------------------------------------------ engines
 

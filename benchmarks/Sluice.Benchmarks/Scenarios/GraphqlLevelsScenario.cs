@@ -11,8 +11,6 @@ using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Sluice.Benchmarks.Data;
-using static Sluice.Benchmarks.Data.PgLevelsQueries;
-using static Sluice.Benchmarks.Data.SqliteLevelsQueries;
 
 namespace Sluice.Benchmarks.Scenarios;
 
@@ -163,95 +161,97 @@ internal sealed class GraphqlLevelsScenario : IScenario
         return results;
     }
 
-    // ------------------------------------------------------------------ the three ways, per engine
+    // ------------------------------------------------------------------ the three ways, once for both engines
 
-    private static async Task<Run> NaiveAsync(SqliteConnection db, IReadOnlyList<long> organisations)
+    /// <summary>
+    /// One engine's adapter, bound to one open connection: the naive resolvers (each field one generated single-key
+    /// <c>[Query]</c>, one after the other) and a factory of the request's generated DataLoaders in a scope. The three
+    /// ways below are written once against it.
+    /// </summary>
+    private sealed record Engine(Fields Naive, Func<DataLoaderScope, Loaders> CreateLoaders);
+
+    /// <summary>The request's DataLoaders, one per field; the users loader serves channel creators and member users.</summary>
+    private sealed record Loaders(
+        DataLoader<long, IReadOnlyList<LevelChannel>> Channels,
+        DataLoader<long, LevelOrgSettings?> Settings,
+        DataLoader<long, IReadOnlyList<LevelOrgAdmin>> Admins,
+        DataLoader<long, IReadOnlyList<LevelMember>> Members,
+        DataLoader<long, IReadOnlyList<LevelPin>> Pins,
+        DataLoader<long, LevelUser?> Users,
+        DataLoader<long, LevelPresence?> Presence,
+        DataLoader<long, LevelReadMarker?> ReadMarkers)
     {
-        var fields = new Fields(
-            async org => await ChannelsOfOrgAsync(db, org),
-            org => SettingsOfOrgAsync(db, org),
-            async org => await AdminsOfOrgAsync(db, org),
-            async channel => await MembersOfChannelAsync(db, channel),
-            async channel => await PinsOfChannelAsync(db, channel),
-            id => UserAsync(db, id),
-            id => UserAsync(db, id),
-            user => PresenceOfUserAsync(db, user),
-            member => ReadMarkerOfMemberAsync(db, member),
-            Concurrent: false);
-        return new Run(await ResolveAsync(organisations, fields), 0, 0, 0, 0);
+        public int BatchCount => Channels.BatchCount + Settings.BatchCount + Admins.BatchCount + Members.BatchCount + Pins.BatchCount
+            + Users.BatchCount + Presence.BatchCount + ReadMarkers.BatchCount;
     }
 
-    private static async Task<Run> LoadersAsync(SqliteConnection db, IReadOnlyList<long> organisations, bool combineStatements)
+    /// <summary>The SQLite adapter: <see cref="SqliteLevelsQueries"/> on <paramref name="db"/>.</summary>
+    private static Engine SqliteEngine(SqliteConnection db) => new(
+        new Fields(
+            async org => await SqliteLevelsQueries.ChannelsOfOrgAsync(db, org),
+            org => SqliteLevelsQueries.SettingsOfOrgAsync(db, org),
+            async org => await SqliteLevelsQueries.AdminsOfOrgAsync(db, org),
+            async channel => await SqliteLevelsQueries.MembersOfChannelAsync(db, channel),
+            async channel => await SqliteLevelsQueries.PinsOfChannelAsync(db, channel),
+            id => SqliteLevelsQueries.UserAsync(db, id),
+            id => SqliteLevelsQueries.UserAsync(db, id),
+            user => SqliteLevelsQueries.PresenceOfUserAsync(db, user),
+            member => SqliteLevelsQueries.ReadMarkerOfMemberAsync(db, member),
+            Concurrent: false),
+        scope => new Loaders(
+            new SqliteLevelsQueries.ChannelsByOrgLoader(db, scope),
+            new SqliteLevelsQueries.SettingsByOrgLoader(db, scope),
+            new SqliteLevelsQueries.AdminsByOrgLoader(db, scope),
+            new SqliteLevelsQueries.MembersByChannelLoader(db, scope),
+            new SqliteLevelsQueries.PinsByChannelLoader(db, scope),
+            new SqliteLevelsQueries.UsersByIdLoader(db, scope),
+            new SqliteLevelsQueries.PresenceByUserLoader(db, scope),
+            new SqliteLevelsQueries.ReadMarkersByMemberLoader(db, scope)));
+
+    /// <summary>The PostgreSQL adapter: <see cref="PgLevelsQueries"/> on <paramref name="db"/>.</summary>
+    private static Engine PostgresEngine(NpgsqlConnection db) => new(
+        new Fields(
+            async org => await PgLevelsQueries.ChannelsOfOrgAsync(db, org),
+            org => PgLevelsQueries.SettingsOfOrgAsync(db, org),
+            async org => await PgLevelsQueries.AdminsOfOrgAsync(db, org),
+            async channel => await PgLevelsQueries.MembersOfChannelAsync(db, channel),
+            async channel => await PgLevelsQueries.PinsOfChannelAsync(db, channel),
+            id => PgLevelsQueries.UserAsync(db, id),
+            id => PgLevelsQueries.UserAsync(db, id),
+            user => PgLevelsQueries.PresenceOfUserAsync(db, user),
+            member => PgLevelsQueries.ReadMarkerOfMemberAsync(db, member),
+            Concurrent: false),
+        scope => new Loaders(
+            new PgLevelsQueries.ChannelsByOrgLoader(db, scope),
+            new PgLevelsQueries.SettingsByOrgLoader(db, scope),
+            new PgLevelsQueries.AdminsByOrgLoader(db, scope),
+            new PgLevelsQueries.MembersByChannelLoader(db, scope),
+            new PgLevelsQueries.PinsByChannelLoader(db, scope),
+            new PgLevelsQueries.UsersByIdLoader(db, scope),
+            new PgLevelsQueries.PresenceByUserLoader(db, scope),
+            new PgLevelsQueries.ReadMarkersByMemberLoader(db, scope)));
+
+    private static async Task<Run> NaiveAsync(Engine engine, IReadOnlyList<long> organisations) =>
+        new(await ResolveAsync(organisations, engine.Naive), 0, 0, 0, 0);
+
+    private static async Task<Run> LoadersAsync(Engine engine, IReadOnlyList<long> organisations, bool combineStatements)
     {
         // One scope per request, shared by every loader of the request (what AddSluiceDataLoaders registers).
         var scope = new DataLoaderScope(new DataLoaderScopeOptions { CombineStatements = combineStatements });
-        var channels = new SqliteLevelsQueries.ChannelsByOrgLoader(db, scope);
-        var settings = new SqliteLevelsQueries.SettingsByOrgLoader(db, scope);
-        var admins = new SqliteLevelsQueries.AdminsByOrgLoader(db, scope);
-        var members = new SqliteLevelsQueries.MembersByChannelLoader(db, scope);
-        var pins = new SqliteLevelsQueries.PinsByChannelLoader(db, scope);
-        var users = new SqliteLevelsQueries.UsersByIdLoader(db, scope);
-        var presence = new SqliteLevelsQueries.PresenceByUserLoader(db, scope);
-        var markers = new SqliteLevelsQueries.ReadMarkersByMemberLoader(db, scope);
+        var loaders = engine.CreateLoaders(scope);
         var fields = new Fields(
-            org => channels.LoadAsync(org),
-            org => settings.LoadAsync(org),
-            org => admins.LoadAsync(org),
-            channel => members.LoadAsync(channel),
-            channel => pins.LoadAsync(channel),
-            id => users.LoadAsync(id),
-            id => users.LoadAsync(id),
-            user => presence.LoadAsync(user),
-            member => markers.LoadAsync(member),
+            org => loaders.Channels.LoadAsync(org),
+            org => loaders.Settings.LoadAsync(org),
+            org => loaders.Admins.LoadAsync(org),
+            channel => loaders.Members.LoadAsync(channel),
+            channel => loaders.Pins.LoadAsync(channel),
+            id => loaders.Users.LoadAsync(id),
+            id => loaders.Users.LoadAsync(id),
+            user => loaders.Presence.LoadAsync(user),
+            member => loaders.ReadMarkers.LoadAsync(member),
             Concurrent: true);
         var tree = await scope.RunAsync(_ => ResolveAsync(organisations, fields));
-        var batches = channels.BatchCount + settings.BatchCount + admins.BatchCount + members.BatchCount + pins.BatchCount
-            + users.BatchCount + presence.BatchCount + markers.BatchCount;
-        return new Run(tree, scope.DispatchCount, scope.RoundTripCount, batches, scope.BackstopDispatchCount);
-    }
-
-    private static async Task<Run> NaiveAsync(NpgsqlConnection db, IReadOnlyList<long> organisations)
-    {
-        var fields = new Fields(
-            async org => await ChannelsOfOrgAsync(db, org),
-            org => SettingsOfOrgAsync(db, org),
-            async org => await AdminsOfOrgAsync(db, org),
-            async channel => await MembersOfChannelAsync(db, channel),
-            async channel => await PinsOfChannelAsync(db, channel),
-            id => UserAsync(db, id),
-            id => UserAsync(db, id),
-            user => PresenceOfUserAsync(db, user),
-            member => ReadMarkerOfMemberAsync(db, member),
-            Concurrent: false);
-        return new Run(await ResolveAsync(organisations, fields), 0, 0, 0, 0);
-    }
-
-    private static async Task<Run> LoadersAsync(NpgsqlConnection db, IReadOnlyList<long> organisations, bool combineStatements)
-    {
-        var scope = new DataLoaderScope(new DataLoaderScopeOptions { CombineStatements = combineStatements });
-        var channels = new PgLevelsQueries.ChannelsByOrgLoader(db, scope);
-        var settings = new PgLevelsQueries.SettingsByOrgLoader(db, scope);
-        var admins = new PgLevelsQueries.AdminsByOrgLoader(db, scope);
-        var members = new PgLevelsQueries.MembersByChannelLoader(db, scope);
-        var pins = new PgLevelsQueries.PinsByChannelLoader(db, scope);
-        var users = new PgLevelsQueries.UsersByIdLoader(db, scope);
-        var presence = new PgLevelsQueries.PresenceByUserLoader(db, scope);
-        var markers = new PgLevelsQueries.ReadMarkersByMemberLoader(db, scope);
-        var fields = new Fields(
-            org => channels.LoadAsync(org),
-            org => settings.LoadAsync(org),
-            org => admins.LoadAsync(org),
-            channel => members.LoadAsync(channel),
-            channel => pins.LoadAsync(channel),
-            id => users.LoadAsync(id),
-            id => users.LoadAsync(id),
-            user => presence.LoadAsync(user),
-            member => markers.LoadAsync(member),
-            Concurrent: true);
-        var tree = await scope.RunAsync(_ => ResolveAsync(organisations, fields));
-        var batches = channels.BatchCount + settings.BatchCount + admins.BatchCount + members.BatchCount + pins.BatchCount
-            + users.BatchCount + presence.BatchCount + markers.BatchCount;
-        return new Run(tree, scope.DispatchCount, scope.RoundTripCount, batches, scope.BackstopDispatchCount);
+        return new Run(tree, scope.DispatchCount, scope.RoundTripCount, loaders.BatchCount, scope.BackstopDispatchCount);
     }
 
     // ------------------------------------------------------------------ engines
@@ -278,11 +278,12 @@ internal sealed class GraphqlLevelsScenario : IScenario
             data.WriteTo(db);
             cancellationToken.ThrowIfCancellationRequested();
             var organisations = data.OrganisationIds;
+            var engine = SqliteEngine(db);
             await MeasureAsync(
                 result,
-                () => NaiveAsync(db, organisations),
-                () => LoadersAsync(db, organisations, combineStatements: false),
-                () => LoadersAsync(db, organisations, combineStatements: true),
+                () => NaiveAsync(engine, organisations),
+                () => LoadersAsync(engine, organisations, combineStatements: false),
+                () => LoadersAsync(engine, organisations, combineStatements: true),
                 resolve => CountSqliteAsync(db, resolve));
             result.Notes.Add("SQLite: a round trip is one statement execution (SQLite runs in-process and Microsoft.Data.Sqlite has no multi-statement batch), so per-loader and batched send the same "
                 + "statements one by one; the combined round trip is PostgreSQL's (run with --pg). No round-trip or timing target applies here.");
@@ -350,11 +351,12 @@ internal sealed class GraphqlLevelsScenario : IScenario
             await db.OpenAsync(cancellationToken);
             await data.WriteToAsync(db, cancellationToken);
             var organisations = data.OrganisationIds;
+            var engine = PostgresEngine(db);
             await MeasureAsync(
                 result,
-                () => NaiveAsync(db, organisations),
-                () => LoadersAsync(db, organisations, combineStatements: false),
-                () => LoadersAsync(db, organisations, combineStatements: true),
+                () => NaiveAsync(engine, organisations),
+                () => LoadersAsync(engine, organisations, combineStatements: false),
+                () => LoadersAsync(engine, organisations, combineStatements: true),
                 CountNpgsqlAsync);
             var perLoader = result.Metrics.First(m => m.Key == "ms_per_loader").Value;
             var batched = result.Metrics.First(m => m.Key == "ms_batched").Value;

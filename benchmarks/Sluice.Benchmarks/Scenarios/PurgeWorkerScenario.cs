@@ -81,7 +81,7 @@ internal sealed class PurgeWorkerScenario : IScenario
             }
 
             // The machine's own noise: the UI thread awaiting a timer as long as a worker purge, with nothing else running.
-            var idleMs = (int)Math.Ceiling(Median(worker.Select(r => r.WallMs)));
+            var idleMs = (int)Math.Ceiling(Statistics.Median(worker.Select(r => r.WallMs)));
             var idle = new List<Run>();
             for (var i = 0; i < Runs; i++)
             {
@@ -262,7 +262,7 @@ internal sealed class PurgeWorkerScenario : IScenario
 
         return new Run(
             MaxGapMs: gaps[^1],
-            P99GapMs: Percentile(gaps, 0.99),
+            P99GapMs: Statistics.Percentile(gaps, 0.99),
             WallMs: Stopwatch.GetElapsedTime(window.Start, window.End).TotalMilliseconds,
             window.Purged,
             findingsLeft,
@@ -274,19 +274,6 @@ internal sealed class PurgeWorkerScenario : IScenario
             allocated,
             maxGapAt,
             gaps);
-    }
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    private static double Percentile(List<double> sorted, double p)
-    {
-        var rank = (int)Math.Ceiling(p * sorted.Count);
-        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static async Task<CheckResult> CheckTypedErrorRoundTripAsync(string path, CancellationToken cancellationToken)
@@ -374,13 +361,13 @@ internal sealed class PurgeWorkerScenario : IScenario
 
     private static void Report(ScenarioResult result, List<Run> inProcess, List<Run> worker, List<Run> idle, int findings)
     {
-        var inMax = Median(inProcess.Select(r => r.MaxGapMs));
-        var inP99 = Median(inProcess.Select(r => r.P99GapMs));
-        var inWall = Median(inProcess.Select(r => r.WallMs));
-        var wMax = Median(worker.Select(r => r.MaxGapMs));
-        var wP99 = Median(worker.Select(r => r.P99GapMs));
-        var wWall = Median(worker.Select(r => r.WallMs));
-        var purged = (int)Median(worker.Select(r => (double)r.Purged));
+        var inMax = Statistics.Median(inProcess.Select(r => r.MaxGapMs));
+        var inP99 = Statistics.Median(inProcess.Select(r => r.P99GapMs));
+        var inWall = Statistics.Median(inProcess.Select(r => r.WallMs));
+        var wMax = Statistics.Median(worker.Select(r => r.MaxGapMs));
+        var wP99 = Statistics.Median(worker.Select(r => r.P99GapMs));
+        var wWall = Statistics.Median(worker.Select(r => r.WallMs));
+        var purged = (int)Statistics.Median(worker.Select(r => (double)r.Purged));
 
         result.Rows.Add(new ComparisonRow("max UI stall, median (ms)", F(inMax), F(wMax)));
         result.Rows.Add(new ComparisonRow("p99 UI tick gap, median (ms)", F(inP99), F(wP99)));
@@ -415,12 +402,12 @@ internal sealed class PurgeWorkerScenario : IScenario
         result.Notes.Add("per run wall (ms):      naive " + string.Join(' ', inProcess.Select(r => F(r.WallMs))) + " | worker " + string.Join(' ', worker.Select(r => F(r.WallMs))));
         result.Notes.Add("UI tick intervals in the window per worker run: " + string.Join(' ', worker.Select(r => r.Gaps)));
         var pooled = worker.SelectMany(r => r.AllGaps).OrderBy(g => g).ToList();
-        result.Metrics.Add(new Metric("worker_p99_gap_pooled_ms", Percentile(pooled, 0.99), "ms"));
-        result.Metrics.Add(new Metric("idle_max_stall_ms", Median(idle.Select(r => r.MaxGapMs)), "ms"));
-        result.Notes.Add($"p99 is nearest-rank per run; a run with fewer than 100 tick intervals has p99 = its max. Pooled over the {pooled.Count} worker-run intervals: p99 {F(Percentile(pooled, 0.99))} ms, p95 {F(Percentile(pooled, 0.95))} ms, median {F(Percentile(pooled, 0.5))} ms");
+        result.Metrics.Add(new Metric("worker_p99_gap_pooled_ms", Statistics.Percentile(pooled, 0.99), "ms"));
+        result.Metrics.Add(new Metric("idle_max_stall_ms", Statistics.Median(idle.Select(r => r.MaxGapMs)), "ms"));
+        result.Notes.Add($"p99 is nearest-rank per run; a run with fewer than 100 tick intervals has p99 = its max. Pooled over the {pooled.Count} worker-run intervals: p99 {F(Statistics.Percentile(pooled, 0.99))} ms, p95 {F(Statistics.Percentile(pooled, 0.95))} ms, median {F(Statistics.Percentile(pooled, 0.5))} ms");
         result.Notes.Add("where the longest worker-run gap ended (ms after send / window length): " + string.Join(' ', worker.Select(r => $"{F(r.MaxGapAtMs)}/{F(r.WallMs)}")));
         result.Notes.Add($"idle baseline (UI thread awaiting a timer as long as the median worker purge, no purge running): max stall per run " + string.Join(' ', idle.Select(r => F(r.MaxGapMs)))
-            + $" ms, median {F(Median(idle.Select(r => r.MaxGapMs)))} ms; p99 median {F(Median(idle.Select(r => r.P99GapMs)))} ms");
+            + $" ms, median {F(Statistics.Median(idle.Select(r => r.MaxGapMs)))} ms; p99 median {F(Statistics.Median(idle.Select(r => r.P99GapMs)))} ms");
         result.Notes.Add("GCs (gen0 count / total pause ms) during each window: naive " + string.Join(' ', inProcess.Select(r => $"{r.Gen0Collections}/{F(r.GcPauseMs)}"))
             + " | worker " + string.Join(' ', worker.Select(r => $"{r.Gen0Collections}/{F(r.GcPauseMs)}")));
         result.Notes.Add("bytes allocated by the process during each window (KiB): naive " + string.Join(' ', inProcess.Select(r => (r.AllocatedBytes / 1024).ToString(CultureInfo.InvariantCulture)))

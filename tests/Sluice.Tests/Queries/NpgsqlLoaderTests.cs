@@ -53,9 +53,12 @@ internal sealed class NpgsqlStatementCounter : IDisposable
     public void Dispose() => _listener.Dispose();
 }
 
-/// <summary>Generated <c>[BulkLoader]</c> methods on the real PostgreSQL server (<c>= ANY($1)</c> with a typed array).</summary>
+/// <summary>
+/// Generated <c>[BulkLoader]</c> methods on the real PostgreSQL server (<c>= ANY($1)</c> with a typed array): the cases
+/// of <see cref="LoaderTestBase"/> and those only PostgreSQL has.
+/// </summary>
 public sealed class NpgsqlLoaderTests(PostgresDatabaseFixture<NpgsqlLoaderTests> database)
-    : IClassFixture<PostgresDatabaseFixture<NpgsqlLoaderTests>>, IAsyncLifetime
+    : LoaderTestBase, IClassFixture<PostgresDatabaseFixture<NpgsqlLoaderTests>>, IAsyncLifetime
 {
     private NpgsqlConnection _db = null!;
 
@@ -77,21 +80,23 @@ public sealed class NpgsqlLoaderTests(PostgresDatabaseFixture<NpgsqlLoaderTests>
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 
+    // ------------------------------------------------------------ the engine adapter
+
+    protected override Task<ILookup<long, Member>> MembersByChannelAsync(IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default) =>
+        Db.MembersByChannelAsync(channelIds, cancellationToken);
+
+    protected override Task<ILookup<long, Member>> MembersByChannelStarAsync(IReadOnlyCollection<long> channelIds) => Db.MembersByChannelStarAsync(channelIds);
+
+    protected override Task<IReadOnlyDictionary<long, User>> UsersByIdAsync(IReadOnlyCollection<long> ids) => Db.UsersByIdAsync(ids);
+
+    protected override Task<IReadOnlyDictionary<long, Member>> OneMemberPerChannelAsync(IReadOnlyCollection<long> channelIds) => Db.OneMemberPerChannelAsync(channelIds);
+
+    protected override Task<Dictionary<string, Tag>> TagsByCodeAsync(IReadOnlyCollection<string> codes) => Db.TagsByCodeAsync(codes);
+
+    protected override Task<ILookup<string, Tag>> TagLookupByCodeAsync(IReadOnlyCollection<string> codes) => Db.TagLookupByCodeAsync(codes);
+
     // ------------------------------------------------------------ lookups
 
-    [Fact]
-    public async Task Lookup_holds_every_requested_key_in_request_order_with_missing_keys_empty()
-    {
-        var lookup = await Db.MembersByChannelAsync([30, 40, 10, 99, 30]);
-
-        Assert.Equal([30L, 40L, 10L, 99L], lookup.Select(g => g.Key));
-        Assert.Equal(4, lookup.Count);
-        Assert.Equal([1L, 2L, 3L], lookup[30].Select(m => m.UserId));
-        Assert.Equal([new Member(10, 1, "owner"), new Member(10, 2, "member")], lookup[10]);
-        Assert.Empty(lookup[40]);
-        Assert.Empty(lookup[99]);
-        Assert.False(lookup.Contains(20));
-    }
 
     [Fact]
     public async Task Loader_with_a_named_key_parameter_and_an_extra_named_parameter()
@@ -128,33 +133,10 @@ public sealed class NpgsqlLoaderTests(PostgresDatabaseFixture<NpgsqlLoaderTests>
         await transaction.RollbackAsync();
     }
 
-    [Fact]
-    public async Task Select_star_loader_maps_and_finds_the_key_by_name_at_run_time()
-    {
-        var lookup = await Db.MembersByChannelStarAsync([20, 10]);
-        Assert.Equal([20L, 10L], lookup.Select(g => g.Key));
-        Assert.Equal([new Member(10, 1, "owner"), new Member(10, 2, "member")], lookup[10]);
-    }
 
     // ------------------------------------------------------------ dictionaries
 
-    [Fact]
-    public async Task Dictionary_enumerates_in_request_order_and_leaves_out_missing_keys()
-    {
-        var users = await Db.UsersByIdAsync([3, 404, 1, 2, 1]);
-        Assert.Equal([3L, 1L, 2L], users.Keys);
-        Assert.False(users.ContainsKey(404));
-        Assert.Equal(new User(2, "bob", null), users[2]);
-    }
 
-    [Fact]
-    public async Task Dictionary_with_two_rows_for_a_key_throws_naming_the_loader_and_the_key()
-    {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Db.OneMemberPerChannelAsync([20, 30]));
-        Assert.Contains(nameof(NpgsqlQueries.OneMemberPerChannelAsync), error.Message, StringComparison.Ordinal);
-        Assert.Contains("'30'", error.Message, StringComparison.Ordinal);
-        Assert.Equal([20L], (await Db.OneMemberPerChannelAsync([20, 40])).Keys);
-    }
 
     [Fact]
     public async Task String_guid_and_int_keys()
@@ -178,14 +160,6 @@ public sealed class NpgsqlLoaderTests(PostgresDatabaseFixture<NpgsqlLoaderTests>
         Assert.Equal(200L, counters[2].Value);
     }
 
-    [Fact]
-    public async Task Null_key_throws_argument_null_exception()
-    {
-        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => Db.TagsByCodeAsync(["a", null!]));
-        Assert.Equal("codes", error.ParamName);
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Db.TagLookupByCodeAsync([null!]));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Db.UsersByIdAsync(null!));
-    }
 
     // ------------------------------------------------------------ statements sent
 
@@ -258,12 +232,4 @@ public sealed class NpgsqlLoaderTests(PostgresDatabaseFixture<NpgsqlLoaderTests>
         Assert.Equal(12_500, chunked.Count(g => g.Any()));
     }
 
-    [Fact]
-    public async Task Cancelled_token_fails_the_loader()
-    {
-        using var cts = new CancellationTokenSource();
-        await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Db.MembersByChannelAsync([10], cts.Token));
-        Assert.Single(await Db.MembersByChannelAsync([20]));
-    }
 }

@@ -9,8 +9,11 @@ using Xunit;
 
 namespace Sluice.Tests.Queries;
 
-/// <summary>Generated <c>[BulkLoader]</c> methods on a real SQLite WAL file (<c>IN (SELECT value FROM json_each($1))</c>).</summary>
-public sealed class SqliteLoaderTests : IDisposable
+/// <summary>
+/// Generated <c>[BulkLoader]</c> methods on a real SQLite WAL file (<c>IN (SELECT value FROM json_each($1))</c>): the
+/// cases of <see cref="LoaderTestBase"/> and those only SQLite has.
+/// </summary>
+public sealed class SqliteLoaderTests : LoaderTestBase, IDisposable
 {
     private readonly SqliteQueryDatabase _db = new(nameof(SqliteLoaderTests));
 
@@ -31,6 +34,21 @@ public sealed class SqliteLoaderTests : IDisposable
 
     public void Dispose() => _db.Dispose();
 
+    // ------------------------------------------------------------ the engine adapter
+
+    protected override Task<ILookup<long, Member>> MembersByChannelAsync(IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default) =>
+        Db.MembersByChannelAsync(channelIds, cancellationToken);
+
+    protected override Task<ILookup<long, Member>> MembersByChannelStarAsync(IReadOnlyCollection<long> channelIds) => Db.MembersByChannelStarAsync(channelIds);
+
+    protected override Task<IReadOnlyDictionary<long, User>> UsersByIdAsync(IReadOnlyCollection<long> ids) => Db.UsersByIdAsync(ids);
+
+    protected override Task<IReadOnlyDictionary<long, Member>> OneMemberPerChannelAsync(IReadOnlyCollection<long> channelIds) => Db.OneMemberPerChannelAsync(channelIds);
+
+    protected override Task<Dictionary<string, Tag>> TagsByCodeAsync(IReadOnlyCollection<string> codes) => Db.TagsByCodeAsync(codes);
+
+    protected override Task<ILookup<string, Tag>> TagLookupByCodeAsync(IReadOnlyCollection<string> codes) => Db.TagLookupByCodeAsync(codes);
+
     /// <summary>Registers <c>batch_probe(json)</c>: records each distinct key array a statement sends, returns true.</summary>
     private List<string> ProbeBatches()
     {
@@ -49,22 +67,6 @@ public sealed class SqliteLoaderTests : IDisposable
 
     // ------------------------------------------------------------ lookups
 
-    [Fact]
-    public async Task Lookup_holds_every_requested_key_in_request_order_with_missing_keys_empty()
-    {
-        var lookup = await Db.MembersByChannelAsync([30, 40, 10, 99]);
-
-        Assert.Equal([30L, 40L, 10L, 99L], lookup.Select(g => g.Key));
-        Assert.Equal(4, lookup.Count);
-        Assert.Equal([1L, 2L, 3L], lookup[30].Select(m => m.UserId));
-        Assert.Equal([1L, 2L], lookup[10].Select(m => m.UserId));
-        Assert.Empty(lookup[40]);
-        Assert.Empty(lookup[99]);
-        Assert.True(lookup.Contains(40));
-        Assert.False(lookup.Contains(20)); // not requested
-        Assert.Empty(lookup[20]);
-        Assert.All(lookup[30], m => Assert.Equal(30, m.ChannelId));
-    }
 
     [Fact]
     public async Task Lookup_is_also_a_read_only_dictionary_of_lists()
@@ -123,39 +125,10 @@ public sealed class SqliteLoaderTests : IDisposable
         transaction.Rollback();
     }
 
-    [Fact]
-    public async Task Select_star_loader_maps_and_finds_the_key_by_name_at_run_time()
-    {
-        var lookup = await Db.MembersByChannelStarAsync([20, 10]);
-        Assert.Equal([20L, 10L], lookup.Select(g => g.Key));
-        Assert.Equal([new Member(10, 1, "owner"), new Member(10, 2, "member")], lookup[10]);
-    }
 
     // ------------------------------------------------------------ dictionaries
 
-    [Fact]
-    public async Task Dictionary_enumerates_in_request_order_and_leaves_out_missing_keys()
-    {
-        var users = await Db.UsersByIdAsync([3, 404, 1, 2, 1]);
 
-        Assert.Equal([3L, 1L, 2L], users.Keys);
-        Assert.Equal(3, users.Count);
-        Assert.False(users.ContainsKey(404));
-        Assert.Equal(new User(2, "bob", null), users[2]);
-        Assert.Equal(["cy", "ada", "bob"], users.Values.Select(u => u.Name));
-    }
-
-    [Fact]
-    public async Task Dictionary_with_two_rows_for_a_key_throws_naming_the_loader_and_the_key()
-    {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Db.OneMemberPerChannelAsync([20, 30]));
-        Assert.Contains(nameof(SqliteQueries.OneMemberPerChannelAsync), error.Message, StringComparison.Ordinal);
-        Assert.Contains("'30'", error.Message, StringComparison.Ordinal);
-
-        // One row per key is fine.
-        var single = await Db.OneMemberPerChannelAsync([20, 40]);
-        Assert.Equal([20L], single.Keys);
-    }
 
     [Fact]
     public async Task String_keys_round_trip_through_json_including_non_ascii_and_quotes()
@@ -171,14 +144,6 @@ public sealed class SqliteLoaderTests : IDisposable
         Assert.Empty(lookup["zz"]);
     }
 
-    [Fact]
-    public async Task Null_key_throws_argument_null_exception()
-    {
-        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => Db.TagsByCodeAsync(["a", null!]));
-        Assert.Equal("codes", error.ParamName);
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Db.TagLookupByCodeAsync([null!]));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Db.UsersByIdAsync(null!));
-    }
 
     [Fact]
     public async Task Guid_keys_match_rows_stored_as_upper_case_text()
@@ -301,11 +266,4 @@ public sealed class SqliteLoaderTests : IDisposable
         Assert.All(keys.Where(k => k % 4 == 0).Take(100), k => Assert.Equal(k + 1, chunked[k].Single().UserId));
     }
 
-    [Fact]
-    public async Task Cancelled_token_fails_the_loader()
-    {
-        using var cts = new CancellationTokenSource();
-        await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Db.MembersByChannelAsync([10], cts.Token));
-    }
 }
