@@ -33,7 +33,6 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(auditHead);
 builder.Services.AddSingleton<ChatWrites>();
 builder.Services.AddSingleton<BackfillService>();
-builder.Services.AddHostedService(services => services.GetRequiredService<BackfillService>());
 builder.Services.AddSluiceDataLoaders();   // a DataLoaderScope and every generated loader, per request
 
 if (string.IsNullOrWhiteSpace(postgres))
@@ -83,6 +82,10 @@ else
     builder.Services.AddSingleton<IBackfillRunner, NpgsqlBackfillRunner>();
 }
 
+// After the worker's registration: hosted services start in registration order (the backfill runs on the worker) and
+// stop in reverse (the backfill pauses before the worker drains).
+builder.Services.AddHostedService(services => services.GetRequiredService<BackfillService>());
+
 var app = builder.Build();
 
 app.MapGet("/", () => Results.Content(SamplePage.Html, "text/html; charset=utf-8"));
@@ -112,7 +115,8 @@ api.MapGet("/channels/{channelId:long}/events", async (long channelId, long user
 
     long.TryParse(request.Headers["Last-Event-ID"], NumberStyles.None, CultureInfo.InvariantCulture, out var after);
     var messages = chat.TailMessagesAsync(channelId, after, cancellationToken);
-    return TypedResults.ServerSentEvents(messages.Select(m => new SseItem<Message>(m, "message") { EventId = m.Seq.ToString(CultureInfo.InvariantCulture) }));
+    return TypedResults.ServerSentEvents(Http.StartFirst(request.HttpContext.Response, messages)
+        .Select(m => new SseItem<Message>(m, "message") { EventId = m.Seq.ToString(CultureInfo.InvariantCulture) }));
 });
 // </quickstart-endpoints>
 
@@ -154,6 +158,21 @@ app.Run();
 /// <summary>Typed results to HTTP: each error case its status; defects and interruptions their own problem.</summary>
 internal static class Http
 {
+    /// <summary>
+    /// Sends the response headers before waiting for the first item: the SSE result writes nothing until the stream
+    /// yields, so a client that is up to date (nothing after its Last-Event-ID) would otherwise get no response at all
+    /// until the next message (no EventSource <c>open</c> event, and an HTTP client's header timeout).
+    /// </summary>
+    public static async IAsyncEnumerable<T> StartFirst<T>(HttpResponse response, IAsyncEnumerable<T> items,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await response.Body.FlushAsync(cancellationToken);   // starts the response: the headers go out now
+        await foreach (var item in items.WithCancellation(cancellationToken))
+        {
+            yield return item;
+        }
+    }
+
     public static IResult Problem(ChatError error)
     {
         var (status, title) = error.Match(
@@ -185,8 +204,15 @@ internal static class Http
 /// <summary>The audit chain's head, written after every commit to a file beside the app (not in the database).</summary>
 internal sealed class AuditHeadFile(string path)
 {
-    public void Configure(AuditChannelOptions<AuditRecord> options) =>
-        options.OnCheckpoint = (head, cancellationToken) => new ValueTask(File.WriteAllTextAsync(path, $"{head.Seq} {head.HashHex}", cancellationToken));
+    public void Configure(AuditChannelOptions<AuditRecord> options) => options.OnCheckpoint = WriteAsync;
+
+    // Written whole then renamed over the old one, so a reader never sees a half-written head.
+    private async ValueTask WriteAsync(AuditCheckpoint head, CancellationToken cancellationToken)
+    {
+        var next = path + ".next";
+        await File.WriteAllTextAsync(next, $"{head.Seq} {head.HashHex}", cancellationToken);
+        File.Move(next, path, overwrite: true);
+    }
 
     public AuditCheckpoint? Read()
     {
