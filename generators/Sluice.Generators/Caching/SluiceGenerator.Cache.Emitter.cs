@@ -195,6 +195,20 @@ public sealed partial class SluiceGenerator
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             using (writer.Braces($"{spec.Accessibility} static async {spec.ReturnTypeFullyQualifiedName} {spec.CachedMethodName}({Signature(spec)})"))
             {
+                if (isLookup)
+                {
+                    // The runtime de-duplicates the keys once and fills the result with the cache's row lists: no row is copied.
+                    writer.WriteLine("return await global::Sluice.CacheRuntime.GetLookupAsync(");
+                    writer.Indentation++;
+                    writer.WriteLine($"{spec.CacheProperty},");
+                    writer.WriteLine($"{keys},");
+                    writer.WriteLine($"static async (missing, state, cancellationToken) => {loaded},");
+                    writer.WriteLine($"{ConnectionName(spec)},");
+                    writer.WriteLine($"{CancellationName(spec)}).ConfigureAwait(false);");
+                    writer.Indentation--;
+                    return;
+                }
+
                 writer.WriteLine($"var values = await {spec.CacheProperty}.GetManyAsync(");
                 writer.Indentation++;
                 writer.WriteLine($"{keys},");
@@ -202,24 +216,7 @@ public sealed partial class SluiceGenerator
                 writer.WriteLine($"{ConnectionName(spec)},");
                 writer.WriteLine($"{CancellationName(spec)}).ConfigureAwait(false);");
                 writer.Indentation--;
-                if (!isLookup)
-                {
-                    writer.WriteLine("return values;");
-                    return;
-                }
-
-                writer.WriteLine($"var keys = new global::System.Collections.Generic.List<{keyType}>(values.Count);");
-                writer.WriteLine("keys.AddRange(values.Keys);");
-                writer.WriteLine($"var result = new global::Sluice.Lookup<{keyType}, {spec.RowTypeFullyQualifiedName}>(keys);");
-                using (writer.Braces("foreach (var pair in values)"))
-                {
-                    using (writer.Braces("for (var i = 0; i < pair.Value.Count; i++)"))
-                    {
-                        writer.WriteLine("result.Add(pair.Key, pair.Value[i]);");
-                    }
-                }
-
-                writer.WriteLine("return result;");
+                writer.WriteLine("return values;");
             }
         }
     }

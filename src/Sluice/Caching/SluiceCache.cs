@@ -231,19 +231,39 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(loadMissing);
-        var distinct = new List<TKey>(keys is IReadOnlyCollection<TKey> collection ? collection.Count : 4);
-        var seen = new HashSet<TKey>(distinct.Capacity);
-        var found = new Dictionary<TKey, Entry>(distinct.Capacity);
+        var distinct = KeySet<TKey>.Of(keys, nameof(keys));
+        var entries = await GetEntriesAsync(distinct, loadMissing, state, cancellationToken).ConfigureAwait(false);
+        var result = new Dictionary<TKey, TValue>(distinct.Count);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            if (entries[i].HasValue)
+            {
+                result.Add(distinct[i], entries[i].Value);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The entries of <paramref name="keys"/> (already distinct), index by index: hits from the cache, the missing keys
+    /// loaded with one call of <paramref name="loadMissing"/>, which gets them as a <see cref="KeySet{TKey}"/> so the
+    /// loader does not de-duplicate them again.
+    /// </summary>
+    internal async ValueTask<Entry[]> GetEntriesAsync<TState, TLoaded>(
+        KeySet<TKey> keys,
+        Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<TLoaded>> loadMissing,
+        TState state,
+        CancellationToken cancellationToken)
+        where TLoaded : IReadOnlyDictionary<TKey, TValue>
+    {
+        // A default entry (version 0: real ones count from 1) marks a key still to load.
+        var entries = new Entry[keys.Count];
         List<TKey>? missing = null;
         var bypassed = Volatile.Read(ref _bypasses) > 0;
-        foreach (var key in keys)
+        for (var i = 0; i < entries.Length; i++)
         {
-            if (!seen.Add(key))
-            {
-                continue;
-            }
-
-            distinct.Add(key);
+            var key = keys[i];
             if (!bypassed && _cache.TryGet(key, out var entry) && IsLive(entry))
             {
                 _hits.Increment();
@@ -252,7 +272,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
                     SluiceTelemetry.CacheHits.Add(1, _tag);
                 }
 
-                found[key] = entry;
+                entries[i] = entry;
             }
             else
             {
@@ -260,48 +280,49 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
             }
         }
 
-        if (missing is not null)
+        if (missing is null)
         {
-            _misses.Add(missing.Count);
-            SluiceTelemetry.CacheMisses.Add(missing.Count, _tag);
-            CountLoad();
-            var epoch = Volatile.Read(ref _epoch);
-            var loaded = await loadMissing(missing, state, cancellationToken).ConfigureAwait(false);
-            var stored = new List<KeyValuePair<TKey, Entry>>(missing.Count);
-            foreach (var key in missing)
+            return entries;
+        }
+
+        _misses.Add(missing.Count);
+        SluiceTelemetry.CacheMisses.Add(missing.Count, _tag);
+        CountLoad();
+        var epoch = Volatile.Read(ref _epoch);
+
+        // A subset of distinct keys is distinct; when nothing hit, it is the key set itself.
+        var loaded = await loadMissing(missing.Count == keys.Count ? keys : new KeySet<TKey>(missing), state, cancellationToken).ConfigureAwait(false);
+        var stored = new List<KeyValuePair<TKey, Entry>>(missing.Count);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            if (entries[i].Version != 0)
             {
-                var hasValue = loaded.TryGetValue(key, out var value) && value is not null;
-                var entry = NewEntry(value!, hasValue);
-                found[key] = entry;
-                if (!bypassed && (hasValue || _cacheAbsent))
-                {
-                    _cache.AddOrUpdate(key, entry);
-                    stored.Add(new KeyValuePair<TKey, Entry>(key, entry));
-                }
+                continue;
             }
 
-            // An invalidation that began during the load may concern a value it read before the change committed:
-            // take back what this load stored. (Invalidate bumps the epoch before it removes, so either we see the
-            // bump here or its removal comes after our store.)
-            if (Volatile.Read(ref _epoch) != epoch)
+            var key = keys[i];
+            var hasValue = loaded.TryGetValue(key, out var value) && value is not null;
+            var entry = NewEntry(value!, hasValue);
+            entries[i] = entry;
+            if (!bypassed && (hasValue || _cacheAbsent))
             {
-                foreach (var pair in stored)
-                {
-                    _cache.TryRemove(pair);
-                }
+                _cache.AddOrUpdate(key, entry);
+                stored.Add(new KeyValuePair<TKey, Entry>(key, entry));
             }
         }
 
-        var result = new Dictionary<TKey, TValue>(distinct.Count);
-        foreach (var key in distinct)
+        // An invalidation that began during the load may concern a value it read before the change committed:
+        // take back what this load stored. (Invalidate bumps the epoch before it removes, so either we see the
+        // bump here or its removal comes after our store.)
+        if (Volatile.Read(ref _epoch) != epoch)
         {
-            if (found.TryGetValue(key, out var entry) && entry.HasValue)
+            foreach (var pair in stored)
             {
-                result.Add(key, entry.Value);
+                _cache.TryRemove(pair);
             }
         }
 
-        return result;
+        return entries;
     }
 
     /// <summary>Drops <paramref name="key"/>; a load of it in flight is not cached when it finishes.</summary>
@@ -406,7 +427,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
     }
 
     /// <summary>A cached value, whether it is "absent", its write timestamp (own clock only) and a unique version.</summary>
-    private readonly struct Entry(TValue value, bool hasValue, long writtenAt, long version) : IEquatable<Entry>
+    internal readonly struct Entry(TValue value, bool hasValue, long writtenAt, long version) : IEquatable<Entry>
     {
         public TValue Value { get; } = value;
 

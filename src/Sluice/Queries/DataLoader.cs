@@ -54,7 +54,8 @@ public abstract class DataLoader<TKey, TValue> : IDataLoaderBatchSource
     public int BatchCount => Volatile.Read(ref _batchCount);
 
     /// <summary>
-    /// Fetches the values of <paramref name="keys"/> (distinct, in request order). A key absent from the result gets
+    /// Fetches the values of <paramref name="keys"/> (distinct, in request order: a <see cref="KeySet{TKey}"/>, which a
+    /// generated loader uses without de-duplicating it again). A key absent from the result gets
     /// <see cref="MissingValue"/>. Implemented by generated loaders with one bulk query.
     /// </summary>
     protected abstract Task<IReadOnlyDictionary<TKey, TValue>> FetchAsync(IReadOnlyList<TKey> keys, CancellationToken cancellationToken);
@@ -204,15 +205,16 @@ public abstract class DataLoader<TKey, TValue> : IDataLoaderBatchSource
             return;
         }
 
+        // The batch's keys are a dictionary's, so distinct: the fetch gets them as a key set and never de-duplicates them again.
         var keys = new List<TKey>(batch.Keys);
         for (var start = 0; start < keys.Count; start += _maxBatchSize)
         {
             var sliceKeys = start == 0 && keys.Count <= _maxBatchSize ? keys : keys.GetRange(start, Math.Min(_maxBatchSize, keys.Count - start));
-            slices.Add(new Slice(this, sliceKeys, batch));
+            slices.Add(new Slice(this, new KeySet<TKey>(sliceKeys), batch));
         }
     }
 
-    private void Forget(List<TKey> keys, Dictionary<TKey, TaskCompletionSource<TValue>> batch)
+    private void Forget(KeySet<TKey> keys, Dictionary<TKey, TaskCompletionSource<TValue>> batch)
     {
         lock (_gate)
         {
@@ -227,7 +229,7 @@ public abstract class DataLoader<TKey, TValue> : IDataLoaderBatchSource
         }
     }
 
-    private sealed class Slice(DataLoader<TKey, TValue> loader, List<TKey> keys, Dictionary<TKey, TaskCompletionSource<TValue>> batch)
+    private sealed class Slice(DataLoader<TKey, TValue> loader, KeySet<TKey> keys, Dictionary<TKey, TaskCompletionSource<TValue>> batch)
         : DataLoaderSlice
     {
         private DataLoaderStatement<TKey, TValue>? _statement;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Runtime.InteropServices;
 
@@ -19,6 +20,11 @@ public sealed class Lookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionar
     private static readonly List<TRow> NoRows = new(0);
     private readonly Dictionary<TKey, List<TRow>> _rows;
 
+    // Set when the groups are a cache's entries (a cached bulk load shares them instead of copying rows); an Add then
+    // copies the group it changes first, once, so the cache never sees it.
+    private readonly bool _sharesGroups;
+    private HashSet<TKey>? _copiedGroups;
+
     /// <summary>Creates a lookup holding <paramref name="keys"/> (distinct, in request order), each with no rows yet.</summary>
     public Lookup(IReadOnlyList<TKey> keys)
     {
@@ -31,6 +37,19 @@ public sealed class Lookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionar
     }
 
     internal Lookup(int capacity) => _rows = new Dictionary<TKey, List<TRow>>(capacity);
+
+    private Lookup(int capacity, bool sharesGroups)
+        : this(capacity) => _sharesGroups = sharesGroups;
+
+    /// <summary>An empty lookup to be filled with <see cref="AddSharedGroup"/>: its groups are a cache's entries, shared.</summary>
+    internal static Lookup<TKey, TRow> Shared(int capacity) => new(capacity, sharesGroups: true);
+
+    /// <summary>Adds a distinct key with <paramref name="rows"/> as its group, shared (not copied) when it is a list.</summary>
+    internal void AddSharedGroup(TKey key, IReadOnlyList<TRow> rows)
+    {
+        Debug.Assert(_sharesGroups, "Only a shared lookup takes groups by reference.");
+        _rows.Add(key, rows as List<TRow> ?? new List<TRow>(rows));
+    }
 
     /// <summary>Adds <paramref name="key"/> with no rows unless it is already present; true when it was added.</summary>
     internal bool TryAddKey(TKey key)
@@ -76,10 +95,18 @@ public sealed class Lookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionar
     /// <summary>Adds a row to a requested key. Called by generated loaders; a key that was not requested is ignored.</summary>
     public void Add(TKey key, TRow row)
     {
-        if (_rows.TryGetValue(key, out var rows))
+        if (!_rows.TryGetValue(key, out var rows))
         {
-            rows.Add(row);
+            return;
         }
+
+        if (_sharesGroups && (_copiedGroups ??= new HashSet<TKey>()).Add(key))
+        {
+            rows = new List<TRow>(rows);
+            _rows[key] = rows;
+        }
+
+        rows.Add(row);
     }
 
     IEnumerator<IGrouping<TKey, TRow>> IEnumerable<IGrouping<TKey, TRow>>.GetEnumerator()

@@ -114,42 +114,28 @@ public static class QueryRuntime
 
     /// <summary>
     /// The distinct keys of <paramref name="keys"/> in first-seen order; throws <see cref="ArgumentNullException"/>
-    /// for a null key (a null never matches a row, so asking for one is a bug at the call site).
+    /// for a null key (a null never matches a row, so asking for one is a bug at the call site). Keys that arrive as a
+    /// <see cref="KeySet{TKey}"/> (from a cache or a DataLoader) are already distinct and are used as they are.
     /// </summary>
     public static List<TKey> DistinctKeys<TKey>(IEnumerable<TKey> keys, string parameterName)
-        where TKey : notnull
-    {
-        ArgumentNullException.ThrowIfNull(keys, parameterName);
-        var capacity = keys is IReadOnlyCollection<TKey> collection ? collection.Count : 16;
-        var distinct = new List<TKey>(capacity);
-
-        // A handful of keys (the common DataLoader batch) is de-duplicated by scanning: no set to allocate.
-        var seen = capacity > SmallKeySet ? new HashSet<TKey>(capacity) : null;
-        var comparer = EqualityComparer<TKey>.Default;
-        foreach (var key in keys)
-        {
-            if (key is null)
-            {
-                ThrowNullKey(parameterName);
-            }
-
-            if (seen is not null ? seen.Add(key) : !ContainsKey(distinct, key, comparer))
-            {
-                distinct.Add(key);
-            }
-        }
-
-        return distinct;
-    }
+        where TKey : notnull =>
+        KeySet<TKey>.Of(keys, parameterName).Items;
 
     /// <summary>
     /// What a one-to-many loader fills: a lookup with an empty group for each distinct key of <paramref name="keys"/>
     /// in first-seen order, and those keys (for batching). The lookup's own dictionary de-duplicates them, so no
-    /// second set is built. Throws <see cref="ArgumentNullException"/> for a null key, as <see cref="DistinctKeys"/> does.
+    /// second set is built; keys that arrive as a <see cref="KeySet{TKey}"/> are not checked again at all. Throws
+    /// <see cref="ArgumentNullException"/> for a null key, as <see cref="DistinctKeys"/> does.
     /// </summary>
     public static Lookup<TKey, TRow> EmptyLookup<TKey, TRow>(IEnumerable<TKey> keys, string parameterName, out List<TKey> distinctKeys)
         where TKey : notnull
     {
+        if (keys is KeySet<TKey> set)
+        {
+            distinctKeys = set.Items;
+            return new Lookup<TKey, TRow>(set);
+        }
+
         ArgumentNullException.ThrowIfNull(keys, parameterName);
         var capacity = keys is IReadOnlyCollection<TKey> collection ? collection.Count : 16;
         var lookup = new Lookup<TKey, TRow>(capacity);
@@ -158,7 +144,7 @@ public static class QueryRuntime
         {
             if (key is null)
             {
-                ThrowNullKey(parameterName);
+                KeySet<TKey>.ThrowNullKey(parameterName);
             }
 
             if (lookup.TryAddKey(key))
@@ -168,25 +154,6 @@ public static class QueryRuntime
         }
 
         return lookup;
-    }
-
-    [DoesNotReturn]
-    private static void ThrowNullKey(string parameterName) =>
-        throw new ArgumentNullException(parameterName, "A key set must not contain null.");
-
-    private const int SmallKeySet = 8;
-
-    private static bool ContainsKey<TKey>(List<TKey> keys, TKey key, EqualityComparer<TKey> comparer)
-    {
-        for (var i = 0; i < keys.Count; i++)
-        {
-            if (comparer.Equals(keys[i], key))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Copies <paramref name="count"/> keys starting at <paramref name="start"/> into an array (a PostgreSQL array parameter).</summary>

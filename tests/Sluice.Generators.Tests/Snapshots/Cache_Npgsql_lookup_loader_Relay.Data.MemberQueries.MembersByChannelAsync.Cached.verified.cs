@@ -26,21 +26,11 @@ partial class MemberQueries
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async global::System.Threading.Tasks.Task<global::Sluice.Lookup<long, global::Relay.Data.Member>> MembersByChannelCachedAsync(this global::Npgsql.NpgsqlConnection db, global::System.Collections.Generic.IReadOnlyCollection<long> channelIds, global::System.Threading.CancellationToken cancellationToken = default)
     {
-        var values = await MembersByChannelCache.GetManyAsync(
+        return await global::Sluice.CacheRuntime.GetLookupAsync(
+            MembersByChannelCache,
             channelIds,
-            static async (missing, state, cancellationToken) => (global::System.Collections.Generic.IReadOnlyDictionary<long, global::System.Collections.Generic.IReadOnlyList<global::Relay.Data.Member>>)await MembersByChannelAsync(state, missing, cancellationToken).ConfigureAwait(false),
+            static async (missing, state, cancellationToken) => await MembersByChannelAsync(state, missing, cancellationToken).ConfigureAwait(false),
             db,
             cancellationToken).ConfigureAwait(false);
-        var keys = new global::System.Collections.Generic.List<long>(values.Count);
-        keys.AddRange(values.Keys);
-        var result = new global::Sluice.Lookup<long, global::Relay.Data.Member>(keys);
-        foreach (var pair in values)
-        {
-            for (var i = 0; i < pair.Value.Count; i++)
-            {
-                result.Add(pair.Key, pair.Value[i]);
-            }
-        }
-        return result;
     }
 }

@@ -169,4 +169,40 @@ public sealed class SqliteCachedQueryTests : IDisposable
         Assert.Equal([1L, 1L, 1L], seen.Order());
         Assert.Equal([10L, 11L, 12L], fourth[1].Select(m => m.UserId));
     }
+
+    [Fact]
+    public async Task A_cached_bulk_load_hands_the_loader_a_key_set_and_fills_its_result_with_the_caches_row_lists()
+    {
+        using var reader = _database.OpenConnection();
+        reader.CreateFunction("seen", (long channelId) => channelId);
+
+        // What the generated MembersByChannelCachedAsync calls: the loader is handed the missing keys as a key set,
+        // which its EmptyLookup uses as it is (no second de-duplication).
+        var handed = new List<IReadOnlyList<long>>();
+        var first = await CacheRuntime.GetLookupAsync(
+            CacheMemberQueries.MembersByChannelCache,
+            [2L, 1L, 2L],
+            async (missing, connection, cancellationToken) =>
+            {
+                handed.Add(missing);
+                return await connection.MembersByChannelAsync(missing, cancellationToken);
+            },
+            reader);
+        var set = Assert.IsType<KeySet<long>>(Assert.Single(handed));
+        Assert.Equal([2L, 1L], set);
+        Assert.Equal([2L, 1L], first.Keys);
+
+        // No row is copied: the result's groups are the cache's entries, for a miss and for a hit alike.
+        Assert.True(CacheMemberQueries.MembersByChannelCache.TryGet(2, out var cached));
+        Assert.Same(cached, first[2]);
+        var second = await reader.MembersByChannelCachedAsync([1L, 2L]);
+        Assert.Same(cached, second[2]);
+        Assert.Equal([20L, 21L], second[2].Select(m => m.UserId));
+
+        // Adding to a result copies that group first: the cache never sees it.
+        second.Add(2, new CacheMember(2, 22, "member"));
+        Assert.Equal([20L, 21L, 22L], second[2].Select(m => m.UserId));
+        Assert.Equal([20L, 21L], cached.Select(m => m.UserId));
+        Assert.Same(cached, first[2]);
+    }
 }

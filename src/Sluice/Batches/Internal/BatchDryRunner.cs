@@ -14,10 +14,10 @@ internal static class BatchDryRunner
 {
     public static async Task<BatchDryRun> RunAsync(DbConnection connection, BatchDialect dialect, ChunkedBatchDefinition definition, BatchOptions? options, CancellationToken cancellationToken)
     {
-        options ??= new BatchOptions();
-        options.Validate();
+        // A dry run reads on the caller's connection, so it estimates the pauses of a run that holds its own connection.
+        var resolved = ResolvedBatchOptions.Resolve(options, dialect, writerFair: false);
         var warnings = new List<string>();
-        var timeout = options.CommandTimeoutSeconds;
+        var timeout = resolved.CommandTimeoutSeconds;
         var status = await BatchStore.ReadIfExistsAsync(connection, dialect, definition.Name, cancellationToken).ConfigureAwait(false);
         if (status is { State: BatchState.Done })
         {
@@ -90,7 +90,7 @@ internal static class BatchDryRunner
             {
                 BatchStore.Add(next, "lo", lo);
                 BatchStore.Add(next, "upper", hi);
-                BatchStore.Add(next, "n", (long)options.InitialBatchSize);
+                BatchStore.Add(next, "n", (long)resolved.InitialBatchSize);
                 await using var reader = await next.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 keys = (int)Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
@@ -118,10 +118,8 @@ internal static class BatchDryRunner
         }
 
         filter.Stop();
-        var pauseRatio = options.PauseRatio ?? 1.0;
-        var minPause = options.MinPause ?? TimeSpan.FromMilliseconds(5);
         var perRange = ranges.Count == 0 ? TimeSpan.Zero : filter.Elapsed / ranges.Count;
-        var pause = TimeSpan.FromTicks(Math.Max(minPause.Ticks, (long)(perRange.Ticks * pauseRatio)));
+        var pause = resolved.PauseAfter(perRange);
         var estimate = filter.Elapsed + (pause * Math.Max(0, ranges.Count - 1));
         return new BatchDryRun(
             definition.Name,

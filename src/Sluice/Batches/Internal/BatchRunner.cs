@@ -1,43 +1,98 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Sluice.Internal;
 
 /// <summary>
 /// The chunked-batch loop: take the batch (lease / advisory lock), check and freeze, then one transaction per batch
 /// with adaptive size, retries and pauses, and always a final status — done only when every key was processed.
+/// One instance per run.
 /// </summary>
 internal sealed class BatchRunner
 {
-    private const double MaxGrowth = 1.2;
     private readonly BatchSession _session;
     private readonly BatchDialect _dialect;
     private readonly ChunkedBatchDefinition _definition;
-    private readonly BatchOptions _options;
+    private readonly ResolvedBatchOptions _options;
     private readonly IProgress<BatchProgress>? _progress;
     private readonly ILogger _logger;
-    private readonly string _owner;
     private readonly KeyValuePair<string, object?> _tag;
+
+    // This run's figures (the state row keeps the totals over every run).
+    private long _runScanned;
+    private long _runChanged;
+    private long _runBatches;
+
+    // Attempts of the batch that failed the run, for its final status.
+    private int _failedAttempts;
 
     public BatchRunner(BatchSession session, BatchDialect dialect, ChunkedBatchDefinition definition, BatchOptions? options, IProgress<BatchProgress>? progress)
     {
         _session = session;
         _dialect = dialect;
         _definition = definition;
-        _options = options ?? new BatchOptions();
-        _options.Validate();
+        _options = ResolvedBatchOptions.Resolve(options, dialect, session.WriterFair);
         _progress = progress;
-        _logger = _options.Logger ?? NullLogger.Instance;
-        _owner = _options.Owner ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        _logger = _options.Logger;
         _tag = new("sluice.batch", definition.Name);
     }
 
     public async Task<BatchRunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        if (await AcquireAsync(cancellationToken).ConfigureAwait(false) is { } notRun)
+        {
+            return notRun;
+        }
+
+        var outcome = BatchOutcome.Failed;
+        Exception? error = null;
+        BatchStatus? status = null;
+        try
+        {
+            await RunBatchesAsync(cancellationToken).ConfigureAwait(false);
+            outcome = BatchOutcome.Done;
+        }
+        catch (OperationCanceledException exception) when (IsStop(exception, cancellationToken))
+        {
+            outcome = BatchOutcome.Paused;
+        }
+        catch (LeaseLostException exception)
+        {
+            outcome = BatchOutcome.RunningElsewhere;
+            error = exception;
+        }
+#pragma warning disable CA1031 // Any error, before or inside the loop, is a failed run — never done.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            outcome = BatchOutcome.Failed;
+            error = exception;
+            _failedAttempts = Math.Max(_failedAttempts, 1);
+            Log.BatchFailed(_logger, _definition.Name, exception);
+        }
+        finally
+        {
+            status = await FinishAsync(outcome, error).ConfigureAwait(false);
+        }
+
+        Log.BatchFinished(_logger, _definition.Name, outcome, _runScanned, _runChanged, _runBatches);
+        return new BatchRunResult(outcome, status, error)
+        {
+            RowsScannedThisRun = _runScanned,
+            RowsChangedThisRun = _runChanged,
+            BatchesThisRun = _runBatches,
+        };
+    }
+
+    /// <summary>
+    /// Takes the batch for this runner. Null when taken; otherwise the result of a run that never started: paused
+    /// (cancelled before anything was taken), running elsewhere, already done, or failed (with a failed status where
+    /// the row can be written).
+    /// </summary>
+    private async Task<BatchRunResult?> AcquireAsync(CancellationToken cancellationToken)
     {
         var name = _definition.Name;
         BatchStore.Acquisition acquisition;
@@ -45,10 +100,10 @@ internal sealed class BatchRunner
         try
         {
             (acquisition, status) = await _session.RunAsync(
-                (connection, token) => BatchStore.AcquireAsync(connection, _dialect, name, _owner, _options.LeaseDuration, token),
+                (connection, token) => BatchStore.AcquireAsync(connection, _dialect, name, _options.Owner, _options.LeaseDuration, token),
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested || exception is WorkerStoppedException)
+        catch (OperationCanceledException exception) when (IsStop(exception, cancellationToken))
         {
             // Nothing was taken, so the row is left as it was.
             return new BatchRunResult(BatchOutcome.Paused, null, null);
@@ -77,179 +132,165 @@ internal sealed class BatchRunner
             return new BatchRunResult(BatchOutcome.Failed, null, exception);
         }
 
-        if (acquisition == BatchStore.Acquisition.RunningElsewhere)
+        switch (acquisition)
         {
-            Log.BatchRunningElsewhere(_logger, name, status?.Owner);
-            return new BatchRunResult(BatchOutcome.RunningElsewhere, status, null);
+            case BatchStore.Acquisition.RunningElsewhere:
+                Log.BatchRunningElsewhere(_logger, name, status?.Owner);
+                return new BatchRunResult(BatchOutcome.RunningElsewhere, status, null);
+            case BatchStore.Acquisition.AlreadyDone:
+                return new BatchRunResult(BatchOutcome.Done, status, null);
+            default:
+                return null;
         }
+    }
 
-        if (acquisition == BatchStore.Acquisition.AlreadyDone)
+    /// <summary>
+    /// Under the lease: checks the key and the statement, freezes the upper bound, then runs batches up to it — the
+    /// cursor advanced by the keys scanned, progress saved in each batch's transaction, the size adapted, a checkpoint
+    /// and a pause between batches. Returns when every key was processed; throws for anything else.
+    /// </summary>
+    private async Task RunBatchesAsync(CancellationToken cancellationToken)
+    {
+        var prepared = await _session.RunAsync(
+            (connection, token) => BatchStore.PrepareAsync(connection, _dialect, _definition, _options.Owner, _options.CommandTimeoutSeconds, token),
+            cancellationToken).ConfigureAwait(false);
+        Log.BatchStarted(_logger, _definition.Name, _options.Owner, prepared.Cursor, prepared.UpperBound, prepared.TotalRows - prepared.RowsScanned);
+
+        var sizer = new BatchSizer(_options, prepared.BatchSize);
+        var cursor = prepared.Cursor;
+        var scanned = prepared.RowsScanned;
+        var changed = prepared.RowsChanged;
+        var batches = prepared.Batches;
+        while (prepared.UpperBound is { } upper)
         {
-            return new BatchRunResult(BatchOutcome.Done, status, null);
-        }
-
-        var outcome = BatchOutcome.Failed;
-        Exception? error = null;
-        var attempts = 0;
-        long runScanned = 0, runChanged = 0, runBatches = 0;
-        try
-        {
-            var timeout = _options.CommandTimeoutSeconds;
-            var prepared = await _session.RunAsync(
-                (connection, token) => BatchStore.PrepareAsync(connection, _dialect, _definition, _owner, timeout, token),
-                cancellationToken).ConfigureAwait(false);
-            Log.BatchStarted(_logger, name, _owner, prepared.Cursor, prepared.UpperBound, prepared.TotalRows - prepared.RowsScanned);
-
-            var target = _options.TargetBatchDuration ?? _dialect.DefaultTargetDuration;
-            var minPause = _options.MinPause ?? (_session.WriterFair ? TimeSpan.Zero : TimeSpan.FromMilliseconds(5));
-            var pauseRatio = _options.PauseRatio ?? (_session.WriterFair ? 0 : 1.0);
-            var size = Math.Clamp(prepared.BatchSize > 0 ? prepared.BatchSize : _options.InitialBatchSize, _options.MinBatchSize, _options.MaxBatchSize);
-            var cursor = prepared.Cursor;
-            var scanned = prepared.RowsScanned;
-            var changed = prepared.RowsChanged;
-            var batches = prepared.Batches;
-            var rate = 0.0;
-            while (prepared.UpperBound is { } upper)
+            cancellationToken.ThrowIfCancellationRequested();
+            var (step, batchSize) = await StepWithRetryAsync(cursor, upper, sizer.Size, cancellationToken).ConfigureAwait(false);
+            if (step.Scanned == 0)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var batchSize = size;
-                var from = cursor;
-                BatchStore.Step step;
-                for (var attempt = 1; ; attempt++)
-                {
-                    try
-                    {
-                        step = await _session.RunAsync(
-                            (connection, token) => BatchStore.StepAsync(connection, _definition, _owner, from, upper, batchSize, _options.LeaseDuration, timeout, token),
-                            cancellationToken).ConfigureAwait(false);
-                        break;
-                    }
-                    catch (Exception exception) when (attempt < _options.MaxAttempts && IsRetryable(exception, cancellationToken))
-                    {
-                        SluiceTelemetry.BatchRetries.Add(1, _tag);
-                        if (_dialect.IsBusyOrTimeout(exception))
-                        {
-                            batchSize = Math.Max(_options.MinBatchSize, batchSize / 2);
-                        }
-
-                        Log.BatchRetry(_logger, name, attempt, _options.MaxAttempts, batchSize, exception);
-                    }
-                    catch (Exception exception) when (IsRetryable(exception, cancellationToken))
-                    {
-                        attempts = attempt;
-                        throw;
-                    }
-                }
-
-                if (step.Scanned == 0)
-                {
-                    break;
-                }
-
-                cursor = step.Boundary;
-                scanned += step.Scanned;
-                changed += step.Changed;
-                batches++;
-                runScanned += step.Scanned;
-                runChanged += step.Changed;
-                runBatches++;
-                SluiceTelemetry.BatchRowsScanned.Add(step.Scanned, _tag);
-                SluiceTelemetry.BatchRowsChanged.Add(step.Changed, _tag);
-                SluiceTelemetry.BatchDuration.Record(step.Duration.TotalMilliseconds, _tag);
-                SluiceTelemetry.BatchSize.Record(batchSize, _tag);
-
-                // Adapt: smoothed rows/s × target, growing at most 1.2× per batch, clamped.
-                var seconds = Math.Max(step.Duration.TotalSeconds, 0.0001);
-                var observed = step.Scanned / seconds;
-                rate = rate == 0 ? observed : (0.5 * rate) + (0.5 * observed);
-                var ideal = rate * target.TotalSeconds;
-                size = (int)Math.Clamp(Math.Min(ideal, batchSize * MaxGrowth), _options.MinBatchSize, _options.MaxBatchSize);
-
-                if (_dialect.CheckpointsAfterBatch && (_options.CheckpointAfterBatch ?? true))
-                {
-                    await _session.CheckpointAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                var pause = TimeSpan.FromTicks(Math.Max(minPause.Ticks, (long)(step.Duration.Ticks * pauseRatio)));
-                var remaining = Math.Max(0, prepared.TotalRows - scanned);
-                TimeSpan? eta = rate > 0
-                    ? TimeSpan.FromSeconds((remaining / rate) + (Math.Ceiling(remaining / (double)size) * pause.TotalSeconds))
-                    : null;
-                _progress?.Report(new BatchProgress(
-                    name, scanned, changed, prepared.TotalRows, batches, batchSize, step.Scanned, step.Duration, rate, eta, cursor, upper));
-
-                if (pause > TimeSpan.Zero)
-                {
-                    await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
-                }
+                break;
             }
 
-            outcome = BatchOutcome.Done;
-        }
-        catch (OperationCanceledException exception) when (cancellationToken.IsCancellationRequested || exception is WorkerStoppedException)
-        {
-            outcome = BatchOutcome.Paused;
-        }
-        catch (LeaseLostException exception)
-        {
-            outcome = BatchOutcome.RunningElsewhere;
-            error = exception;
-        }
-#pragma warning disable CA1031 // Any error, before or inside the loop, is a failed run — never done.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            outcome = BatchOutcome.Failed;
-            error = exception;
-            attempts = Math.Max(attempts, 1);
-            Log.BatchFailed(_logger, name, exception);
-        }
-        finally
-        {
-            // Whatever happened (cancellation included), the row leaves "running" and the lease is released; a lost
-            // lease belongs to the runner that took over, so it is left alone.
-            status = null;
-            if (outcome != BatchOutcome.RunningElsewhere)
+            cursor = step.Boundary;
+            scanned += step.Scanned;
+            changed += step.Changed;
+            batches++;
+            _runScanned += step.Scanned;
+            _runChanged += step.Changed;
+            _runBatches++;
+            SluiceTelemetry.BatchRowsScanned.Add(step.Scanned, _tag);
+            SluiceTelemetry.BatchRowsChanged.Add(step.Changed, _tag);
+            SluiceTelemetry.BatchDuration.Record(step.Duration.TotalMilliseconds, _tag);
+            SluiceTelemetry.BatchSize.Record(batchSize, _tag);
+            sizer.Observe(batchSize, step.Scanned, step.Duration);
+
+            if (_options.CheckpointAfterBatch)
             {
-                var final = outcome;
-                var message = error?.Message;
-                var failedAttempts = attempts;
-                try
-                {
-                    status = await _session.RunFinalAsync(
-                        (connection, token) => BatchStore.FinishAsync(connection, _dialect, name, _owner, final, message, failedAttempts, token)).ConfigureAwait(false);
-                }
-#pragma warning disable CA1031 // The run's own outcome is what the caller needs; the lease expires on its own.
-                catch (Exception exception)
-#pragma warning restore CA1031
-                {
-                    Log.BatchFinishFailed(_logger, name, final, exception);
-                }
+                await _session.CheckpointAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            // A checkpoint still copying pages is waited for; it cannot change the run's outcome any more.
+            var pause = _options.PauseAfter(step.Duration);
+            _progress?.Report(new BatchProgress(
+                _definition.Name,
+                scanned,
+                changed,
+                prepared.TotalRows,
+                batches,
+                batchSize,
+                step.Scanned,
+                step.Duration,
+                sizer.Rate,
+                sizer.Eta(Math.Max(0, prepared.TotalRows - scanned), pause),
+                cursor,
+                upper));
+
+            if (pause > TimeSpan.Zero)
+            {
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One batch of up to <paramref name="size"/> keys after <paramref name="cursor"/>, retried up to the options'
+    /// attempts; a lock wait or timeout halves the size of the next attempt. Returns the step and the size it ran with.
+    /// Cancellation, a stopped worker and a lost lease are never retried.
+    /// </summary>
+    private async Task<(BatchStore.Step Step, int BatchSize)> StepWithRetryAsync(long cursor, long upper, int size, CancellationToken cancellationToken)
+    {
+        var batchSize = size;
+        for (var attempt = 1; ; attempt++)
+        {
             try
             {
-                await _session.DisposeAsync().ConfigureAwait(false);
+                var step = await _session.RunAsync(
+                    (connection, token) => BatchStore.StepAsync(
+                        connection, _definition, _options.Owner, cursor, upper, batchSize, _options.LeaseDuration, _options.CommandTimeoutSeconds, token),
+                    cancellationToken).ConfigureAwait(false);
+                return (step, batchSize);
             }
-#pragma warning disable CA1031 // The run's outcome is decided; a failed last checkpoint is logged, not lost.
+            catch (Exception exception) when (attempt < _options.MaxAttempts && IsRetryable(exception, cancellationToken))
+            {
+                SluiceTelemetry.BatchRetries.Add(1, _tag);
+                if (_dialect.IsBusyOrTimeout(exception))
+                {
+                    batchSize = Math.Max(_options.MinBatchSize, batchSize / 2);
+                }
+
+                Log.BatchRetry(_logger, _definition.Name, attempt, _options.MaxAttempts, batchSize, exception);
+            }
+            catch (Exception exception) when (IsRetryable(exception, cancellationToken))
+            {
+                _failedAttempts = attempt;
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whatever happened (cancellation included), the row leaves "running" and the lease is released; a lost lease
+    /// belongs to the runner that took over, so it is left alone. Then the session is closed. Never throws: the run's
+    /// outcome is decided, and what fails here is logged.
+    /// </summary>
+    private async Task<BatchStatus?> FinishAsync(BatchOutcome outcome, Exception? error)
+    {
+        BatchStatus? status = null;
+        if (outcome != BatchOutcome.RunningElsewhere)
+        {
+            var message = error?.Message;
+            var failedAttempts = _failedAttempts;
+            try
+            {
+                status = await _session.RunFinalAsync(
+                    (connection, token) => BatchStore.FinishAsync(connection, _dialect, _definition.Name, _options.Owner, outcome, message, failedAttempts, token)).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The run's own outcome is what the caller needs; the lease expires on its own.
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                Log.BatchFinishFailed(_logger, name, outcome, exception);
+                Log.BatchFinishFailed(_logger, _definition.Name, outcome, exception);
             }
         }
 
-        Log.BatchFinished(_logger, name, outcome, runScanned, runChanged, runBatches);
-        return new BatchRunResult(outcome, status, error)
+        // A checkpoint still copying pages is waited for; it cannot change the run's outcome any more.
+        try
         {
-            RowsScannedThisRun = runScanned,
-            RowsChangedThisRun = runChanged,
-            BatchesThisRun = runBatches,
-        };
+            await _session.DisposeAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The run's outcome is decided; a failed last checkpoint is logged, not lost.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Log.BatchFinishFailed(_logger, _definition.Name, outcome, exception);
+        }
+
+        return status;
     }
 
+    /// <summary>The caller cancelled, or the worker the run goes through stopped: the run pauses.</summary>
+    private static bool IsStop(OperationCanceledException exception, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested || exception is WorkerStoppedException;
+
     private static bool IsRetryable(Exception exception, CancellationToken cancellationToken) =>
-        !(exception is OperationCanceledException && (cancellationToken.IsCancellationRequested || exception is WorkerStoppedException))
+        !(exception is OperationCanceledException canceled && IsStop(canceled, cancellationToken))
         && exception is not LeaseLostException;
 }

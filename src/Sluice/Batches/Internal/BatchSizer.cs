@@ -1,0 +1,42 @@
+using System;
+
+namespace Sluice.Internal;
+
+/// <summary>
+/// The adaptive batch size: smoothed rows/s × target duration, growing at most 1.2× per batch, clamped to the
+/// options' bounds; and the time left it implies.
+/// </summary>
+internal sealed class BatchSizer
+{
+    private const double MaxGrowth = 1.2;
+    private readonly ResolvedBatchOptions _options;
+
+    /// <summary>Starts at the size the last run ended with (<paramref name="savedSize"/>), else the initial size.</summary>
+    public BatchSizer(ResolvedBatchOptions options, int savedSize)
+    {
+        _options = options;
+        Size = options.ClampSize(savedSize > 0 ? savedSize : options.InitialBatchSize);
+    }
+
+    /// <summary>The size of the next batch.</summary>
+    public int Size { get; private set; }
+
+    /// <summary>The smoothed rate in keys scanned per second; 0 before the first batch.</summary>
+    public double Rate { get; private set; }
+
+    /// <summary>Adapts to a committed batch of <paramref name="batchSize"/> keys that scanned <paramref name="scanned"/> in <paramref name="duration"/>.</summary>
+    public void Observe(int batchSize, int scanned, TimeSpan duration)
+    {
+        var seconds = Math.Max(duration.TotalSeconds, 0.0001);
+        var observed = scanned / seconds;
+        Rate = Rate == 0 ? observed : (0.5 * Rate) + (0.5 * observed);
+        var ideal = Rate * _options.TargetBatchDuration.TotalSeconds;
+        Size = _options.ClampSize(Math.Min(ideal, batchSize * MaxGrowth));
+    }
+
+    /// <summary>The time <paramref name="remaining"/> keys would take at the current rate and size with <paramref name="pause"/> between batches.</summary>
+    public TimeSpan? Eta(long remaining, TimeSpan pause) =>
+        Rate > 0
+            ? TimeSpan.FromSeconds((remaining / Rate) + (Math.Ceiling(remaining / (double)Size) * pause.TotalSeconds))
+            : null;
+}
