@@ -105,7 +105,7 @@ public static class QueryRuntime
     [DoesNotReturn]
     public static void DuplicateKey<TKey>(TKey key, string loader) =>
         throw new InvalidOperationException(
-            $"{loader} returns IReadOnlyDictionary (one row per key) but the statement returned more than one row for key '{key}'; return Lookup<,> instead, or make the statement unique per key.");
+            $"{loader} returns IReadOnlyDictionary (one row per key) but the statement returned more than one row for key '{key}'; return RowLookup<,> instead, or make the statement unique per key.");
 
     /// <summary>Throws when a scalar query returned no row for a non-nullable result.</summary>
     [DoesNotReturn]
@@ -147,12 +147,12 @@ public static class QueryRuntime
     /// in first-seen order, and those keys (for batching). The lookup's own dictionary de-duplicates them, so no
     /// second set is built. Throws <see cref="ArgumentNullException"/> for a null key, as <see cref="DistinctKeys"/> does.
     /// </summary>
-    public static Lookup<TKey, TRow> EmptyLookup<TKey, TRow>(IEnumerable<TKey> keys, string parameterName, out List<TKey> distinctKeys)
+    public static RowLookup<TKey, TRow> EmptyLookup<TKey, TRow>(IEnumerable<TKey> keys, string parameterName, out List<TKey> distinctKeys)
         where TKey : notnull
     {
         ArgumentNullException.ThrowIfNull(keys, parameterName);
         var capacity = keys is IReadOnlyCollection<TKey> collection ? collection.Count : 16;
-        var lookup = new Lookup<TKey, TRow>(capacity);
+        var lookup = new RowLookup<TKey, TRow>(capacity);
         distinctKeys = new List<TKey>(capacity);
         foreach (var key in keys)
         {

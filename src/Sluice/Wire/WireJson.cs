@@ -126,7 +126,7 @@ public sealed class WireErrorJsonConverter<TError> : JsonConverter<TError>
             return null;
         }
 
-        var (reason, error) = ResultJsonConverter<Unit, TError>.ReadFailure(ref reader, options);
+        var (reason, error) = ResultJsonConverter<Done, TError>.ReadFailure(ref reader, options);
         return error ?? Internal.ThrowHelper.ThrowJson<TError>($"'{reason}' is not a reason of {typeof(TError).Name}.");
     }
 
