@@ -89,7 +89,7 @@ internal enum InvalidationKind
 internal enum LoaderContainer
 {
     None,
-    Lookup,
+    RowLookup,
     ILookup,
     IReadOnlyDictionary,
     Dictionary,

@@ -9,7 +9,8 @@ using System.Text.Json;
 
 namespace Sluice;
 
-/// <summary>Helpers called by generated queries and loaders. Not meant to be called by hand.</summary>
+/// <summary>Helpers called by generated queries and loaders.</summary>
+/// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class QueryRuntime
 {

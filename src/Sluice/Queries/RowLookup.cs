@@ -83,7 +83,7 @@ public sealed class RowLookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictio
     }
 
     /// <summary>Adds a row to a requested key; a key that was not requested is ignored.</summary>
-    /// <remarks>For generated code: this method is for use by the output of the Sluice source generator (its loaders fill the lookup) and should not be called directly.</remarks>
+    /// <remarks>For generated code: this API is for use by the output of the Sluice source generator (its loaders fill the lookup) and should not be used directly.</remarks>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void Add(TKey key, TRow row)
     {
