@@ -141,7 +141,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LoaderReturnType = Error(
         "SL0033",
         "Bulk loader has an unsupported return type",
-        "Bulk loader '{0}' must return Task<Lookup<TKey, TRow>> (or ILookup) for one-to-many, or Task<IReadOnlyDictionary<TKey, TRow>> for one row per key, with TRow a row type");
+        "Bulk loader '{0}' must return Task<RowLookup<TKey, TRow>> (or ILookup) for one-to-many, or Task<IReadOnlyDictionary<TKey, TRow>> for one row per key, with TRow a row type");
 
     public static readonly DiagnosticDescriptor LoaderKeys = Error(
         "SL0034",

@@ -21,7 +21,7 @@ public abstract partial record NoteError
     public sealed partial record NotFound(long Id) : NoteError;
 }
 public sealed partial record AddNote(string Text) : ICommand<long, NoteError>;
-public sealed partial record DeleteNote(long Id) : ICommand<Unit, NoteError>;
+public sealed partial record DeleteNote(long Id) : ICommand<Done, NoteError>;
 
 [Worker]
 public sealed partial class Notes
@@ -36,10 +36,10 @@ public sealed partial class Notes
     }
 
     [Handler]
-    private Result<Unit, NoteError> Handle(DeleteNote command, WorkerContext<SqliteConnection> context)
+    private Result<Done, NoteError> Handle(DeleteNote command, WorkerContext<SqliteConnection> context)
     {
         using var delete = context.CreateCommand("DELETE FROM notes WHERE id = $id");
         var p = delete.CreateParameter(); p.ParameterName = "$id"; p.Value = command.Id; delete.Parameters.Add(p);
-        return delete.ExecuteNonQuery() == 0 ? new NoteError.NotFound(command.Id) : Unit.Value;
+        return delete.ExecuteNonQuery() == 0 ? new NoteError.NotFound(command.Id) : Done.Value;
     }
 }

@@ -13,8 +13,8 @@ namespace Sluice.Npgsql;
 /// Sluice's provider seam for Npgsql: the state-table SQL of chunked batches, the runner's advisory lock, plan reading,
 /// catalog checks with the server's column types, and error classification by <see cref="PostgresException.SqlState"/>.
 /// Registered for <see cref="NpgsqlConnection"/> when this assembly loads; generated code passes <see cref="Instance"/>.
-/// Not meant to be used by hand.
 /// </summary>
+/// <remarks>For generated code and provider packages: this API is for use by the output of the Sluice source generator and by Sluice's provider packages, and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class NpgsqlProvider : SluiceProvider
 {

@@ -12,8 +12,9 @@ namespace Sluice.Sqlite;
 /// Sluice's provider seam for Microsoft.Data.Sqlite: the state-table SQL of chunked batches, plan reading, WAL
 /// checkpoints, catalog checks and error classification by <see cref="SqliteException.SqliteErrorCode"/> /
 /// <see cref="SqliteException.SqliteExtendedErrorCode"/>. Registered for <see cref="SqliteConnection"/> when this
-/// assembly loads; generated code passes <see cref="Instance"/>. Not meant to be used by hand.
+/// assembly loads; generated code passes <see cref="Instance"/>.
 /// </summary>
+/// <remarks>For generated code and provider packages: this API is for use by the output of the Sluice source generator and by Sluice's provider packages, and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class SqliteProvider : SluiceProvider
 {

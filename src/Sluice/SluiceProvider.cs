@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 namespace Sluice;
 
 /// <summary>What a provider error means to the runtime, read from the provider's own codes.</summary>
+/// <remarks>For generated code and provider packages: this API is for use by the output of the Sluice source generator and by Sluice's provider packages, and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public enum DbErrorKind
 {
@@ -33,8 +34,9 @@ public enum DbErrorKind
 /// The provider seam: everything the core runtime needs to know about a database provider, supplied by the provider's
 /// package (<c>Sluice.Sqlite</c>, <c>Sluice.Npgsql</c>) so the core never recognises a provider by name. Provider
 /// packages implement it and register their instance with <see cref="SluiceProviders"/>; generated code passes it
-/// where it knows the provider at build time. Not meant to be used by hand.
+/// where it knows the provider at build time.
 /// </summary>
+/// <remarks>For generated code and provider packages: this API is for use by the output of the Sluice source generator and by Sluice's provider packages, and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class SluiceProvider
 {

@@ -9,8 +9,9 @@ namespace Sluice;
 /// <summary>
 /// The providers the loaded provider packages registered, by connection type. <c>Sluice.Sqlite</c> and
 /// <c>Sluice.Npgsql</c> register theirs from a module initializer; public APIs that take a plain
-/// <see cref="System.Data.Common.DbConnection"/> find the provider here by the connection's type. Not meant to be used by hand.
+/// <see cref="System.Data.Common.DbConnection"/> find the provider here by the connection's type.
 /// </summary>
+/// <remarks>For generated code and provider packages: this API is for use by the output of the Sluice source generator and by Sluice's provider packages, and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class SluiceProviders
 {

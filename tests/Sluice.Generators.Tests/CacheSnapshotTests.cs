@@ -41,21 +41,21 @@ public sealed class CacheSnapshotTests
             public static partial Task<Member?> MemberAsync(this SqliteConnection db, long channelId, long userId, CancellationToken cancellationToken = default);
         }
 
-        public sealed partial record RemoveMember(long ChannelId, long UserId) : ICommand<Unit, MembershipError>;
+        public sealed partial record RemoveMember(long ChannelId, long UserId) : ICommand<Done, MembershipError>;
 
         [Invalidates(typeof(MemberQueries), Key = nameof(ChannelId) + "," + nameof(UserId))]
-        public sealed partial record AddMember(long ChannelId, long UserId) : ICommand<Unit, MembershipError>;
+        public sealed partial record AddMember(long ChannelId, long UserId) : ICommand<Done, MembershipError>;
         """)]
     [InlineData("Npgsql_lookup_loader", """
         public static partial class MemberQueries
         {
             [Cached(Ttl = "00:01:00", Capacity = 500, CacheAbsent = false)]
             [BulkLoader("SELECT channel_id, user_id, role FROM members WHERE channel_id = ANY($1)")]
-            public static partial Task<Sluice.Lookup<long, Member>> MembersByChannelAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
+            public static partial Task<Sluice.RowLookup<long, Member>> MembersByChannelAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
         }
 
         [Invalidates(typeof(MemberQueries), Key = nameof(ChannelIds))]
-        public sealed partial record PurgeChannels(IReadOnlyList<long> ChannelIds) : ICommand<Unit, MembershipError>;
+        public sealed partial record PurgeChannels(IReadOnlyList<long> ChannelIds) : ICommand<Done, MembershipError>;
         """)]
     [InlineData("Sqlite_dictionary_loader_and_clear", """
         public static partial class UserQueries
@@ -71,7 +71,7 @@ public sealed class CacheSnapshotTests
 
         [Invalidates(typeof(UserQueries), Method = nameof(UserQueries.UsersByIdAsync), Key = nameof(Id))]
         [Invalidates(typeof(UserQueries), Method = nameof(UserQueries.UserCountAsync))]
-        public sealed partial record RenameUser(long Id, string Name) : ICommand<Unit, MembershipError>;
+        public sealed partial record RenameUser(long Id, string Name) : ICommand<Done, MembershipError>;
         """)]
     public void Cached_wrappers_and_invalidations(string name, string declarations)
     {
@@ -97,7 +97,7 @@ public sealed class CacheSnapshotTests
             }
 
             [Invalidates(typeof(MemberQueries), Key = nameof(ChannelId) + "," + nameof(UserId))]
-            public sealed partial record AddMember(long ChannelId, long UserId) : ICommand<Unit, MembershipError>;
+            public sealed partial record AddMember(long ChannelId, long UserId) : ICommand<Done, MembershipError>;
             """;
         const string Unrelated = "namespace Elsewhere; public static class H { public static int Twice(int x) => x * 2; }";
         var compilation = GeneratorHarness.CreateCompilation(new[] { Prelude + Declarations, Unrelated });

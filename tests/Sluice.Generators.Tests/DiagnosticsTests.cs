@@ -39,11 +39,11 @@ public sealed class DiagnosticsTests
     public static readonly Dictionary<string, (string Source, string[] Excluded)> Cases = new()
     {
         ["SL0001"] = (Union + """
-            public sealed record Cmd : ICommand<Unit, E>;
+            public sealed record Cmd : ICommand<Done, E>;
             [Worker]
             public sealed class W
             {
-                [Handler] Result<Unit, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
+                [Handler] Result<Done, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Done.Value;
             }
             """, []),
         ["SL0002"] = ("""
@@ -119,12 +119,12 @@ public sealed class DiagnosticsTests
             public abstract partial record E;
             """, []),
         ["SL0012"] = (Union + """
-            public sealed record Cmd : ICommand<Unit, E>;
+            public sealed record Cmd : ICommand<Done, E>;
             [Worker]
             public sealed partial class W
             {
-                [Handler] Result<Unit, E> Handle(Cmd command) => Unit.Value;
-                [Handler] Task<Result<Unit, E>> HandleTask(Cmd command, WorkerContext<SqliteConnection> context) => Task.FromResult<Result<Unit, E>>(Unit.Value);
+                [Handler] Result<Done, E> Handle(Cmd command) => Done.Value;
+                [Handler] Task<Result<Done, E>> HandleTask(Cmd command, WorkerContext<SqliteConnection> context) => Task.FromResult<Result<Done, E>>(Done.Value);
             }
             """, []),
         ["SL0013"] = (Union + """
@@ -132,16 +132,16 @@ public sealed class DiagnosticsTests
             [Worker]
             public sealed partial class W
             {
-                [Handler] Result<Unit, E> Handle(NotACommand command, WorkerContext<SqliteConnection> context) => Unit.Value;
+                [Handler] Result<Done, E> Handle(NotACommand command, WorkerContext<SqliteConnection> context) => Done.Value;
             }
             """, []),
         ["SL0014"] = (Union + """
-            public sealed record Cmd : ICommand<Unit, E>;
+            public sealed record Cmd : ICommand<Done, E>;
             [Worker]
             public sealed partial class W
             {
-                [Handler] Result<Unit, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
-                [Handler] Result<Unit, E> HandleAgain(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
+                [Handler] Result<Done, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Done.Value;
+                [Handler] Result<Done, E> HandleAgain(Cmd command, WorkerContext<SqliteConnection> context) => Done.Value;
             }
             """, []),
         ["SL0015"] = (Union + """
@@ -153,13 +153,13 @@ public sealed class DiagnosticsTests
             }
             """, []),
         ["SL0016"] = (Union + """
-            public sealed record A : ICommand<Unit, E>;
-            public sealed record B : ICommand<Unit, E>;
+            public sealed record A : ICommand<Done, E>;
+            public sealed record B : ICommand<Done, E>;
             [Worker]
             public sealed partial class W
             {
-                [Handler] Result<Unit, E> Handle(A command, WorkerContext<SqliteConnection> context) => Unit.Value;
-                [Handler] Result<Unit, E> Handle(B command, WorkerContext<NpgsqlConnection> context) => Unit.Value;
+                [Handler] Result<Done, E> Handle(A command, WorkerContext<SqliteConnection> context) => Done.Value;
+                [Handler] Result<Done, E> Handle(B command, WorkerContext<NpgsqlConnection> context) => Done.Value;
             }
             """, []),
         ["SL0017"] = ("""
@@ -179,28 +179,28 @@ public sealed class DiagnosticsTests
             }
             """, []),
         ["SL0019"] = (Union + """
-            public sealed record Cmd : ICommand<Unit, E>;
+            public sealed record Cmd : ICommand<Done, E>;
             [Worker]
             public sealed partial class W<T>
             {
-                [Handler] Result<Unit, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
+                [Handler] Result<Done, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Done.Value;
             }
             """, []),
         ["SL0020"] = (Union + """
-            public sealed record Cmd : ICommand<Unit, E>, ICommand<long, E>;
+            public sealed record Cmd : ICommand<Done, E>, ICommand<long, E>;
             [Worker]
             public sealed partial class W
             {
-                [Handler] Result<Unit, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
+                [Handler] Result<Done, E> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Done.Value;
             }
             """, []),
         ["SL0021"] = ("""
             public abstract record Plain;
-            public sealed record Cmd : ICommand<Unit, Plain>;
+            public sealed record Cmd : ICommand<Done, Plain>;
             [Worker]
             public sealed partial class W
             {
-                [Handler] Result<Unit, Plain> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Unit.Value;
+                [Handler] Result<Done, Plain> Handle(Cmd command, WorkerContext<SqliteConnection> context) => Done.Value;
             }
             """, []),
         ["SL0022"] = ("""
@@ -470,7 +470,7 @@ public sealed class DiagnosticsTests
                 public static partial Task<string?> NameAsync(this SqliteConnection db, long id);
             }
             [Invalidates(typeof(Q), Key = nameof(Id))]
-            public sealed record Rename(long Id, string Name) : ICommand<Unit, E>;
+            public sealed record Rename(long Id, string Name) : ICommand<Done, E>;
             """, []),
         ["SL0075"] = (Union + """
             public static partial class Q
@@ -483,7 +483,7 @@ public sealed class DiagnosticsTests
                 public static partial Task<string?> EmailAsync(this SqliteConnection db, long id);
             }
             [Invalidates(typeof(Q), Key = nameof(Id))]
-            public sealed partial record Rename(long Id, string Name) : ICommand<Unit, E>;
+            public sealed partial record Rename(long Id, string Name) : ICommand<Done, E>;
             """, []),
         ["SL0076"] = (Union + """
             public static partial class Q
@@ -493,7 +493,7 @@ public sealed class DiagnosticsTests
                 public static partial Task<string?> NameAsync(this SqliteConnection db, long id);
             }
             [Invalidates(typeof(Q), Key = "UserId")]
-            public sealed partial record Rename(long Id, string Name) : ICommand<Unit, E>;
+            public sealed partial record Rename(long Id, string Name) : ICommand<Done, E>;
             """, []),
         ["SL0077"] = (Union + """
             public static partial class Q
@@ -503,7 +503,7 @@ public sealed class DiagnosticsTests
                 public static partial Task<string?> NameAsync(this SqliteConnection db, long id);
             }
             [Invalidates(typeof(Q), Key = nameof(Name))]
-            public sealed partial record Rename(long Id, string Name) : ICommand<Unit, E>;
+            public sealed partial record Rename(long Id, string Name) : ICommand<Done, E>;
             """, []),
         ["SL0080"] = ("""
             [AuditEntry("audit_log")]

@@ -32,7 +32,7 @@ public sealed class GeneratorSnapshotTests
         }
 
         public sealed partial record PurgeFindings(IReadOnlyList<long> FindingIds, bool DryRun = false) : ICommand<PurgeSummary, PurgeError>;
-        public sealed partial record Vacuum : ICommand<Unit, PurgeError>;
+        public sealed partial record Vacuum : ICommand<Done, PurgeError>;
         public sealed partial record Ping(string Text) : ICommand<string, PurgeError>;
         public sealed record PurgeSummary(int Purged);
         public sealed record FindingsChanged(long[] Ids);
@@ -50,8 +50,8 @@ public sealed class GeneratorSnapshotTests
             }
 
             [Handler(Transactional = false)]
-            private ValueTask<Result<Unit, PurgeError>> HandleAsync(Vacuum command, WorkerContext<SqliteConnection> context) =>
-                ValueTask.FromResult<Result<Unit, PurgeError>>(Unit.Value);
+            private ValueTask<Result<Done, PurgeError>> HandleAsync(Vacuum command, WorkerContext<SqliteConnection> context) =>
+                ValueTask.FromResult<Result<Done, PurgeError>>(Done.Value);
 
             [Handler]
             private static Result<string, PurgeError> Echo(Ping command, WorkerContext<SqliteConnection> context) => command.Text;
@@ -118,13 +118,13 @@ public sealed class GeneratorSnapshotTests
                     public sealed partial record Duplicate : ChatError;
                 }
 
-                public sealed record Join(System.Guid ChannelId, System.Guid UserId) : ICommand<Unit, ChatError>;
+                public sealed record Join(System.Guid ChannelId, System.Guid UserId) : ICommand<Done, ChatError>;
 
                 [Worker]
                 internal sealed partial class Membership
                 {
                     [Handler]
-                    private Result<Unit, ChatError> Handle(Join command, WorkerContext<NpgsqlConnection> context) => Unit.Value;
+                    private Result<Done, ChatError> Handle(Join command, WorkerContext<NpgsqlConnection> context) => Done.Value;
                 }
             }
             """;

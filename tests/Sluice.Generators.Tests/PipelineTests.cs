@@ -51,7 +51,7 @@ public sealed class PipelineTests
         }
 
         [Invalidates(typeof(UserQueries), Key = nameof(Id))]
-        public sealed partial record RenameUser(long Id, string Name) : ICommand<Unit, UserError>;
+        public sealed partial record RenameUser(long Id, string Name) : ICommand<Done, UserError>;
 
         [ChunkedBatch("purge_v1", Table = "events", Key = "id")]
         public static partial class PurgeOld

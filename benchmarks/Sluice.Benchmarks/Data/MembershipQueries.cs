@@ -26,14 +26,14 @@ public static partial class MembershipQueries
 /// <summary>Adds or removes a membership; evicts both caches' entries for it after the commit.</summary>
 [Invalidates(typeof(MembershipQueries), Method = nameof(MembershipQueries.IsMemberAsync), Key = nameof(ChannelId) + "," + nameof(UserId))]
 [Invalidates(typeof(MembershipQueries), Method = nameof(MembershipQueries.MemberIdsAsync), Key = nameof(ChannelId))]
-public sealed partial record SetMembership(long ChannelId, long UserId, bool Member) : ICommand<Unit, Workers.PurgeError>;
+public sealed partial record SetMembership(long ChannelId, long UserId, bool Member) : ICommand<Done, Workers.PurgeError>;
 
 /// <summary>The relay's membership worker.</summary>
 [Worker]
 public sealed partial class MembershipMutations
 {
     [Handler]
-    private Result<Unit, Workers.PurgeError> Handle(SetMembership command, WorkerContext<SqliteConnection> context)
+    private Result<Done, Workers.PurgeError> Handle(SetMembership command, WorkerContext<SqliteConnection> context)
     {
         using var write = context.CreateCommand(command.Member
             ? "INSERT OR IGNORE INTO memberships (channel_id, user_id) VALUES ($c, $u)"
@@ -42,7 +42,7 @@ public sealed partial class MembershipMutations
         parameters.AddWithValue("$c", command.ChannelId);
         parameters.AddWithValue("$u", command.UserId);
         write.ExecuteNonQuery();
-        return Unit.Value;
+        return Done.Value;
     }
 }
 
@@ -60,14 +60,14 @@ public static partial class PgMembershipQueries
 
 [Invalidates(typeof(PgMembershipQueries), Method = nameof(PgMembershipQueries.IsMemberAsync), Key = nameof(ChannelId) + "," + nameof(UserId))]
 [Invalidates(typeof(PgMembershipQueries), Method = nameof(PgMembershipQueries.MemberIdsAsync), Key = nameof(ChannelId))]
-public sealed partial record PgSetMembership(long ChannelId, long UserId, bool Member) : ICommand<Unit, Workers.PurgeError>;
+public sealed partial record PgSetMembership(long ChannelId, long UserId, bool Member) : ICommand<Done, Workers.PurgeError>;
 
 /// <summary>The relay's membership worker on PostgreSQL.</summary>
 [Worker]
 public sealed partial class PgMembershipMutations
 {
     [Handler]
-    private Result<Unit, Workers.PurgeError> Handle(PgSetMembership command, WorkerContext<NpgsqlConnection> context)
+    private Result<Done, Workers.PurgeError> Handle(PgSetMembership command, WorkerContext<NpgsqlConnection> context)
     {
         using var write = context.CreateNpgsqlCommand(command.Member
             ? "INSERT INTO memberships (channel_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
@@ -75,6 +75,6 @@ public sealed partial class PgMembershipMutations
         write.Parameters.Add(new NpgsqlParameter<long> { TypedValue = command.ChannelId });
         write.Parameters.Add(new NpgsqlParameter<long> { TypedValue = command.UserId });
         write.ExecuteNonQuery();
-        return Unit.Value;
+        return Done.Value;
     }
 }

@@ -33,7 +33,7 @@ internal sealed class PurgeWorkerScenario : IScenario
     private static readonly JsonSerializerOptions WireOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new ResultJsonConverter<PurgeSummary, PurgeError>(), new ResultJsonConverter<Unit, PurgeError>() },
+        Converters = { new ResultJsonConverter<PurgeSummary, PurgeError>(), new ResultJsonConverter<Done, PurgeError>() },
         TypeInfoResolver = BenchJsonContext.Default,
     };
 
@@ -338,7 +338,7 @@ internal sealed class PurgeWorkerScenario : IScenario
             }
 
             var json = JsonSerializer.Serialize(result, WireOptions);
-            var back = JsonSerializer.Deserialize<Result<Unit, PurgeError>>(json, WireOptions);
+            var back = JsonSerializer.Deserialize<Result<Done, PurgeError>>(json, WireOptions);
             if (back.IsFailed || !back.TryGetDefect(out var backDefect) || backDefect.Type != defect.Type)
             {
                 return new CheckResult(name, false, $"after JSON {json} got {back}");

@@ -18,18 +18,18 @@ public static partial class TxLastSeenBackfill
 }
 
 /// <summary>The competing application write: one row.</summary>
-public sealed partial record InsertAppEvent(long At) : ICommand<Unit, PurgeError>;
+public sealed partial record InsertAppEvent(long At) : ICommand<Done, PurgeError>;
 
 /// <summary>The ingestor's writer: owns the SQLite writer connection; in writer-fair mode the backfill's batches run here too.</summary>
 [Worker]
 public sealed partial class IngestWriter
 {
     [Handler]
-    private static Result<Unit, PurgeError> Handle(InsertAppEvent command, WorkerContext<SqliteConnection> context)
+    private static Result<Done, PurgeError> Handle(InsertAppEvent command, WorkerContext<SqliteConnection> context)
     {
         using var insert = context.CreateCommand("INSERT INTO app_events (at, payload) VALUES (@at, 'event')");
         insert.Parameters.Add(new SqliteParameter("at", command.At));
         insert.ExecuteNonQuery();
-        return Unit.Value;
+        return Done.Value;
     }
 }

@@ -24,7 +24,7 @@ public sealed partial record PurgeFindings(IReadOnlyList<long> FindingIds) : ICo
 public sealed partial record CountFindings(int SessionIdOrZero) : ICommand<long, PurgeError>;
 
 /// <summary>A handler that throws: the caller must see a defect, never a typed error.</summary>
-public sealed partial record Explode(string Message) : ICommand<Unit, PurgeError>;
+public sealed partial record Explode(string Message) : ICommand<Done, PurgeError>;
 
 /// <summary>The result of a purge.</summary>
 public sealed record PurgeSummary(int Purged);
@@ -32,10 +32,10 @@ public sealed record PurgeSummary(int Purged);
 /// <summary>Source-generated JSON contract for the result values (no reflection).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(Result<PurgeSummary, PurgeError>))]
-[JsonSerializable(typeof(Result<Unit, PurgeError>))]
+[JsonSerializable(typeof(Result<Done, PurgeError>))]
 [JsonSerializable(typeof(PurgeSummary))]
 [JsonSerializable(typeof(long))]
-[JsonSerializable(typeof(Unit))]
+[JsonSerializable(typeof(Done))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext
 {
 }
@@ -62,6 +62,6 @@ public sealed partial class SecurityMutations
     }
 
     [Handler]
-    private Result<Unit, PurgeError> Handle(Explode command, WorkerContext<SqliteConnection> context) =>
+    private Result<Done, PurgeError> Handle(Explode command, WorkerContext<SqliteConnection> context) =>
         throw new InvalidOperationException(command.Message);
 }

@@ -87,10 +87,10 @@ public sealed partial class SluiceGenerator
             string.Join(", ", spec.Parameters.Select(p =>
                 (p.IsThis ? "this " : string.Empty) + p.TypeFullyQualifiedName + " " + p.Name + (p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue)));
 
-        /// <summary>The cache's key type: the one key itself, <c>Sluice.Unit</c> for none, a value tuple for several (or a nullable one).</summary>
+        /// <summary>The cache's key type: the one key itself, <c>Sluice.Done</c> for none, a value tuple for several (or a nullable one).</summary>
         private static string KeyType(CacheKeyShape shape, EquatableArray<string> parts) => shape switch
         {
-            CacheKeyShape.Unit => "global::Sluice.Unit",
+            CacheKeyShape.Done => "global::Sluice.Done",
             CacheKeyShape.Direct => parts[0],
             CacheKeyShape.Single => $"global::System.ValueTuple<{parts[0]}>",
             _ => "(" + string.Join(", ", parts) + ")",
@@ -99,7 +99,7 @@ public sealed partial class SluiceGenerator
         /// <summary>The key built from <paramref name="expressions"/>, one per key part.</summary>
         private static string KeyExpression(CacheKeyShape shape, EquatableArray<string> parts, string[] expressions) => shape switch
         {
-            CacheKeyShape.Unit => "global::Sluice.Unit.Value",
+            CacheKeyShape.Done => "global::Sluice.Done.Value",
             CacheKeyShape.Direct => expressions[0],
             CacheKeyShape.Single => $"new global::System.ValueTuple<{parts[0]}>({expressions[0]})",
             _ => "(" + string.Join(", ", expressions) + ")",
@@ -173,7 +173,7 @@ public sealed partial class SluiceGenerator
         {
             var keys = spec.Parameters.First(p => p.Role == CachedParameterRole.Key).Name;
             var keyType = KeyType(spec.KeyShape, spec.KeyPartTypes);
-            var isLookup = spec.LoaderContainer is LoaderContainer.Lookup or LoaderContainer.ILookup;
+            var isLookup = spec.LoaderContainer is LoaderContainer.RowLookup or LoaderContainer.ILookup;
             var dictionaryType = $"global::System.Collections.Generic.IReadOnlyDictionary<{keyType}, {spec.ValueTypeFullyQualifiedName}>";
             var arguments = string.Join(", ", spec.Parameters.Select(p => p.Role switch
             {
@@ -184,7 +184,7 @@ public sealed partial class SluiceGenerator
             var loaded = $"await {spec.MethodName}({arguments}).ConfigureAwait(false)";
             if (spec.LoaderContainer == LoaderContainer.ILookup)
             {
-                loaded = $"(global::Sluice.Lookup<{keyType}, {spec.RowTypeFullyQualifiedName}>){loaded}";
+                loaded = $"(global::Sluice.RowLookup<{keyType}, {spec.RowTypeFullyQualifiedName}>){loaded}";
             }
 
             writer.WriteLine($"/// <summary>");

@@ -104,7 +104,7 @@ public sealed partial class SluiceGenerator
             {
                 keyShape = CacheKeyShape.Direct;
                 row = shape.Row!.ToFullyQualified();
-                var isLookup = shape.Container is LoaderContainer.Lookup or LoaderContainer.ILookup;
+                var isLookup = shape.Container is LoaderContainer.RowLookup or LoaderContainer.ILookup;
                 valueType = isLookup ? $"global::System.Collections.Generic.IReadOnlyList<{row}>" : row;
                 returnType = $"global::System.Threading.Tasks.Task<{shape.Unwrapped!.ToFullyQualified()}>";
             }
@@ -190,7 +190,7 @@ public sealed partial class SluiceGenerator
                 var keyText = NamedArgument(attribute, "Key") as string;
                 if (keyText is null)
                 {
-                    invalidations.Add(new InvalidationSpec(cacheOwner, cacheProperty, InvalidationKind.Clear, CacheKeyShape.Unit, EquatableArray<string>.Empty, keyParts));
+                    invalidations.Add(new InvalidationSpec(cacheOwner, cacheProperty, InvalidationKind.Clear, CacheKeyShape.Done, EquatableArray<string>.Empty, keyParts));
                     continue;
                 }
 
@@ -335,9 +335,9 @@ public sealed partial class SluiceGenerator
             public ITypeSymbol? Row { get; set; }
         }
 
-        /// <summary>A query's key: the one parameter itself, <c>Sluice.Unit</c> for none, a value tuple for several (or a nullable one).</summary>
+        /// <summary>A query's key: the one parameter itself, <c>Sluice.Done</c> for none, a value tuple for several (or a nullable one).</summary>
         private static CacheKeyShape KeyShapeOf(IReadOnlyList<ITypeSymbol> parts) =>
-            parts.Count == 0 ? CacheKeyShape.Unit
+            parts.Count == 0 ? CacheKeyShape.Done
             : parts.Count == 1 && !IsNullable(parts[0]) ? CacheKeyShape.Direct
             : parts.Count == 1 ? CacheKeyShape.Single
             : CacheKeyShape.Tuple;

@@ -61,7 +61,7 @@ internal sealed class KnownTypes
         WorkerContextOfT = compilation.GetBestTypeByMetadataName("Sluice.WorkerContext`1");
         ResultOfTTError = compilation.GetBestTypeByMetadataName("Sluice.Result`2");
         ICommandOfTTError = compilation.GetBestTypeByMetadataName("Sluice.ICommand`2");
-        LookupOfTKeyTRow = compilation.GetBestTypeByMetadataName("Sluice.Lookup`2");
+        RowLookupOfTKeyTRow = compilation.GetBestTypeByMetadataName("Sluice.RowLookup`2");
         WireErrorJsonConverterOfT = compilation.GetBestTypeByMetadataName("Sluice.WireErrorJsonConverter`1");
         HandlerAttribute = compilation.GetBestTypeByMetadataName("Sluice.HandlerAttribute");
         WireErrorsAttribute = compilation.GetBestTypeByMetadataName("Sluice.WireErrorsAttribute");
@@ -152,7 +152,7 @@ internal sealed class KnownTypes
 
     public INamedTypeSymbol? ICommandOfTTError { get; }
 
-    public INamedTypeSymbol? LookupOfTKeyTRow { get; }
+    public INamedTypeSymbol? RowLookupOfTKeyTRow { get; }
 
     public INamedTypeSymbol? WireErrorJsonConverterOfT { get; }
 

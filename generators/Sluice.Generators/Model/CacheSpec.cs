@@ -51,8 +51,8 @@ internal sealed record InvalidationSpec(
 /// <summary>How a cached method's key parameters make one key.</summary>
 internal enum CacheKeyShape
 {
-    /// <summary>No key parameters: <c>Sluice.Unit</c>.</summary>
-    Unit,
+    /// <summary>No key parameters: <c>Sluice.Done</c>.</summary>
+    Done,
 
     /// <summary>One non-nullable key: the parameter itself.</summary>
     Direct,
@@ -89,7 +89,7 @@ internal enum InvalidationKind
 internal enum LoaderContainer
 {
     None,
-    Lookup,
+    RowLookup,
     ILookup,
     IReadOnlyDictionary,
     Dictionary,

@@ -431,7 +431,7 @@ public sealed partial class SluiceGenerator
             var key = loader.KeyTypeFullyQualifiedName;
             var value = dataLoader.ValueTypeFullyQualifiedName;
             var rows = loader.IsLookup
-                ? $"global::Sluice.Lookup<{key}, {spec.Row!.TypeFullyQualifiedName}>"
+                ? $"global::Sluice.RowLookup<{key}, {spec.Row!.TypeFullyQualifiedName}>"
                 : $"global::System.Collections.Generic.IReadOnlyDictionary<{key}, {spec.Row!.TypeFullyQualifiedName}>";
             var values = $"global::System.Collections.Generic.IReadOnlyDictionary<{key}, {value}>";
             var keyList = $"global::System.Collections.Generic.IReadOnlyList<{key}>";

@@ -441,7 +441,7 @@ public sealed partial class SluiceGenerator
         /// <summary>The container a bulk loader returns (<see cref="LoaderContainer.None"/> when it is not one). Shared with the cache parser.</summary>
         internal static LoaderContainer LoaderContainerOf(ITypeSymbol? type, KnownTypes known) =>
             type is not INamedTypeSymbol { TypeArguments.Length: 2 } ? LoaderContainer.None
-            : KnownTypes.IsConstructedFrom(type, known.LookupOfTKeyTRow) ? LoaderContainer.Lookup
+            : KnownTypes.IsConstructedFrom(type, known.RowLookupOfTKeyTRow) ? LoaderContainer.RowLookup
             : KnownTypes.IsConstructedFrom(type, known.ILookupOfTKeyTElement) ? LoaderContainer.ILookup
             : KnownTypes.IsConstructedFrom(type, known.IReadOnlyDictionaryOfTKeyTValue) ? LoaderContainer.IReadOnlyDictionary
             : KnownTypes.IsConstructedFrom(type, known.DictionaryOfTKeyTValue) ? LoaderContainer.Dictionary
@@ -466,7 +466,7 @@ public sealed partial class SluiceGenerator
 
             public LoaderContainer Container { get; }
 
-            public bool IsLookup => Container is LoaderContainer.Lookup or LoaderContainer.ILookup;
+            public bool IsLookup => Container is LoaderContainer.RowLookup or LoaderContainer.ILookup;
 
             public ITypeSymbol KeyType { get; }
 

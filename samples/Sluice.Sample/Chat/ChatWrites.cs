@@ -80,7 +80,7 @@ public sealed class ChatWrites(AuditChannel<AuditRecord> audit, TimeProvider tim
         return new Member(command.ChannelId, command.UserId, command.Role);
     }
 
-    public async ValueTask<Result<Unit, ChatError>> LeaveChannelAsync<TConnection>(LeaveChannel command, WorkerContext<TConnection> context)
+    public async ValueTask<Result<Done, ChatError>> LeaveChannelAsync<TConnection>(LeaveChannel command, WorkerContext<TConnection> context)
         where TConnection : DbConnection
     {
         var removed = await ExecuteAsync(context, "DELETE FROM channel_members WHERE channel_id = @channel AND user_id = @user AND role <> 'owner'",
@@ -91,7 +91,7 @@ public sealed class ChatWrites(AuditChannel<AuditRecord> audit, TimeProvider tim
         }
 
         await AuditAsync(Actor(command.UserId), "channel.leave", $"channel {command.ChannelId}", null, context.CancellationToken);
-        return Unit.Value;
+        return Done.Value;
     }
 
     public async ValueTask<Result<Message, ChatError>> PostMessageAsync<TConnection>(PostMessage command, WorkerContext<TConnection> context)

@@ -19,7 +19,7 @@ public interface IChatBackend
 
     Task<Result<Member, ChatError>> JoinChannelAsync(long channelId, long userId, string role, CancellationToken cancellationToken);
 
-    Task<Result<Unit, ChatError>> LeaveChannelAsync(long channelId, long userId, CancellationToken cancellationToken);
+    Task<Result<Done, ChatError>> LeaveChannelAsync(long channelId, long userId, CancellationToken cancellationToken);
 
     Task<Result<Message, ChatError>> PostMessageAsync(long channelId, long authorId, string body, CancellationToken cancellationToken);
 

@@ -47,7 +47,7 @@ public sealed partial record JoinChannel(long ChannelId, long UserId, string Rol
 
 [Invalidates(typeof(SqliteChatQueries), Method = nameof(SqliteChatQueries.RoleAsync), Key = nameof(ChannelId) + "," + nameof(UserId))]
 [Invalidates(typeof(NpgsqlChatQueries), Method = nameof(NpgsqlChatQueries.RoleAsync), Key = nameof(ChannelId) + "," + nameof(UserId))]
-public sealed partial record LeaveChannel(long ChannelId, long UserId) : ICommand<Unit, ChatError>;
+public sealed partial record LeaveChannel(long ChannelId, long UserId) : ICommand<Done, ChatError>;
 
 public sealed partial record PostMessage(long ChannelId, long AuthorId, string Body) : ICommand<Message, ChatError>;
 // </quickstart-errors>

@@ -51,7 +51,7 @@ public sealed partial class SqliteChatWriter(ChatWrites writes)
     private ValueTask<Result<Member, ChatError>> HandleAsync(JoinChannel command, WorkerContext<SqliteConnection> context) => writes.JoinChannelAsync(command, context);
 
     [Handler]
-    private ValueTask<Result<Unit, ChatError>> HandleAsync(LeaveChannel command, WorkerContext<SqliteConnection> context) => writes.LeaveChannelAsync(command, context);
+    private ValueTask<Result<Done, ChatError>> HandleAsync(LeaveChannel command, WorkerContext<SqliteConnection> context) => writes.LeaveChannelAsync(command, context);
 
     [Handler]
     private ValueTask<Result<Message, ChatError>> HandleAsync(PostMessage command, WorkerContext<SqliteConnection> context) => writes.PostMessageAsync(command, context);
@@ -86,7 +86,7 @@ public sealed class SqliteChatBackend(
     public Task<Result<Member, ChatError>> JoinChannelAsync(long channelId, long userId, string role, CancellationToken cancellationToken) =>
         writer.JoinChannelAsync(channelId, userId, role, cancellationToken);
 
-    public Task<Result<Unit, ChatError>> LeaveChannelAsync(long channelId, long userId, CancellationToken cancellationToken) =>
+    public Task<Result<Done, ChatError>> LeaveChannelAsync(long channelId, long userId, CancellationToken cancellationToken) =>
         writer.LeaveChannelAsync(channelId, userId, cancellationToken);
 
     public Task<Result<Message, ChatError>> PostMessageAsync(long channelId, long authorId, string body, CancellationToken cancellationToken) =>

@@ -12,9 +12,9 @@ namespace Sluice.Npgsql;
 /// <see cref="NpgsqlConnection"/>: the statements go out as one <see cref="NpgsqlBatch"/> and the result sets are read
 /// in order. Generated PostgreSQL DataLoaders create it.
 /// </summary>
-/// <remarks>For generated code; not meant to be used directly.</remarks>
 /// <typeparam name="TKey">The loader's key.</typeparam>
 /// <typeparam name="TValue">The loader's value per key.</typeparam>
+/// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class NpgsqlDataLoaderStatement<TKey, TValue> : DataLoaderStatement<TKey, TValue>, INpgsqlBatchPart
     where TKey : notnull

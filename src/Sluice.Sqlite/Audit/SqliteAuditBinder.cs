@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -8,8 +9,9 @@ namespace Sluice.Sqlite;
 /// <summary>
 /// Binds audit values to a prepared SQLite statement by position, for the code generated from <c>[AuditEntry]</c>.
 /// Values are stored as Microsoft.Data.Sqlite stores them (date-times and GUIDs as text), so its readers read them back.
-/// Not meant to be called by hand.
 /// </summary>
+/// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class SqliteAuditBinder
 {
     private const string DateTimeOffsetFormat = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFFzzz";

@@ -8,8 +8,9 @@ namespace Sluice.Sqlite;
 
 /// <summary>
 /// Writes Guid keys for SQLite bulk loaders as Microsoft.Data.Sqlite stores Guid parameters (upper-case "D" TEXT), so
-/// <c>json_each</c> values compare equal to stored keys. Called by generated SQLite loaders; not meant to be called by hand.
+/// <c>json_each</c> values compare equal to stored keys. Called by generated SQLite loaders.
 /// </summary>
+/// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class SqliteKeys
 {

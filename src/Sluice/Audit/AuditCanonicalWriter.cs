@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.ComponentModel;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -9,10 +10,12 @@ namespace Sluice;
 /// Builds the canonical bytes of an audit row, the input of its chain hash: the same on every machine, culture and
 /// time zone. Layout: a format byte (1), the row's <c>seq</c> (8 bytes, big-endian), then each field in declaration
 /// order as a marker byte (0 = null, 1 = value) followed, for values, by: strings and byte arrays as a 4-byte
-/// big-endian length and the UTF-8 (or raw) bytes; integers and booleans as 8 big-endian bytes (widened to 64 bits);
+/// big-endian length and the UTF-8 (or raw) bytes; integers and booleans as 8 big-endian bytes (widened to 64 bits).
 /// doubles as their 8-byte IEEE 754 bit pattern; GUIDs as their 16 RFC 4122 (big-endian) bytes; date-times as the UTC
 /// ticks truncated to whole microseconds (PostgreSQL's precision, so a value read back hashes the same).
 /// </summary>
+/// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class AuditCanonicalWriter
 {
     /// <summary>The version of the layout written first into every row's bytes.</summary>

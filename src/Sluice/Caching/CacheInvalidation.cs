@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Data.Common;
 
 namespace Sluice;
@@ -8,6 +9,8 @@ namespace Sluice;
 /// Implemented (generated) by a command record marked <see cref="InvalidatesAttribute"/>: names the cache entries its
 /// success makes stale. The worker pipeline applies them after the command's transaction commits.
 /// </summary>
+/// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface ICacheInvalidating
 {
     /// <summary>Adds the entries this command invalidates to <paramref name="invalidations"/>.</summary>
@@ -31,6 +34,8 @@ public interface ICacheInvalidationPublisher
 public readonly record struct CacheInvalidationMessage(string CacheName, string? KeyText);
 
 /// <summary>The cache entries one command invalidates, collected before commit and applied after it.</summary>
+/// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class CacheInvalidationSet
 {
     private readonly List<Pending> _items = new();

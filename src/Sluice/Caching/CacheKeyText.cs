@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 
@@ -9,6 +10,8 @@ namespace Sluice;
 /// Text form of a key made of several parts, for backplane messages: each part as <c>length:text</c>, so any text
 /// (separators included) round-trips. Used by generated key formatters and parsers.
 /// </summary>
+/// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class CacheKeyText
 {
     /// <summary>Joins <paramref name="parts"/>.</summary>

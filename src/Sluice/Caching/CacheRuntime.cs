@@ -6,7 +6,8 @@ using System.Threading.Tasks;
 
 namespace Sluice;
 
-/// <summary>Helpers called by generated cached loaders. Not meant to be called by hand.</summary>
+/// <summary>Helpers called by generated cached loaders.</summary>
+/// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class CacheRuntime
 {
@@ -15,17 +16,17 @@ public static class CacheRuntime
     /// <paramref name="cache"/>, the missing keys loaded with one call of <paramref name="loadMissing"/> (handed a
     /// <see cref="KeySet{TKey}"/>, so the loader does not de-duplicate them again). The result holds each distinct key
     /// once, in request order, with the cache's own row lists as its groups — no row is copied; a key the load did not
-    /// return is left out. An <see cref="Lookup{TKey, TRow}.Add"/> on the result copies the group it changes first.
+    /// return is left out. An <see cref="RowLookup{TKey, TRow}.Add"/> on the result copies the group it changes first.
     /// </summary>
     /// <param name="cache">The loader's cache.</param>
     /// <param name="keys">The keys; duplicates are looked up once.</param>
     /// <param name="loadMissing">The generated loader, called with the missing keys.</param>
     /// <param name="state">Passed to <paramref name="loadMissing"/>, e.g. the connection.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
-    public static async ValueTask<Lookup<TKey, TRow>> GetLookupAsync<TKey, TRow, TState>(
+    public static async ValueTask<RowLookup<TKey, TRow>> GetLookupAsync<TKey, TRow, TState>(
         SluiceCache<TKey, IReadOnlyList<TRow>> cache,
         IEnumerable<TKey> keys,
-        Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<Lookup<TKey, TRow>>> loadMissing,
+        Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<RowLookup<TKey, TRow>>> loadMissing,
         TState state,
         CancellationToken cancellationToken = default)
         where TKey : notnull
@@ -35,7 +36,7 @@ public static class CacheRuntime
         ArgumentNullException.ThrowIfNull(loadMissing);
         var distinct = KeySet<TKey>.Of(keys, nameof(keys));
         var entries = await cache.GetEntriesAsync(distinct, loadMissing, state, cancellationToken).ConfigureAwait(false);
-        var result = Lookup<TKey, TRow>.Shared(distinct.Count);
+        var result = RowLookup<TKey, TRow>.Shared(distinct.Count);
         for (var i = 0; i < entries.Length; i++)
         {
             if (entries[i].HasValue)

@@ -74,6 +74,7 @@ public abstract class DataLoader<TKey, TValue> : IDataLoaderBatchSource
     /// connection, or null (the default) to fetch through <see cref="FetchAsync"/>. Generated PostgreSQL loaders return
     /// one for an <c>NpgsqlBatch</c>.
     /// </summary>
+    /// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected virtual DataLoaderStatement<TKey, TValue>? CreateStatement(IReadOnlyList<TKey> keys) => null;
 
@@ -308,7 +309,7 @@ public abstract class DataLoader<TKey, TValue> : IDataLoaderBatchSource
 /// One loader's statement in a round trip shared with other loaders on the same connection. Provider packages
 /// implement it (Sluice.Npgsql: one <c>NpgsqlBatch</c>); generated loaders create it.
 /// </summary>
-/// <remarks>For generated code and provider packages; not meant to be used directly.</remarks>
+/// <remarks>For generated code and provider packages: this API is for use by the output of the Sluice source generator and by Sluice's provider packages, and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class DataLoaderStatement
 {
@@ -339,7 +340,7 @@ public abstract class DataLoaderStatement
 }
 
 /// <summary>A <see cref="DataLoaderStatement"/> that yields the values of one loader's keys.</summary>
-/// <remarks>For generated code and provider packages; not meant to be used directly.</remarks>
+/// <remarks>For generated code and provider packages: this API is for use by the output of the Sluice source generator and by Sluice's provider packages, and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class DataLoaderStatement<TKey, TValue> : DataLoaderStatement
     where TKey : notnull

@@ -20,7 +20,7 @@ public sealed class QueryAttribute(string sql) : Attribute
 /// <summary>
 /// Generates a bulk loader: one round trip for many keys. PostgreSQL statements filter with <c>key = ANY($1)</c>
 /// (a typed array parameter); SQLite statements with <c>key IN (SELECT value FROM json_each($1))</c>. The method
-/// takes the connection and an <c>IReadOnlyCollection&lt;TKey&gt;</c> and returns <see cref="Lookup{TKey, TRow}"/>
+/// takes the connection and an <c>IReadOnlyCollection&lt;TKey&gt;</c> and returns <see cref="RowLookup{TKey, TRow}"/>
 /// (one-to-many; every requested key present) or <c>IReadOnlyDictionary&lt;TKey, TRow&gt;</c> (at most one row per key).
 /// Keys are de-duplicated, results follow request order, an empty key set sends no query, and key sets larger
 /// than <see cref="MaxBatchSize"/> are split into several statements.

@@ -9,7 +9,8 @@ using System.Text.Json;
 
 namespace Sluice;
 
-/// <summary>Helpers called by generated queries and loaders. Not meant to be called by hand.</summary>
+/// <summary>Helpers called by generated queries and loaders.</summary>
+/// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class QueryRuntime
 {
@@ -105,7 +106,7 @@ public static class QueryRuntime
     [DoesNotReturn]
     public static void DuplicateKey<TKey>(TKey key, string loader) =>
         throw new InvalidOperationException(
-            $"{loader} returns IReadOnlyDictionary (one row per key) but the statement returned more than one row for key '{key}'; return Lookup<,> instead, or make the statement unique per key.");
+            $"{loader} returns IReadOnlyDictionary (one row per key) but the statement returned more than one row for key '{key}'; return RowLookup<,> instead, or make the statement unique per key.");
 
     /// <summary>Throws when a scalar query returned no row for a non-nullable result.</summary>
     [DoesNotReturn]
@@ -127,18 +128,18 @@ public static class QueryRuntime
     /// second set is built; keys that arrive as a <see cref="KeySet{TKey}"/> are not checked again at all. Throws
     /// <see cref="ArgumentNullException"/> for a null key, as <see cref="DistinctKeys"/> does.
     /// </summary>
-    public static Lookup<TKey, TRow> EmptyLookup<TKey, TRow>(IEnumerable<TKey> keys, string parameterName, out List<TKey> distinctKeys)
+    public static RowLookup<TKey, TRow> EmptyLookup<TKey, TRow>(IEnumerable<TKey> keys, string parameterName, out List<TKey> distinctKeys)
         where TKey : notnull
     {
         if (keys is KeySet<TKey> set)
         {
             distinctKeys = set.Items;
-            return new Lookup<TKey, TRow>(set);
+            return new RowLookup<TKey, TRow>(set);
         }
 
         ArgumentNullException.ThrowIfNull(keys, parameterName);
         var capacity = keys is IReadOnlyCollection<TKey> collection ? collection.Count : 16;
-        var lookup = new Lookup<TKey, TRow>(capacity);
+        var lookup = new RowLookup<TKey, TRow>(capacity);
         distinctKeys = new List<TKey>(capacity);
         foreach (var key in keys)
         {

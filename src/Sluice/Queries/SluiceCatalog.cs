@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Data;
 using System.Data.Common;
 using System.Linq;
@@ -102,7 +103,9 @@ public static class SluiceCatalog
         }
     }
 
-    /// <summary>Registers generated statements. Called by generated module initializers.</summary>
+    /// <summary>Registers generated statements.</summary>
+    /// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void Register(IEnumerable<CatalogStatement> statements)
     {
         ArgumentNullException.ThrowIfNull(statements);

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -20,6 +21,8 @@ public static class WireJson
     public const string InterruptedReason = "interrupted";
 
     /// <summary>Writes <paramref name="value"/> with the contract <paramref name="options"/> resolves for <typeparamref name="T"/> (source-generated contexts work; no reflection is required).</summary>
+    /// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void WriteValue<T>(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -27,6 +30,8 @@ public static class WireJson
     }
 
     /// <summary>Reads a <typeparamref name="T"/> with the contract <paramref name="options"/> resolves for it.</summary>
+    /// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static T? ReadValue<T>(ref Utf8JsonReader reader, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -34,11 +39,15 @@ public static class WireJson
     }
 
     /// <summary>Returns <paramref name="value"/> or throws a <see cref="JsonException"/> naming the missing property.</summary>
+    /// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static T Required<T>(T? value, string property, string caseName)
         where T : class =>
         value ?? Internal.ThrowHelper.ThrowJson<T>($"The property '{property}' of '{caseName}' is required but was missing or null.");
 
     /// <summary>Returns <paramref name="value"/> or throws a <see cref="JsonException"/> naming the missing property.</summary>
+    /// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static T Required<T>(T? value, string property, string caseName)
         where T : struct =>
         value ?? Internal.ThrowHelper.ThrowJson<T>($"The property '{property}' of '{caseName}' is required but was missing or null.");
@@ -126,7 +135,7 @@ public sealed class WireErrorJsonConverter<TError> : JsonConverter<TError>
             return null;
         }
 
-        var (reason, error) = ResultJsonConverter<Unit, TError>.ReadFailure(ref reader, options);
+        var (reason, error) = ResultJsonConverter<Done, TError>.ReadFailure(ref reader, options);
         return error ?? Internal.ThrowHelper.ThrowJson<TError>($"'{reason}' is not a reason of {typeof(TError).Name}.");
     }
 

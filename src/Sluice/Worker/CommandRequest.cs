@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
@@ -63,14 +64,18 @@ public sealed class CommandRequest<TResult, TError> : CommandRequest
 
     internal override bool Succeeded => _result.IsOk;
 
-    /// <summary>Records the handler's result. Called by generated dispatchers.</summary>
+    /// <summary>Records the handler's result.</summary>
+    /// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public ValueTask SetResult(Result<TResult, TError> result)
     {
         _result = result;
         return default;
     }
 
-    /// <summary>Records the result of an asynchronous handler. Called by generated dispatchers.</summary>
+    /// <summary>Records the result of an asynchronous handler.</summary>
+    /// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public ValueTask SetResult(ValueTask<Result<TResult, TError>> pending)
     {
         if (pending.IsCompletedSuccessfully)

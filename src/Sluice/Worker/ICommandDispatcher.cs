@@ -1,13 +1,15 @@
+using System.ComponentModel;
 using System.Data.Common;
 using System.Threading.Tasks;
 
 namespace Sluice;
 
 /// <summary>
-/// Runs the handler for a command. Generated for every <c>[Worker]</c> as a switch over the command types;
-/// not meant to be implemented by hand.
+/// Runs the handler for a command. Generated for every <c>[Worker]</c> as a switch over the command types.
 /// </summary>
 /// <typeparam name="TConnection">The worker's connection type.</typeparam>
+/// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface ICommandDispatcher<TConnection>
     where TConnection : DbConnection
 {

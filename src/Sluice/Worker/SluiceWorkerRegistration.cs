@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,8 +43,9 @@ public sealed class SluiceWorkerRegistration
 
     /// <summary>
     /// Registers the worker, its client and a hosted service that boots it in the background and drains it on shutdown.
-    /// Called by generated code.
     /// </summary>
+    /// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public void Register<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TWorker, TConnection, TClient>(
         IServiceCollection services,
         Func<TWorker, ICommandDispatcher<TConnection>> createDispatcher,

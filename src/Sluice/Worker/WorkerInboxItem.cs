@@ -10,6 +10,7 @@ namespace Sluice;
 /// and the queued → running → completed claim both kinds share: whoever moves it out of queued completes it. Only
 /// Sluice derives from it.
 /// </summary>
+/// <remarks>For generated code: public only as the base of the <see cref="CommandRequest"/> that generated dispatchers receive; it should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class WorkerInboxItem
 {

@@ -24,7 +24,7 @@ partial class MemberQueries
     /// missing ones are loaded, in one call. Same result as the loader: distinct keys in request order, every key present (empty when it has no rows).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
-    public static async global::System.Threading.Tasks.Task<global::Sluice.Lookup<long, global::Relay.Data.Member>> MembersByChannelCachedAsync(this global::Npgsql.NpgsqlConnection db, global::System.Collections.Generic.IReadOnlyCollection<long> channelIds, global::System.Threading.CancellationToken cancellationToken = default)
+    public static async global::System.Threading.Tasks.Task<global::Sluice.RowLookup<long, global::Relay.Data.Member>> MembersByChannelCachedAsync(this global::Npgsql.NpgsqlConnection db, global::System.Collections.Generic.IReadOnlyCollection<long> channelIds, global::System.Threading.CancellationToken cancellationToken = default)
     {
         return await global::Sluice.CacheRuntime.GetLookupAsync(
             MembersByChannelCache,

@@ -9,7 +9,7 @@ partial class UserQueries
 {
     /// <summary>The cache behind <see cref="UserCountCachedAsync"/>: up to 10000 entries, each living 00:00:05 after it was written.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
-    internal static global::Sluice.SluiceCache<global::Sluice.Unit, long> UserCountCache { get; } = new(new global::Sluice.SluiceCacheOptions<global::Sluice.Unit>
+    internal static global::Sluice.SluiceCache<global::Sluice.Done, long> UserCountCache { get; } = new(new global::Sluice.SluiceCacheOptions<global::Sluice.Done>
     {
         Name = "Relay.Data.UserQueries.UserCountAsync",
         Capacity = 10000,
@@ -23,5 +23,5 @@ partial class UserQueries
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal static global::System.Threading.Tasks.ValueTask<long> UserCountCachedAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::System.Threading.CancellationToken cancellationToken = default) =>
-        UserCountCache.GetOrAddAsync(global::Sluice.Unit.Value, static (key, state, cancellationToken) => UserCountAsync(state, cancellationToken), db, cancellationToken);
+        UserCountCache.GetOrAddAsync(global::Sluice.Done.Value, static (key, state, cancellationToken) => UserCountAsync(state, cancellationToken), db, cancellationToken);
 }

@@ -62,7 +62,7 @@ partial class Chat
             {
                 switch (request)
                 {
-                    case global::Sluice.CommandRequest<global::Sluice.Unit, global::Relay.Chat.ChatError> { Command: global::Relay.Chat.Join command } typed:
+                    case global::Sluice.CommandRequest<global::Sluice.Done, global::Relay.Chat.ChatError> { Command: global::Relay.Chat.Join command } typed:
                         return typed.SetResult(_handlers.Handle(command, context));
                     default:
                         return global::System.Threading.Tasks.ValueTask.FromException(new global::System.InvalidOperationException($"Worker Chat.Membership has no handler for {request.Command.GetType().FullName}."));
@@ -87,8 +87,8 @@ partial class Chat
             public global::Sluice.ICommandSender Sender => _sender;
 
             /// <summary>Sends <see cref="Relay.Chat.Join"/>. Never throws for command failures: see <see cref="global::Sluice.Result{T, TError}"/>.</summary>
-            public global::System.Threading.Tasks.Task<global::Sluice.Result<global::Sluice.Unit, global::Relay.Chat.ChatError>> JoinAsync(global::System.Guid channelId, global::System.Guid userId, global::System.Threading.CancellationToken cancellationToken = default) =>
-                _sender.SendAsync<global::Sluice.Unit, global::Relay.Chat.ChatError>(new global::Relay.Chat.Join(channelId, userId), cancellationToken);
+            public global::System.Threading.Tasks.Task<global::Sluice.Result<global::Sluice.Done, global::Relay.Chat.ChatError>> JoinAsync(global::System.Guid channelId, global::System.Guid userId, global::System.Threading.CancellationToken cancellationToken = default) =>
+                _sender.SendAsync<global::Sluice.Done, global::Relay.Chat.ChatError>(new global::Relay.Chat.Join(channelId, userId), cancellationToken);
 
             /// <summary>Streams change events of type <typeparamref name="TChange"/> published by committed commands, in commit order.</summary>
             public global::System.Collections.Generic.IAsyncEnumerable<TChange> Changes<TChange>(global::System.Threading.CancellationToken cancellationToken = default) =>

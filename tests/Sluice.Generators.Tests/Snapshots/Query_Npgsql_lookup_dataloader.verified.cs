@@ -77,7 +77,7 @@ partial class Q
         /// <inheritdoc />
         protected override async global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyDictionary<global::System.Guid, global::System.Collections.Generic.IReadOnlyList<global::Relay.Data.Member>>> FetchAsync(global::System.Collections.Generic.IReadOnlyList<global::System.Guid> keys, global::System.Threading.CancellationToken cancellationToken)
         {
-            return (global::Sluice.Lookup<global::System.Guid, global::Relay.Data.Member>)(await MembersAsync(_connection, keys, cancellationToken).ConfigureAwait(false));
+            return (global::Sluice.RowLookup<global::System.Guid, global::Relay.Data.Member>)(await MembersAsync(_connection, keys, cancellationToken).ConfigureAwait(false));
         }
 
         /// <inheritdoc />

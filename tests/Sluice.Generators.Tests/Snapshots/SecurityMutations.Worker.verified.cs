@@ -62,7 +62,7 @@ partial class SecurityMutations : global::Sluice.ISluiceWorker<global::Security.
             {
                 case global::Sluice.CommandRequest<global::Security.Findings.PurgeSummary, global::Security.Findings.PurgeError> { Command: global::Security.Findings.PurgeFindings command } typed:
                     return typed.SetResult(_handlers.Handle(command, context));
-                case global::Sluice.CommandRequest<global::Sluice.Unit, global::Security.Findings.PurgeError> { Command: global::Security.Findings.Vacuum command } typed:
+                case global::Sluice.CommandRequest<global::Sluice.Done, global::Security.Findings.PurgeError> { Command: global::Security.Findings.Vacuum command } typed:
                     return typed.SetResult(_handlers.HandleAsync(command, context));
                 case global::Sluice.CommandRequest<string, global::Security.Findings.PurgeError> { Command: global::Security.Findings.Ping command } typed:
                     return typed.SetResult(global::Security.Findings.SecurityMutations.Echo(command, context));
@@ -93,8 +93,8 @@ partial class SecurityMutations : global::Sluice.ISluiceWorker<global::Security.
             _sender.SendAsync<global::Security.Findings.PurgeSummary, global::Security.Findings.PurgeError>(new global::Security.Findings.PurgeFindings(findingIds, dryRun), cancellationToken);
 
         /// <summary>Sends <see cref="Security.Findings.Vacuum"/>. Never throws for command failures: see <see cref="global::Sluice.Result{T, TError}"/>.</summary>
-        public global::System.Threading.Tasks.Task<global::Sluice.Result<global::Sluice.Unit, global::Security.Findings.PurgeError>> VacuumAsync(global::Security.Findings.Vacuum command, global::System.Threading.CancellationToken cancellationToken = default) =>
-            _sender.SendAsync<global::Sluice.Unit, global::Security.Findings.PurgeError>(command, cancellationToken);
+        public global::System.Threading.Tasks.Task<global::Sluice.Result<global::Sluice.Done, global::Security.Findings.PurgeError>> VacuumAsync(global::Security.Findings.Vacuum command, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _sender.SendAsync<global::Sluice.Done, global::Security.Findings.PurgeError>(command, cancellationToken);
 
         /// <summary>Sends <see cref="Security.Findings.Ping"/>. Never throws for command failures: see <see cref="global::Sluice.Result{T, TError}"/>.</summary>
         public global::System.Threading.Tasks.Task<global::Sluice.Result<string, global::Security.Findings.PurgeError>> PingAsync(string text, global::System.Threading.CancellationToken cancellationToken = default) =>

@@ -20,19 +20,19 @@ public static partial class CacheMemberQueries
     /// <summary><c>seen(...)</c> is a function the test registers on the reading connection: it records each key whose rows SQLite actually read.</summary>
     [Cached(Ttl = "00:10:00")]
     [BulkLoader("SELECT seen(channel_id) AS channel_id, user_id, role FROM cache_members WHERE channel_id IN (SELECT value FROM json_each($1)) ORDER BY user_id")]
-    public static partial Task<Sluice.Lookup<long, CacheMember>> MembersByChannelAsync(this SqliteConnection db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
+    public static partial Task<Sluice.RowLookup<long, CacheMember>> MembersByChannelAsync(this SqliteConnection db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
 }
 
 [Invalidates(typeof(CacheMemberQueries), Method = nameof(CacheMemberQueries.RoleAsync), Key = nameof(ChannelId) + "," + nameof(UserId))]
 [Invalidates(typeof(CacheMemberQueries), Method = nameof(CacheMemberQueries.MembersByChannelAsync), Key = nameof(ChannelId))]
-public sealed partial record SetRole(long ChannelId, long UserId, string Role, bool Fail = false) : ICommand<Unit, PurgeError>;
+public sealed partial record SetRole(long ChannelId, long UserId, string Role, bool Fail = false) : ICommand<Done, PurgeError>;
 
 /// <summary>A worker whose handler can run a hook inside its transaction, after its write and before commit.</summary>
 [Worker]
 public sealed partial class CacheMutations(CacheHooks hooks)
 {
     [Handler]
-    private Result<Unit, PurgeError> Handle(SetRole command, WorkerContext<SqliteConnection> context)
+    private Result<Done, PurgeError> Handle(SetRole command, WorkerContext<SqliteConnection> context)
     {
         using var upsert = context.CreateCommand(
             "INSERT INTO cache_members (channel_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (channel_id, user_id) DO UPDATE SET role = excluded.role");
@@ -47,7 +47,7 @@ public sealed partial class CacheMutations(CacheHooks hooks)
         }
 
         hooks.BeforeCommit?.Invoke(context.Connection);
-        return Unit.Value;
+        return Done.Value;
     }
 }
 
@@ -65,29 +65,29 @@ public static partial class PgCacheQueries
     /// <summary><c>observe_key(...)</c> records, server-side, each key whose rows PostgreSQL actually returned.</summary>
     [Cached(Ttl = "00:10:00")]
     [BulkLoader("SELECT observe_key(channel_id) AS channel_id, user_id, role FROM pg_cache_members WHERE channel_id = ANY($1) ORDER BY user_id")]
-    public static partial Task<Sluice.Lookup<long, CacheMember>> PgMembersByChannelAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
+    public static partial Task<Sluice.RowLookup<long, CacheMember>> PgMembersByChannelAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
 }
 
 [Invalidates(typeof(PgCacheQueries), Method = nameof(PgCacheQueries.PgRoleAsync), Key = nameof(ChannelId) + "," + nameof(UserId))]
-public sealed partial record PgSetRole(long ChannelId, long UserId, string Role, bool Fail = false) : ICommand<Unit, PurgeError>;
+public sealed partial record PgSetRole(long ChannelId, long UserId, string Role, bool Fail = false) : ICommand<Done, PurgeError>;
 
 /// <summary>Writes two equal rows under a deferred unique constraint: the handler succeeds, the COMMIT fails.</summary>
 [Invalidates(typeof(PgCacheQueries), Method = nameof(PgCacheQueries.PgRoleAsync), Key = nameof(ChannelId) + "," + nameof(UserId))]
-public sealed partial record PgFailAtCommit(long ChannelId, long UserId) : ICommand<Unit, PurgeError>;
+public sealed partial record PgFailAtCommit(long ChannelId, long UserId) : ICommand<Done, PurgeError>;
 
 [Worker]
 public sealed partial class PgCacheMutations
 {
     [Handler]
-    private Result<Unit, PurgeError> Handle(PgFailAtCommit command, WorkerContext<NpgsqlConnection> context)
+    private Result<Done, PurgeError> Handle(PgFailAtCommit command, WorkerContext<NpgsqlConnection> context)
     {
         using var insert = context.CreateNpgsqlCommand("INSERT INTO deferred_check VALUES (1), (1)");
         insert.ExecuteNonQuery();
-        return Unit.Value;
+        return Done.Value;
     }
 
     [Handler]
-    private Result<Unit, PurgeError> Handle(PgSetRole command, WorkerContext<NpgsqlConnection> context)
+    private Result<Done, PurgeError> Handle(PgSetRole command, WorkerContext<NpgsqlConnection> context)
     {
         using var upsert = context.CreateNpgsqlCommand(
             "INSERT INTO pg_cache_members (channel_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (channel_id, user_id) DO UPDATE SET role = excluded.role");
@@ -95,6 +95,6 @@ public sealed partial class PgCacheMutations
         upsert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = command.UserId });
         upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = command.Role });
         upsert.ExecuteNonQuery();
-        return command.Fail ? new PurgeError.NotFound(command.ChannelId) : Unit.Value;
+        return command.Fail ? new PurgeError.NotFound(command.ChannelId) : Done.Value;
     }
 }

@@ -100,7 +100,7 @@ public sealed record EventsAppended(string ExecutionId, long LastSeq);
 public sealed partial record AppendEvents(string ExecutionId, IReadOnlyList<string> Kinds) : ICommand<long, FeedError>;
 
 /// <summary>Publishes <see cref="EventsAppended"/> without appending anything.</summary>
-public sealed partial record Nudge(string ExecutionId) : ICommand<Unit, FeedError>;
+public sealed partial record Nudge(string ExecutionId) : ICommand<Done, FeedError>;
 
 /// <summary>The single writer of the SQLite event table: appends in one transaction per command, then publishes.</summary>
 [Worker]
@@ -124,9 +124,9 @@ public sealed partial class FeedWriter
     }
 
     [Handler]
-    private Result<Unit, FeedError> Handle(Nudge command, WorkerContext<SqliteConnection> context)
+    private Result<Done, FeedError> Handle(Nudge command, WorkerContext<SqliteConnection> context)
     {
         context.Publish(new EventsAppended(command.ExecutionId, 0));
-        return Unit.Value;
+        return Done.Value;
     }
 }

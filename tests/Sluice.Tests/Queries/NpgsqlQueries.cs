@@ -172,10 +172,10 @@ public static partial class NpgsqlQueries
     public static partial Task<ILookup<long, Member>> MembersByChannelAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
 
     [BulkLoader("SELECT channel_id, user_id, role FROM members WHERE channel_id = ANY($1) ORDER BY channel_id, user_id", MaxBatchSize = 2)]
-    public static partial Task<Lookup<long, Member>> MembersByChannelChunkedAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds);
+    public static partial Task<RowLookup<long, Member>> MembersByChannelChunkedAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds);
 
     [BulkLoader("SELECT channel_id, user_id, role FROM members WHERE channel_id = ANY(@ids) AND role = @role ORDER BY user_id")]
-    public static partial Task<Lookup<long, Member>> MembersByChannelWithRoleAsync(this NpgsqlConnection db, IReadOnlyCollection<long> ids, string role);
+    public static partial Task<RowLookup<long, Member>> MembersByChannelWithRoleAsync(this NpgsqlConnection db, IReadOnlyCollection<long> ids, string role);
 
     [BulkLoader("SELECT channel_id, user_id, role FROM members WHERE channel_id = ANY($1) AND user_id > $2 ORDER BY user_id")]
     public static partial Task<ILookup<long, Member>> MembersAboveUserAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds, long minUserId, NpgsqlTransaction? transaction = null);

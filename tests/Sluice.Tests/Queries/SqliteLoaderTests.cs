@@ -214,7 +214,7 @@ public sealed class SqliteLoaderTests : LoaderTestBase, IDisposable
     {
         long[] keys = [30, 40, 10, 20, 99, 10];
         var whole = await Db.MembersByChannelAsync(keys);
-        // Sluice.Lookup implements both IEnumerable<IGrouping> and IEnumerable<KeyValuePair>: LINQ needs one view.
+        // Sluice.RowLookup implements both IEnumerable<IGrouping> and IEnumerable<KeyValuePair>: LINQ needs one view.
         ILookup<long, Member> chunked = await Db.MembersByChannelChunkedAsync(keys); // MaxBatchSize = 2
         Assert.Equal(whole.Select(g => g.Key), chunked.Select(g => g.Key));
         foreach (var group in whole)

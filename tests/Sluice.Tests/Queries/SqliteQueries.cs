@@ -169,10 +169,10 @@ public static partial class SqliteQueries
     public static partial Task<ILookup<long, Member>> MembersByChannelAsync(this SqliteConnection db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
 
     [BulkLoader("SELECT channel_id, user_id, role FROM members WHERE channel_id IN (SELECT value FROM json_each($channel_ids)) ORDER BY channel_id, user_id", MaxBatchSize = 2)]
-    public static partial Task<Lookup<long, Member>> MembersByChannelChunkedAsync(this SqliteConnection db, IReadOnlyCollection<long> channelIds);
+    public static partial Task<RowLookup<long, Member>> MembersByChannelChunkedAsync(this SqliteConnection db, IReadOnlyCollection<long> channelIds);
 
     [BulkLoader("SELECT channel_id, user_id, role FROM members WHERE channel_id IN (SELECT value FROM json_each(@ids)) AND role = @role ORDER BY user_id")]
-    public static partial Task<Lookup<long, Member>> MembersByChannelWithRoleAsync(this SqliteConnection db, IReadOnlyCollection<long> ids, string role);
+    public static partial Task<RowLookup<long, Member>> MembersByChannelWithRoleAsync(this SqliteConnection db, IReadOnlyCollection<long> ids, string role);
 
     [BulkLoader("SELECT * FROM members WHERE channel_id IN (SELECT value FROM json_each($1)) ORDER BY user_id")]
     public static partial Task<ILookup<long, Member>> MembersByChannelStarAsync(this SqliteConnection db, IReadOnlyCollection<long> channelIds);

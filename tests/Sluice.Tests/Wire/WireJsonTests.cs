@@ -14,10 +14,10 @@ namespace Sluice.Tests.Wire;
 /// </summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(Result<PurgeSummary, PurgeError>))]
-[JsonSerializable(typeof(Result<Unit, PurgeError>))]
+[JsonSerializable(typeof(Result<Done, PurgeError>))]
 [JsonSerializable(typeof(PurgeError))]
 [JsonSerializable(typeof(PurgeSummary))]
-[JsonSerializable(typeof(Unit))]
+[JsonSerializable(typeof(Done))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class WireTestJsonContext : JsonSerializerContext;
@@ -36,7 +36,7 @@ public sealed class WireJsonTests
     private static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new ResultJsonConverter<PurgeSummary, PurgeError>(), new ResultJsonConverter<Unit, PurgeError>() },
+        Converters = { new ResultJsonConverter<PurgeSummary, PurgeError>(), new ResultJsonConverter<Done, PurgeError>() },
         TypeInfoResolver = WireTestJsonContext.Default,
     };
 
@@ -102,9 +102,9 @@ public sealed class WireJsonTests
     [Fact]
     public void Unit_result_writes_null_and_reads_back_ok()
     {
-        var json = JsonSerializer.Serialize(Result<Unit, PurgeError>.Ok(Unit.Value), Options);
+        var json = JsonSerializer.Serialize(Result<Done, PurgeError>.Ok(Done.Value), Options);
         AssertJson("""{"ok":true,"value":null}""", json);
-        var back = JsonSerializer.Deserialize<Result<Unit, PurgeError>>(json, Options);
+        var back = JsonSerializer.Deserialize<Result<Done, PurgeError>>(json, Options);
         Assert.True(back.IsOk);
     }
 

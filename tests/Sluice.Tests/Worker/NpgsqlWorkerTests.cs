@@ -17,7 +17,7 @@ public sealed partial record PgInsertMany(IReadOnlyList<long> Ids, bool FailAfte
 
 public sealed partial record PgWhere(string Tag) : ICommand<string, PurgeError>;
 
-public sealed partial record PgExecute(string Sql) : ICommand<Unit, PurgeError>;
+public sealed partial record PgExecute(string Sql) : ICommand<Done, PurgeError>;
 
 public sealed record ItemInserted(long Id);
 
@@ -58,11 +58,11 @@ public sealed partial class PgMutations
     }
 
     [Handler]
-    private Result<Unit, PurgeError> Handle(PgExecute command, WorkerContext<NpgsqlConnection> context)
+    private Result<Done, PurgeError> Handle(PgExecute command, WorkerContext<NpgsqlConnection> context)
     {
         using var execute = context.CreateNpgsqlCommand(command.Sql);
         execute.ExecuteNonQuery();
-        return Unit.Value;
+        return Done.Value;
     }
 }
 

@@ -54,23 +54,23 @@ public sealed record ProbeInfo(int ThreadId, string? ThreadName, string JournalM
 
 public sealed partial record PurgeFindings(IReadOnlyList<long> FindingIds) : ICommand<PurgeSummary, PurgeError>;
 
-public sealed partial record AddFinding(long Id, string Title) : ICommand<Unit, PurgeError>;
+public sealed partial record AddFinding(long Id, string Title) : ICommand<Done, PurgeError>;
 
 public sealed partial record Record(string Tag) : ICommand<long, PurgeError>;
 
 public sealed partial record Hold(string Tag) : ICommand<string, PurgeError>;
 
-public sealed partial record WaitForCancel(string Tag) : ICommand<Unit, PurgeError>;
+public sealed partial record WaitForCancel(string Tag) : ICommand<Done, PurgeError>;
 
 public sealed partial record Probe(string Tag) : ICommand<ProbeInfo, PurgeError>;
 
-public sealed partial record Boom(string Message) : ICommand<Unit, PurgeError>;
+public sealed partial record Boom(string Message) : ICommand<Done, PurgeError>;
 
 public sealed partial record Compact(bool Full) : ICommand<bool, PurgeError>;
 
-public sealed partial record EmitTicks(int From, int Count, bool Fail) : ICommand<Unit, PurgeError>;
+public sealed partial record EmitTicks(int From, int Count, bool Fail) : ICommand<Done, PurgeError>;
 
-public sealed partial record EmitOther(string Name) : ICommand<Unit, PurgeError>;
+public sealed partial record EmitOther(string Name) : ICommand<Done, PurgeError>;
 
 /// <summary>
 /// Shared with the test: gates that hold a handler (and so the worker) busy, and a log of what ran where.
@@ -121,7 +121,7 @@ public sealed partial class Mutations(WorkerProbe probe)
     }
 
     [Handler]
-    private Result<Unit, PurgeError> Handle(AddFinding command, WorkerContext<SqliteConnection> context)
+    private Result<Done, PurgeError> Handle(AddFinding command, WorkerContext<SqliteConnection> context)
     {
         probe.Ran.Enqueue("add:" + command.Id);
         using var insert = context.CreateSqliteCommand("INSERT INTO findings (id, title) VALUES ($id, $title)");
@@ -129,7 +129,7 @@ public sealed partial class Mutations(WorkerProbe probe)
         insert.Parameters.AddWithValue("$title", command.Title);
         insert.ExecuteNonQuery(); // a duplicate id throws SqliteException 19, mapped to PurgeError.Constraint
         context.Publish(new FindingAdded(command.Id));
-        return Unit.Value;
+        return Done.Value;
     }
 
     [Handler]
@@ -151,14 +151,14 @@ public sealed partial class Mutations(WorkerProbe probe)
     }
 
     [Handler]
-    private Result<Unit, PurgeError> Handle(WaitForCancel command, WorkerContext<SqliteConnection> context)
+    private Result<Done, PurgeError> Handle(WaitForCancel command, WorkerContext<SqliteConnection> context)
     {
         probe.Ran.Enqueue(command.Tag);
         InsertLog(context, command.Tag);
         probe.Entered.Release();
         context.CancellationToken.WaitHandle.WaitOne();
         context.CancellationToken.ThrowIfCancellationRequested();
-        return Unit.Value;
+        return Done.Value;
     }
 
     [Handler]
@@ -178,7 +178,7 @@ public sealed partial class Mutations(WorkerProbe probe)
     }
 
     [Handler]
-    private Result<Unit, PurgeError> Handle(Boom command, WorkerContext<SqliteConnection> context)
+    private Result<Done, PurgeError> Handle(Boom command, WorkerContext<SqliteConnection> context)
     {
         probe.Ran.Enqueue("boom");
         InsertLog(context, "boom");
@@ -195,7 +195,7 @@ public sealed partial class Mutations(WorkerProbe probe)
     }
 
     [Handler]
-    private Result<Unit, PurgeError> Handle(EmitTicks command, WorkerContext<SqliteConnection> context)
+    private Result<Done, PurgeError> Handle(EmitTicks command, WorkerContext<SqliteConnection> context)
     {
         for (var i = command.From; i < command.From + command.Count; i++)
         {
@@ -203,14 +203,14 @@ public sealed partial class Mutations(WorkerProbe probe)
         }
 
         InsertLog(context, "ticks:" + command.From);
-        return command.Fail ? new PurgeError.NotFound(command.From) : Unit.Value;
+        return command.Fail ? new PurgeError.NotFound(command.From) : Done.Value;
     }
 
     [Handler]
-    private Result<Unit, PurgeError> Handle(EmitOther command, WorkerContext<SqliteConnection> context)
+    private Result<Done, PurgeError> Handle(EmitOther command, WorkerContext<SqliteConnection> context)
     {
         context.Publish(new OtherChange(command.Name));
-        return Unit.Value;
+        return Done.Value;
     }
 
     private static long InsertLog(WorkerContext<SqliteConnection> context, string tag)

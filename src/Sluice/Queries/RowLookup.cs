@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Linq;
 using System.Runtime.InteropServices;
@@ -10,11 +11,19 @@ namespace Sluice;
 /// <summary>
 /// The result of a one-to-many bulk loader: every requested key is present (a key with no rows maps to an empty
 /// list), keys enumerate in request order, and each key's rows keep the order the statement returned them in.
-/// Implements <see cref="ILookup{TKey, TElement}"/>, so callers can declare either type.
+/// Implements <see cref="ILookup{TKey, TElement}"/>, so callers can declare either type, and
+/// <see cref="IReadOnlyDictionary{TKey, TValue}"/> of row lists. <c>foreach</c> over a <see cref="RowLookup{TKey, TRow}"/>
+/// yields its groupings (<see cref="GetEnumerator"/>).
 /// </summary>
+/// <remarks>
+/// Named <c>RowLookup</c> rather than <c>Lookup</c> so it never clashes with <see cref="System.Linq.Lookup{TKey, TElement}"/>,
+/// which implicit usings import. Because it implements two <see cref="IEnumerable{T}"/> views, LINQ operators need one
+/// chosen first: declare the variable as <see cref="ILookup{TKey, TElement}"/> or
+/// <see cref="IReadOnlyDictionary{TKey, TValue}"/>.
+/// </remarks>
 /// <typeparam name="TKey">The key.</typeparam>
 /// <typeparam name="TRow">The row.</typeparam>
-public sealed class Lookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionary<TKey, IReadOnlyList<TRow>>
+public sealed class RowLookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionary<TKey, IReadOnlyList<TRow>>
     where TKey : notnull
 {
     private static readonly List<TRow> NoRows = new(0);
@@ -26,7 +35,7 @@ public sealed class Lookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionar
     private HashSet<TKey>? _copiedGroups;
 
     /// <summary>Creates a lookup holding <paramref name="keys"/> (distinct, in request order), each with no rows yet.</summary>
-    public Lookup(IReadOnlyList<TKey> keys)
+    public RowLookup(IReadOnlyList<TKey> keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
         _rows = new Dictionary<TKey, List<TRow>>(keys.Count);
@@ -36,13 +45,13 @@ public sealed class Lookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionar
         }
     }
 
-    internal Lookup(int capacity) => _rows = new Dictionary<TKey, List<TRow>>(capacity);
+    internal RowLookup(int capacity) => _rows = new Dictionary<TKey, List<TRow>>(capacity);
 
-    private Lookup(int capacity, bool sharesGroups)
+    private RowLookup(int capacity, bool sharesGroups)
         : this(capacity) => _sharesGroups = sharesGroups;
 
     /// <summary>An empty lookup to be filled with <see cref="AddSharedGroup"/>: its groups are a cache's entries, shared.</summary>
-    internal static Lookup<TKey, TRow> Shared(int capacity) => new(capacity, sharesGroups: true);
+    internal static RowLookup<TKey, TRow> Shared(int capacity) => new(capacity, sharesGroups: true);
 
     /// <summary>Adds a distinct key with <paramref name="rows"/> as its group, shared (not copied) when it is a list.</summary>
     internal void AddSharedGroup(TKey key, IReadOnlyList<TRow> rows)
@@ -92,7 +101,9 @@ public sealed class Lookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionar
         return found;
     }
 
-    /// <summary>Adds a row to a requested key. Called by generated loaders; a key that was not requested is ignored.</summary>
+    /// <summary>Adds a row to a requested key; a key that was not requested is ignored.</summary>
+    /// <remarks>For generated code: this API is for use by the output of the Sluice source generator (its loaders fill the lookup) and should not be used directly.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public void Add(TKey key, TRow row)
     {
         if (!_rows.TryGetValue(key, out var rows))
@@ -109,13 +120,10 @@ public sealed class Lookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionar
         rows.Add(row);
     }
 
-    IEnumerator<IGrouping<TKey, TRow>> IEnumerable<IGrouping<TKey, TRow>>.GetEnumerator()
-    {
-        foreach (var pair in _rows)
-        {
-            yield return new Grouping(pair.Key, pair.Value);
-        }
-    }
+    /// <summary>Enumerates the groupings (a key and its rows) in request order; the one enumerator <c>foreach</c> binds to.</summary>
+    public Enumerator GetEnumerator() => new(_rows.GetEnumerator());
+
+    IEnumerator<IGrouping<TKey, TRow>> IEnumerable<IGrouping<TKey, TRow>>.GetEnumerator() => GetEnumerator();
 
     IEnumerator<KeyValuePair<TKey, IReadOnlyList<TRow>>> IEnumerable<KeyValuePair<TKey, IReadOnlyList<TRow>>>.GetEnumerator()
     {
@@ -125,7 +133,43 @@ public sealed class Lookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictionar
         }
     }
 
-    IEnumerator IEnumerable.GetEnumerator() => ((IEnumerable<IGrouping<TKey, TRow>>)this).GetEnumerator();
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Enumerates the groupings of a <see cref="RowLookup{TKey, TRow}"/> in request order.</summary>
+    public struct Enumerator : IEnumerator<IGrouping<TKey, TRow>>
+    {
+        private Dictionary<TKey, List<TRow>>.Enumerator _inner;
+
+        internal Enumerator(Dictionary<TKey, List<TRow>>.Enumerator inner)
+        {
+            _inner = inner;
+            Current = null!;
+        }
+
+        /// <summary>The current grouping.</summary>
+        public IGrouping<TKey, TRow> Current { get; private set; }
+
+        readonly object IEnumerator.Current => Current;
+
+        /// <summary>Moves to the next grouping.</summary>
+        public bool MoveNext()
+        {
+            if (!_inner.MoveNext())
+            {
+                Current = null!;
+                return false;
+            }
+
+            var pair = _inner.Current;
+            Current = new Grouping(pair.Key, pair.Value);
+            return true;
+        }
+
+        /// <summary>Releases the dictionary enumerator.</summary>
+        public void Dispose() => _inner.Dispose();
+
+        readonly void IEnumerator.Reset() => throw new NotSupportedException();
+    }
 
     private sealed class Grouping(TKey key, List<TRow> rows) : IGrouping<TKey, TRow>
     {
