@@ -7,25 +7,34 @@ using Xunit;
 
 namespace Sluice.Tests.Batches;
 
-/// <summary>Generated chunked batches on the real PostgreSQL server: advisory-lock runner guard, same loop, same results.</summary>
-public sealed class NpgsqlBatchTests(PostgresDatabaseFixture<NpgsqlBatchTests> database) : IClassFixture<PostgresDatabaseFixture<NpgsqlBatchTests>>
+/// <summary>
+/// Generated chunked batches on the real PostgreSQL server (advisory-lock runner guard, same loop, same results): the
+/// cases of <see cref="BatchTestBase{TConnection}"/> and those only PostgreSQL has.
+/// </summary>
+public sealed class NpgsqlBatchTests(PostgresDatabaseFixture<NpgsqlBatchTests> database)
+    : BatchTestBase<NpgsqlConnection>, IClassFixture<PostgresDatabaseFixture<NpgsqlBatchTests>>
 {
-    private async Task<NpgsqlConnection> SeededAsync()
+    // ------------------------------------------------------------ the engine adapter
+
+    protected override async Task<NpgsqlConnection> SeededAsync()
     {
         var connection = await database.OpenConnectionAsync();
         await BatchTestData.CreateAsync(connection);
         return connection;
     }
 
-    private static BatchOptions Fixed(int size, string? owner = null) => new()
-    {
-        MinBatchSize = size,
-        InitialBatchSize = size,
-        MaxBatchSize = size,
-        MinPause = TimeSpan.Zero,
-        PauseRatio = 0,
-        Owner = owner,
-    };
+    protected override Task<BatchRunResult> RunLastSeenBackfillAsync(NpgsqlConnection connection, BatchOptions options, IProgress<BatchProgress>? progress = null) =>
+        PgLastSeenBackfill.RunAsync(connection, options, progress);
+
+    protected override Task<BatchStatus?> ReadLastSeenBackfillStatusAsync(NpgsqlConnection connection) => PgLastSeenBackfill.ReadStatusAsync(connection);
+
+    protected override Task<BatchRunResult> RunMissingTableBatchAsync(NpgsqlConnection connection) => MissingTableBatch.RunAsync(connection);
+
+    protected override Task<BatchStatus?> ReadMissingTableBatchStatusAsync(NpgsqlConnection connection) => MissingTableBatch.ReadStatusAsync(connection);
+
+    protected override string ObservationsMissingError => "\"observations\" does not exist";
+
+    // ------------------------------------------------------------ the loop
 
     [Fact]
     public async Task Progress_fires_more_than_once_no_batch_exceeds_its_size_and_unchanged_rows_terminate()
@@ -48,37 +57,6 @@ public sealed class NpgsqlBatchTests(PostgresDatabaseFixture<NpgsqlBatchTests> d
         Assert.Equal(BatchOutcome.Done, again.Outcome);
         Assert.Equal(0, again.RowsChangedThisRun);
         Assert.Equal(12, again.BatchesThisRun);
-    }
-
-    [Fact]
-    public async Task A_failing_query_before_the_loop_sets_failed_with_the_error_never_done()
-    {
-        await using var connection = await SeededAsync();
-
-        var result = await MissingTableBatch.RunAsync(connection);
-
-        Assert.Equal(BatchOutcome.Failed, result.Outcome);
-        Assert.Equal(BatchState.Failed, result.Status!.State);
-        Assert.Contains("no_such_table", result.Status.LastError, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_statement_that_cannot_run_fails_before_the_first_batch_without_retries()
-    {
-        await using var connection = await SeededAsync();
-        await BatchTestData.ExecuteAsync(connection, "DROP TABLE observations");
-        var progress = new ProgressLog();
-
-        var result = await PgLastSeenBackfill.RunAsync(connection, Fixed(1_000), progress);
-
-        Assert.Equal(BatchOutcome.Failed, result.Outcome);
-        Assert.Equal(BatchState.Failed, result.Status!.State);
-        Assert.Equal(1, result.Status.Attempts);
-        Assert.Equal(0, result.Status.Batches);
-        Assert.Empty(progress.Reports);
-        Assert.Null(result.Status.Owner);
-        Assert.Contains("cannot run", result.Status.LastError, StringComparison.Ordinal);
-        Assert.Contains("\"observations\" does not exist", result.Status.LastError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -124,9 +102,9 @@ public sealed class NpgsqlBatchTests(PostgresDatabaseFixture<NpgsqlBatchTests> d
             }
         });
 
-        var running = Task.Run(() => PgLastSeenBackfill.RunAsync(first, Fixed(1_000, "runner-a"), progress));
+        var running = Task.Run(() => PgLastSeenBackfill.RunAsync(first, Fixed(1_000, new BatchOptions { Owner = "runner-a" }), progress));
         await stalled.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        var refused = await PgLastSeenBackfill.RunAsync(second, Fixed(1_000, "runner-b"));
+        var refused = await PgLastSeenBackfill.RunAsync(second, Fixed(1_000, new BatchOptions { Owner = "runner-b" }));
         Assert.Equal(BatchOutcome.RunningElsewhere, refused.Outcome);
         Assert.Equal("runner-a", refused.Status!.Owner);
 
@@ -136,7 +114,7 @@ public sealed class NpgsqlBatchTests(PostgresDatabaseFixture<NpgsqlBatchTests> d
         var crashed = await running;
         Assert.NotEqual(BatchOutcome.Done, crashed.Outcome);
 
-        var takeover = await PgLastSeenBackfill.RunAsync(second, Fixed(1_000, "runner-b"));
+        var takeover = await PgLastSeenBackfill.RunAsync(second, Fixed(1_000, new BatchOptions { Owner = "runner-b" }));
         Assert.Equal(BatchOutcome.Done, takeover.Outcome);
         Assert.Equal(BatchTestData.Rows - 2_000, takeover.RowsScannedThisRun);
         Assert.Equal(BatchTestData.ExpectedFingerprint(), await BatchTestData.FingerprintAsync(connection));

@@ -9,30 +9,36 @@ using Xunit;
 
 namespace Sluice.Tests.Batches;
 
-/// <summary>Generated chunked batches on real SQLite WAL files.</summary>
-public sealed class SqliteBatchTests : IDisposable
+/// <summary>Generated chunked batches on real SQLite WAL files: the cases of <see cref="BatchTestBase{TConnection}"/> and those only SQLite has.</summary>
+public sealed class SqliteBatchTests : BatchTestBase<SqliteConnection>, IDisposable
 {
     private readonly SqliteTestDatabase _database = new(nameof(SqliteBatchTests));
 
     public void Dispose() => _database.Dispose();
 
-    private async Task<SqliteConnection> SeededAsync(SqliteTestDatabase? database = null)
+    private static async Task<SqliteConnection> SeededAsync(SqliteTestDatabase database)
     {
-        var connection = (database ?? _database).OpenConnection();
+        var connection = database.OpenConnection();
         await BatchTestData.CreateAsync(connection);
         return connection;
     }
 
-    private static BatchOptions Fixed(int size, BatchOptions? options = null)
-    {
-        options ??= new BatchOptions();
-        options.MinBatchSize = size;
-        options.InitialBatchSize = size;
-        options.MaxBatchSize = size;
-        options.MinPause = TimeSpan.Zero;
-        options.PauseRatio = 0;
-        return options;
-    }
+    // ------------------------------------------------------------ the engine adapter
+
+    protected override Task<SqliteConnection> SeededAsync() => SeededAsync(_database);
+
+    protected override Task<BatchRunResult> RunLastSeenBackfillAsync(SqliteConnection connection, BatchOptions options, IProgress<BatchProgress>? progress = null) =>
+        SqliteLastSeenBackfill.RunAsync(connection, options, progress);
+
+    protected override Task<BatchStatus?> ReadLastSeenBackfillStatusAsync(SqliteConnection connection) => SqliteLastSeenBackfill.ReadStatusAsync(connection);
+
+    protected override Task<BatchRunResult> RunMissingTableBatchAsync(SqliteConnection connection) => MissingTableBatch.RunAsync(connection);
+
+    protected override Task<BatchStatus?> ReadMissingTableBatchStatusAsync(SqliteConnection connection) => MissingTableBatch.ReadStatusAsync(connection);
+
+    protected override string ObservationsMissingError => "no such table: observations";
+
+    // ------------------------------------------------------------ the loop
 
     [Fact]
     public async Task Progress_fires_more_than_once_and_no_batch_exceeds_its_size()
@@ -88,43 +94,6 @@ public sealed class SqliteBatchTests : IDisposable
         }
 
         Assert.Equal(BatchTestData.ExpectedFingerprint(), await BatchTestData.FingerprintAsync(connection));
-    }
-
-    [Fact]
-    public async Task A_failing_query_before_the_loop_sets_failed_with_the_error_never_done()
-    {
-        await using var connection = await SeededAsync();
-
-        var result = await MissingTableBatch.RunAsync(connection);
-
-        Assert.Equal(BatchOutcome.Failed, result.Outcome);
-        Assert.NotNull(result.Error);
-        Assert.Equal(BatchState.Failed, result.Status!.State);
-        Assert.Contains("no_such_table", result.Status.LastError, StringComparison.Ordinal);
-        Assert.Null(result.Status.Owner);
-        var read = await MissingTableBatch.ReadStatusAsync(connection);
-        Assert.Equal(BatchState.Failed, read!.State);
-    }
-
-    [Fact]
-    public async Task A_statement_that_cannot_run_fails_before_the_first_batch_without_retries()
-    {
-        await using var connection = await SeededAsync();
-        // The statement reads a table that is gone: no attempt of any batch can succeed.
-        await BatchTestData.ExecuteAsync(connection, "DROP TABLE observations");
-        var progress = new ProgressLog();
-
-        var result = await SqliteLastSeenBackfill.RunAsync(connection, Fixed(1_000), progress);
-
-        Assert.Equal(BatchOutcome.Failed, result.Outcome);
-        Assert.Equal(BatchState.Failed, result.Status!.State);
-        Assert.Equal(1, result.Status.Attempts);
-        Assert.Equal(0, result.Status.Batches);
-        Assert.Empty(progress.Reports);
-        Assert.Null(result.Status.Owner);
-        Assert.Contains("cannot run", result.Status.LastError, StringComparison.Ordinal);
-        Assert.Contains("no such table: observations", result.Status.LastError, StringComparison.Ordinal);
-        Assert.Equal(BatchState.Failed, (await SqliteLastSeenBackfill.ReadStatusAsync(connection))!.State);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Data.Common;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -36,9 +37,12 @@ internal static class NpgsqlQuerySchema
     }
 }
 
-/// <summary>Generated <c>[Query]</c> methods on the real PostgreSQL server: return shapes, parameters, transactions, data sources.</summary>
+/// <summary>
+/// Generated <c>[Query]</c> methods on the real PostgreSQL server (return shapes, parameters, transactions, data
+/// sources): the cases of <see cref="QueryTestBase"/> and those only PostgreSQL has.
+/// </summary>
 public sealed class NpgsqlQueryTests(PostgresDatabaseFixture<NpgsqlQueryTests> database)
-    : IClassFixture<PostgresDatabaseFixture<NpgsqlQueryTests>>, IAsyncLifetime
+    : QueryTestBase, IClassFixture<PostgresDatabaseFixture<NpgsqlQueryTests>>, IAsyncLifetime
 {
     private NpgsqlConnection _db = null!;
 
@@ -52,26 +56,59 @@ public sealed class NpgsqlQueryTests(PostgresDatabaseFixture<NpgsqlQueryTests> d
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 
+    // ------------------------------------------------------------ the engine adapter
+
+    protected override Task<User?> UserByIdAsync(long id, CancellationToken cancellationToken = default) => Db.UserByIdAsync(id, cancellationToken);
+
+    protected override Task<List<User>> UsersAsync() => Db.UsersAsync();
+
+    protected override IAsyncEnumerable<User> StreamUsersAsync(CancellationToken cancellationToken = default) => Db.StreamUsersAsync(cancellationToken);
+
+    protected override IAsyncEnumerable<string> StreamNamesAsync() => Db.StreamNamesAsync();
+
+    protected override IAsyncEnumerable<UserRow> StreamUserRowsAsync() => Db.StreamUserRowsAsync();
+
+    protected override Task<UserRow?> UserRowByIdAsync(long id) => Db.UserRowByIdAsync(id);
+
+    protected override Task<long> CountUsersAsync() => Db.CountUsersAsync();
+
+    protected override Task<string> NameOfAsync(long id) => Db.NameOfAsync(id);
+
+    protected override Task<long> IdByNameAsync(string name) => Db.IdByNameAsync(name);
+
+    protected override Task<int> RenameAsync(long id, string name) => Db.RenameAsync(id, name);
+
+    protected override Task<long> DeleteAboveAsync(long id) => Db.DeleteAboveAsync(id);
+
+    protected override Task InsertUserAsync(long id, string name, string? email) => Db.InsertUserAsync(id, name, email);
+
+    protected override Task<long> InsertUserReturningIdAsync(string name, string? email) => Db.InsertUserReturningIdAsync(name, email);
+
+    protected override Task<List<User>> UsersWithEmailAsync(string? email) => Db.UsersWithEmailAsync(email);
+
+    protected override Task<bool> IsNullAsync(long? value) => Db.IsNullAsync(value);
+
+    protected override Task<int> InsertUserInTransactionAsync(long id, string name, DbTransaction? transaction) =>
+        Db.InsertUserInTransactionAsync(id, name, (NpgsqlTransaction?)transaction);
+
+    protected override Task<User?> UserByIdInTransactionAsync(long id, DbTransaction transaction) => Db.UserByIdInTransactionAsync(id, (NpgsqlTransaction)transaction);
+
+    protected override async Task<DbTransaction> BeginTransactionAsync() => await Db.BeginTransactionAsync();
+
+    protected override async Task<User?> UserByIdOnAnotherConnectionAsync(long id)
+    {
+        await using var other = await database.OpenConnectionAsync();
+        return await other.UserByIdAsync(id);
+    }
+
+    protected override Task ExecuteAsync(string sql) => Db.ExecuteAsync(sql);
+
+    protected override Task<object?> ScalarAsync(string sql) => Db.ScalarAsync(sql);
+
+    /// <summary>users_id_seq starts at 100.</summary>
+    protected override long GeneratedUserId => 100;
+
     // ------------------------------------------------------------ return shapes
-
-    [Fact]
-    public async Task Single_row_maps_the_row_and_returns_null_when_there_is_none()
-    {
-        Assert.Equal(new User(1, "ada", "ada@example.com"), await Db.UserByIdAsync(1));
-        Assert.Equal(new User(2, "bob", null), await Db.UserByIdAsync(2));
-        Assert.Null(await Db.UserByIdAsync(404));
-    }
-
-    [Fact]
-    public async Task List_returns_every_row_in_statement_order_and_an_empty_list_for_none()
-    {
-        Assert.Equal(
-            [new User(1, "ada", "ada@example.com"), new User(2, "bob", null), new User(3, "cy", "cy@example.com")],
-            await Db.UsersAsync());
-
-        await Db.ExecuteAsync("DELETE FROM users");
-        Assert.Empty(await Db.UsersAsync());
-    }
 
     [Fact]
     public async Task Columns_map_by_name_not_by_position_including_qualified_names_and_column_attributes()
@@ -81,84 +118,6 @@ public sealed class NpgsqlQueryTests(PostgresDatabaseFixture<NpgsqlQueryTests> d
         Assert.Equal(new User(2, "bob", null), users[1]);
 
         Assert.Equal([new UserLabel(1, "ada"), new UserLabel(2, "bob"), new UserLabel(3, "cy")], await Db.UserLabelsAsync());
-    }
-
-    [Fact]
-    public async Task Async_enumerable_streams_every_row()
-    {
-        var names = new List<string>();
-        await foreach (var user in Db.StreamUsersAsync())
-        {
-            names.Add(user.Name);
-        }
-
-        Assert.Equal(["ada", "bob", "cy"], names);
-
-        var scalars = new List<string>();
-        await foreach (var name in Db.StreamNamesAsync())
-        {
-            scalars.Add(name);
-        }
-
-        Assert.Equal(["ada", "bob", "cy"], scalars);
-    }
-
-    [Fact]
-    public async Task Async_enumerable_with_an_already_cancelled_token_throws_before_reading()
-    {
-        using var cts = new CancellationTokenSource();
-        await cts.CancelAsync();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
-        {
-            await foreach (var unused in Db.StreamUsersAsync().WithCancellation(cts.Token))
-            {
-                Assert.Fail("no row may be produced after cancellation");
-            }
-        });
-
-        // The connection is still usable afterwards.
-        Assert.Equal(3L, await Db.CountUsersAsync());
-    }
-
-    [Fact]
-    public async Task Async_enumerable_observes_cancellation_between_rows()
-    {
-        using var cts = new CancellationTokenSource();
-        var seen = new List<long>();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
-        {
-            await foreach (var user in Db.StreamUsersAsync(cts.Token))
-            {
-                seen.Add(user.Id);
-                await cts.CancelAsync();
-            }
-        });
-
-        Assert.Equal([1L], seen);
-    }
-
-    [Fact]
-    public async Task Select_star_maps_by_name_at_run_time()
-    {
-        var rows = new List<UserRow>();
-        await foreach (var row in Db.StreamUserRowsAsync())
-        {
-            rows.Add(row);
-        }
-
-        Assert.Equal([1L, 2L, 3L], rows.Select(r => r.Id));
-        Assert.Equal(["ada", "bob", "cy"], rows.Select(r => r.Name));
-        Assert.Equal(["ada@example.com", null, "cy@example.com"], rows.Select(r => r.Email));
-
-        await Db.ExecuteAsync("""
-            DROP TABLE users;
-            CREATE TABLE users (email text, name text NOT NULL, id bigint PRIMARY KEY);
-            INSERT INTO users (id, name, email) VALUES (7, 'gus', 'g@example.com');
-            """);
-        var moved = await Db.UserRowByIdAsync(7);
-        Assert.NotNull(moved);
-        Assert.Equal((7L, "gus", "g@example.com"), (moved.Id, moved.Name, moved.Email));
     }
 
     [Fact]
@@ -173,35 +132,6 @@ public sealed class NpgsqlQueryTests(PostgresDatabaseFixture<NpgsqlQueryTests> d
         Assert.Null(await Db.IdByNameOrNullAsync("nobody"));
         Assert.Null(await Db.EmailOfAsync(2)); // NULL value
         Assert.Null(await Db.EmailOfAsync(404)); // no row
-    }
-
-    [Fact]
-    public async Task Non_nullable_scalar_with_no_row_throws_invalid_operation_naming_the_query()
-    {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Db.IdByNameAsync("nobody"));
-        Assert.Contains(nameof(NpgsqlQueries.IdByNameAsync), error.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => Db.NameOfAsync(404));
-    }
-
-    [Fact]
-    public async Task Non_query_returns_the_affected_row_count()
-    {
-        Assert.Equal(1, await Db.RenameAsync(2, "bobby"));
-        Assert.Equal("bobby", await Db.NameOfAsync(2));
-        Assert.Equal(0, await Db.RenameAsync(404, "nobody"));
-        Assert.Equal(2L, await Db.DeleteAboveAsync(1));
-        Assert.Equal(1L, await Db.CountUsersAsync());
-    }
-
-    [Fact]
-    public async Task Plain_task_runs_the_statement_and_returning_gives_a_scalar()
-    {
-        await Db.InsertUserAsync(10, "dee", null);
-        Assert.Equal(new User(10, "dee", null), await Db.UserByIdAsync(10));
-
-        var id = await Db.InsertUserReturningIdAsync("eve", "eve@example.com");
-        Assert.Equal(100L, id);
-        Assert.Equal(new User(100, "eve", "eve@example.com"), await Db.UserByIdAsync(100));
     }
 
     [Fact]
@@ -249,47 +179,6 @@ public sealed class NpgsqlQueryTests(PostgresDatabaseFixture<NpgsqlQueryTests> d
             "SELECT count(*) FROM users WHERE name = '$1 @name -- not a parameter' OR id = $1 /* @other */ OR name = $tag$@name$tag$",
             NpgsqlQueries.CountWithLiteralsAsyncSql);
         Assert.Equal(1L, await Db.CountWithLiteralsAsync(2));
-    }
-
-    [Fact]
-    public async Task Nullable_parameters_bind_null_as_sql_null()
-    {
-        Assert.Equal([2L], (await Db.UsersWithEmailAsync(null)).Select(u => u.Id));
-        Assert.Equal([1L], (await Db.UsersWithEmailAsync("ada@example.com")).Select(u => u.Id));
-        Assert.True(await Db.IsNullAsync(null));
-        Assert.False(await Db.IsNullAsync(0));
-
-        await Db.InsertUserAsync(20, "nil", email: null);
-        Assert.Equal(true, await Db.ScalarAsync("SELECT email IS NULL FROM users WHERE id = 20"));
-    }
-
-    // ------------------------------------------------------------ transactions
-
-    [Fact]
-    public async Task A_query_with_a_transaction_sees_the_transactions_uncommitted_rows()
-    {
-        await using (var transaction = await Db.BeginTransactionAsync())
-        {
-            Assert.Equal(1, await Db.InsertUserInTransactionAsync(50, "pending", transaction));
-            Assert.Equal(new User(50, "pending", null), await Db.UserByIdInTransactionAsync(50, transaction));
-
-            await using var other = await database.OpenConnectionAsync();
-            Assert.Null(await other.UserByIdAsync(50));
-
-            await transaction.RollbackAsync();
-        }
-
-        Assert.Null(await Db.UserByIdAsync(50));
-
-        await using (var transaction = await Db.BeginTransactionAsync())
-        {
-            await Db.InsertUserInTransactionAsync(51, "kept", transaction);
-            await transaction.CommitAsync();
-        }
-
-        await using var after = await database.OpenConnectionAsync();
-        Assert.Equal("kept", (await after.UserByIdAsync(51))?.Name);
-        Assert.Equal(1, await Db.InsertUserInTransactionAsync(52, "auto", transaction: null));
     }
 
     // ------------------------------------------------------------ NpgsqlDataSource
