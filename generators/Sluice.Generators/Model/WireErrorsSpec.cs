@@ -21,7 +21,7 @@ internal sealed record WireCaseSpec(
 
 /// <summary>
 /// A property of a case, bound to the constructor parameter of the same name.
-/// <paramref name="JsonKind"/> names the Utf8JsonWriter/Reader primitive used ("String", "Int64", …) or "Other"
+/// <paramref name="JsonKind"/> is the Utf8JsonWriter/Reader primitive used, or <see cref="WireJsonKind.Other"/>
 /// for types written through the caller's <c>JsonSerializerOptions</c>.
 /// </summary>
 internal sealed record WirePropertySpec(
@@ -29,6 +29,28 @@ internal sealed record WirePropertySpec(
     string ParameterName,
     string JsonName,
     string TypeFullyQualifiedName,
-    string JsonKind,
+    WireJsonKind JsonKind,
     bool IsNullable,
     bool IsValueType);
+
+/// <summary>How a case property is written: a Utf8JsonWriter/Reader primitive (named as its <c>Get…</c>), or through options.</summary>
+internal enum WireJsonKind
+{
+    String,
+    Boolean,
+    Byte,
+    SByte,
+    Int16,
+    UInt16,
+    Int32,
+    UInt32,
+    Int64,
+    UInt64,
+    Single,
+    Double,
+    Decimal,
+    DateTime,
+    DateTimeOffset,
+    Guid,
+    Other,
+}

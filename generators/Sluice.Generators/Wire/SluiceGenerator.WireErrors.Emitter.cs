@@ -173,7 +173,7 @@ public sealed partial class SluiceGenerator
         private static void WriteProperty(SourceWriter writer, WirePropertySpec property, string access)
         {
             var name = Naming.Literal(property.JsonName);
-            if (property.JsonKind == "Other")
+            if (property.JsonKind == WireJsonKind.Other)
             {
                 writer.WriteLine($"writer.WritePropertyName({name});");
                 writer.WriteLine($"global::Sluice.WireJson.WriteValue<{property.TypeFullyQualifiedName}>(writer, {access}, options);");
@@ -182,12 +182,12 @@ public sealed partial class SluiceGenerator
 
             var method = property.JsonKind switch
             {
-                "String" or "Guid" or "DateTime" or "DateTimeOffset" => "WriteString",
-                "Boolean" => "WriteBoolean",
+                WireJsonKind.String or WireJsonKind.Guid or WireJsonKind.DateTime or WireJsonKind.DateTimeOffset => "WriteString",
+                WireJsonKind.Boolean => "WriteBoolean",
                 _ => "WriteNumber",
             };
             // Utf8JsonWriter has no overloads for the small integer types; they widen losslessly.
-            var widen = property.JsonKind is "Byte" or "SByte" or "Int16" or "UInt16" ? "(int)" : string.Empty;
+            var widen = property.JsonKind is WireJsonKind.Byte or WireJsonKind.SByte or WireJsonKind.Int16 or WireJsonKind.UInt16 ? "(int)" : string.Empty;
             if (property.IsNullable && property.IsValueType)
             {
                 writer.WriteLine($"if ({access} is {{ }} {property.JsonName}Value)");
@@ -289,21 +289,19 @@ public sealed partial class SluiceGenerator
 
         // Every local is nullable so a missing property is detectable; non-nullable ones go through WireJson.Required.
         private static string LocalType(WirePropertySpec property) =>
-            property.TypeFullyQualifiedName.EndsWith("?", System.StringComparison.Ordinal)
-                ? property.TypeFullyQualifiedName
-                : property.TypeFullyQualifiedName + "?";
+            property.IsNullable ? property.TypeFullyQualifiedName : property.TypeFullyQualifiedName + "?";
 
         private static string ReadExpression(WirePropertySpec property)
         {
-            if (property.JsonKind == "Other")
+            if (property.JsonKind == WireJsonKind.Other)
             {
                 return $"global::Sluice.WireJson.ReadValue<{property.TypeFullyQualifiedName}>(ref reader, options)";
             }
 
             var read = property.JsonKind switch
             {
-                "String" => "reader.GetString()",
-                "Boolean" => "reader.GetBoolean()",
+                WireJsonKind.String => "reader.GetString()",
+                WireJsonKind.Boolean => "reader.GetBoolean()",
                 _ => $"reader.Get{property.JsonKind}()",
             };
             return property.IsValueType

@@ -222,29 +222,29 @@ public sealed partial class SluiceGenerator
                 type.IsValueType);
         }
 
-        private static string JsonKindOf(ITypeSymbol type, KnownTypes known)
+        private static WireJsonKind JsonKindOf(ITypeSymbol type, KnownTypes known)
         {
             switch (type.SpecialType)
             {
-                case SpecialType.System_String: return "String";
-                case SpecialType.System_Boolean: return "Boolean";
-                case SpecialType.System_Byte: return "Byte";
-                case SpecialType.System_SByte: return "SByte";
-                case SpecialType.System_Int16: return "Int16";
-                case SpecialType.System_UInt16: return "UInt16";
-                case SpecialType.System_Int32: return "Int32";
-                case SpecialType.System_UInt32: return "UInt32";
-                case SpecialType.System_Int64: return "Int64";
-                case SpecialType.System_UInt64: return "UInt64";
-                case SpecialType.System_Single: return "Single";
-                case SpecialType.System_Double: return "Double";
-                case SpecialType.System_Decimal: return "Decimal";
-                case SpecialType.System_DateTime: return "DateTime";
+                case SpecialType.System_String: return WireJsonKind.String;
+                case SpecialType.System_Boolean: return WireJsonKind.Boolean;
+                case SpecialType.System_Byte: return WireJsonKind.Byte;
+                case SpecialType.System_SByte: return WireJsonKind.SByte;
+                case SpecialType.System_Int16: return WireJsonKind.Int16;
+                case SpecialType.System_UInt16: return WireJsonKind.UInt16;
+                case SpecialType.System_Int32: return WireJsonKind.Int32;
+                case SpecialType.System_UInt32: return WireJsonKind.UInt32;
+                case SpecialType.System_Int64: return WireJsonKind.Int64;
+                case SpecialType.System_UInt64: return WireJsonKind.UInt64;
+                case SpecialType.System_Single: return WireJsonKind.Single;
+                case SpecialType.System_Double: return WireJsonKind.Double;
+                case SpecialType.System_Decimal: return WireJsonKind.Decimal;
+                case SpecialType.System_DateTime: return WireJsonKind.DateTime;
             }
 
-            return known.IsGuid(type) ? "Guid"
-                : KnownTypes.Is(type, known.DateTimeOffset) ? "DateTimeOffset"
-                : "Other";
+            return known.IsGuid(type) ? WireJsonKind.Guid
+                : KnownTypes.Is(type, known.DateTimeOffset) ? WireJsonKind.DateTimeOffset
+                : WireJsonKind.Other;
         }
 
         private static Location? AttributeLocation(AttributeData attribute, Location? fallback) =>
