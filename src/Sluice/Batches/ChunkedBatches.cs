@@ -32,9 +32,7 @@ public static class ChunkedBatches
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(definition);
-        var dialect = BatchDialect.For(connection.GetType());
-        return new BatchRunner(new ConnectionBatchSession(connection, dialect), dialect, definition, options, progress).RunAsync(cancellationToken);
+        return RunAsync(connection, SluiceProviders.For(connection.GetType()), definition, options, progress, cancellationToken);
     }
 
     /// <summary>
@@ -57,6 +55,7 @@ public static class ChunkedBatches
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(definition);
         var dialect = BatchDialect.For(provider);
         return new BatchRunner(new ConnectionBatchSession(connection, dialect), dialect, definition, options, progress).RunAsync(cancellationToken);
@@ -82,9 +81,7 @@ public static class ChunkedBatches
         where TConnection : DbConnection
     {
         ArgumentNullException.ThrowIfNull(worker);
-        ArgumentNullException.ThrowIfNull(definition);
-        var dialect = BatchDialect.For(typeof(TConnection));
-        return new BatchRunner(new WorkerBatchSession<TConnection>(worker, dialect), dialect, definition, options, progress).RunAsync(cancellationToken);
+        return RunAsync(worker, SluiceProviders.For(typeof(TConnection)), definition, options, progress, cancellationToken);
     }
 
     /// <summary>
@@ -108,6 +105,7 @@ public static class ChunkedBatches
         where TConnection : DbConnection
     {
         ArgumentNullException.ThrowIfNull(worker);
+        ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(definition);
         var dialect = BatchDialect.For(provider);
         return new BatchRunner(new WorkerBatchSession<TConnection>(worker, dialect), dialect, definition, options, progress).RunAsync(cancellationToken);
