@@ -7,8 +7,8 @@ using Npgsql;
 namespace Sluice.Npgsql;
 
 /// <summary>
-/// The PostgreSQL transaction horizon of a feed over a global sequence: <c>pg_snapshot_xmin</c> and
-/// <c>pg_snapshot_xmax</c> of <c>pg_current_snapshot()</c>, read on a pooled connection of the data source. The event
+/// The PostgreSQL transaction horizon of a feed over a global sequence: <c>pg_snapshot_xmin(pg_current_snapshot())</c>
+/// and <c>pg_current_xact_id()</c>, read on a pooled connection of the data source. The event
 /// table must give each row its writing transaction's id <b>before</b> its sequence number, i.e. declare the
 /// <c>xid8</c> column first (PostgreSQL evaluates column defaults in column order):
 /// <code>
@@ -22,8 +22,11 @@ namespace Sluice.Npgsql;
 /// </summary>
 public sealed class NpgsqlVisibilityHorizon : VisibilityHorizon
 {
-    /// <summary>The statement a reading runs.</summary>
-    public const string Sql = "SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text FROM pg_current_snapshot() AS s";
+    /// <summary>The statement of <see cref="ReadXminAsync"/>.</summary>
+    public const string XminSql = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text";
+
+    /// <summary>The statement of <see cref="ReadNextAsync"/> (autocommit: it takes one transaction id).</summary>
+    public const string NextSql = "SELECT pg_current_xact_id()::text";
 
     private readonly NpgsqlDataSource _dataSource;
 
@@ -39,13 +42,15 @@ public sealed class NpgsqlVisibilityHorizon : VisibilityHorizon
     }
 
     /// <inheritdoc />
-    public override async ValueTask<VisibilityHorizonReading> ReadAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<ulong> ReadXminAsync(CancellationToken cancellationToken = default) => ReadAsync(XminSql, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask<ulong> ReadNextAsync(CancellationToken cancellationToken = default) => ReadAsync(NextSql, cancellationToken);
+
+    private async ValueTask<ulong> ReadAsync(string sql, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(Sql);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var xmin = ulong.Parse(reader.GetString(0), System.Globalization.CultureInfo.InvariantCulture);
-        var xmax = ulong.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture);
-        return new VisibilityHorizonReading(xmin, xmax);
+        await using var command = _dataSource.CreateCommand(sql);
+        var text = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return ulong.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
     }
 }

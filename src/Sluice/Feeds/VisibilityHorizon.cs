@@ -38,27 +38,24 @@ public abstract class VisibilityHorizon
     protected internal ILogger Logger { get; }
 
     /// <summary>
-    /// Reads the transaction horizon now (a snapshot taken after every read made before the call returned).
+    /// The transaction horizon now: every transaction with a smaller id has ended (committed or rolled back).
+    /// PostgreSQL: <c>pg_snapshot_xmin(pg_current_snapshot())</c>.
     /// </summary>
-    public abstract ValueTask<VisibilityHorizonReading> ReadAsync(CancellationToken cancellationToken = default);
+    public abstract ValueTask<ulong> ReadXminAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// An id greater than that of every transaction that had an id when the call was made. PostgreSQL:
+    /// <c>pg_current_xact_id()</c> in a transaction of its own (it takes one id; a snapshot's <c>xmax</c> is not such a
+    /// bound, since a transaction in flight above the last completed id is in neither <c>xip</c> nor below <c>xmax</c>).
+    /// </summary>
+    public abstract ValueTask<ulong> ReadNextAsync(CancellationToken cancellationToken = default);
 
     private sealed class CommittedHorizon() : VisibilityHorizon(null, null)
     {
-        private static readonly ValueTask<VisibilityHorizonReading> Everything = new(new VisibilityHorizonReading(ulong.MaxValue, ulong.MaxValue));
+        public override ValueTask<ulong> ReadXminAsync(CancellationToken cancellationToken = default) => new(ulong.MaxValue);
 
-        public override ValueTask<VisibilityHorizonReading> ReadAsync(CancellationToken cancellationToken = default) => Everything;
+        public override ValueTask<ulong> ReadNextAsync(CancellationToken cancellationToken = default) => new(ulong.MaxValue);
     }
-}
-
-/// <summary>
-/// One reading of the transaction horizon, in the engine's 64-bit transaction ids (PostgreSQL <c>xid8</c>).
-/// </summary>
-/// <param name="Xmin">Every transaction with a smaller id has ended (committed or rolled back): <c>pg_snapshot_xmin</c>.</param>
-/// <param name="Xmax">No transaction with this id or a larger one had started: <c>pg_snapshot_xmax</c>.</param>
-public readonly record struct VisibilityHorizonReading(ulong Xmin, ulong Xmax)
-{
-    /// <summary>Whether a transaction was in flight when the reading was taken.</summary>
-    public bool InFlight => Xmin < Xmax;
 }
 
 /// <summary>Options of a <see cref="VisibilityHorizon"/>.</summary>

@@ -11,8 +11,8 @@ namespace Sluice.Internal;
 /// The passes of a tail over a global sequence (<see cref="FeedTail.TailAsync{TRow}(IFeedNotificationSource, VisibilityHorizon, Func{long, CancellationToken, IAsyncEnumerable{TRow}}, Func{TRow, long}, long, Func{TRow, bool}?, CancellationToken)"/>).
 /// Rows are passed while their numbers are contiguous. At a missing number <c>g</c>, seen in a read <c>R</c> whose next
 /// row is <c>f</c>: whoever holds <c>g</c> took it before <c>f</c> was taken, and had a transaction id by then (the
-/// documented schema assigns it first), so its id is below <c>Xmax</c> of a snapshot taken after <c>R</c> (the gap's
-/// <see cref="Gap.Bound"/>). Once a later snapshot's <c>Xmin</c> reaches that bound, every such transaction has ended, so
+/// documented schema assigns it first), so its id is below an id taken after <c>R</c> (<see cref="VisibilityHorizon.ReadNextAsync"/>,
+/// the gap's <see cref="Gap.Bound"/>). Once a later snapshot's <c>Xmin</c> reaches that bound, every such transaction has ended, so
 /// a read after it either shows <c>g</c> or <c>g</c> never committed and is passed. No timeout ever passes a number.
 /// Passes are serialized by the drainer, so the state needs no locking.
 /// </summary>
@@ -38,10 +38,10 @@ internal sealed class GlobalSequenceTail<TRow>(
         }
 
         // A reading taken before this pass's reads: it may resolve the gap found by an earlier pass.
-        VisibilityHorizonReading? before = _gap is null ? null : await horizon.ReadAsync(cancellationToken).ConfigureAwait(false);
+        ulong? before = _gap is null ? null : await horizon.ReadXminAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {
-            var resolvable = _gap is not null && before is { } reading && reading.Xmin >= _gap.Bound;
+            var resolvable = _gap is not null && before is { } xmin && xmin >= _gap.Bound;
             var stoppedAt = 0L;
             await foreach (var row in feed(_position, cancellationToken).WithCancellation(cancellationToken).ConfigureAwait(false))
             {
@@ -86,14 +86,14 @@ internal sealed class GlobalSequenceTail<TRow>(
                 return;
             }
 
-            // Held at a gap. A snapshot taken now (after the read) bounds the ids of every transaction that may hold it.
-            var now = await horizon.ReadAsync(cancellationToken).ConfigureAwait(false);
+            // Held at a gap. An id taken now (after the read) bounds the ids of every transaction that may hold it.
             if (_gap is null || stoppedAt > _gap.Below)
             {
-                _gap = new Gap(stoppedAt, now.Xmax, Stopwatch.GetTimestamp());
+                _gap = new Gap(stoppedAt, await horizon.ReadNextAsync(cancellationToken).ConfigureAwait(false), Stopwatch.GetTimestamp());
             }
 
-            if (now.Xmin >= _gap.Bound)
+            var now = await horizon.ReadXminAsync(cancellationToken).ConfigureAwait(false);
+            if (now >= _gap.Bound)
             {
                 // Nothing that could hold the gap is in flight any more (always so on a single-writer engine): read again now.
                 before = now;
@@ -106,7 +106,7 @@ internal sealed class GlobalSequenceTail<TRow>(
         }
     }
 
-    private void ReportHoldBack(VisibilityHorizonReading now)
+    private void ReportHoldBack(ulong xmin)
     {
         var gap = _gap!;
         var heldFor = Stopwatch.GetElapsedTime(gap.Since);
@@ -114,7 +114,7 @@ internal sealed class GlobalSequenceTail<TRow>(
         {
             gap.Reported = true;
             SluiceTelemetry.FeedHeldBack.Add(1);
-            Log.FeedHeldBack(horizon.Logger, _position + 1, heldFor, now.Xmin, gap.Bound);
+            Log.FeedHeldBack(horizon.Logger, _position + 1, heldFor, xmin, gap.Bound);
         }
     }
 
