@@ -59,10 +59,15 @@ public sealed class NpgsqlFeedConsumer : FeedConsumer
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
             // Concurrent CREATE TABLE IF NOT EXISTS can collide in the catalog: serialize it.
-            await using (var create = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('sluice_feed_consumers'));\n" + Schema + ";\nINSERT INTO sluice_feed_consumers (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", connection, transaction))
+            await using (var create = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('sluice_feed_consumers'));\n" + Schema, connection, transaction))
             {
-                create.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using (var insert = new NpgsqlCommand("INSERT INTO sluice_feed_consumers (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", connection, transaction))
+            {
+                insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
