@@ -21,6 +21,11 @@ public static class SluiceEventId
     public const int FeedSessionFailed = 9;
     public const int FeedSessionEnded = 10;
 
+    // Global-sequence feeds and durable consumers (category Sluice.Feeds), 11–13.
+    public const int FeedHeldBack = 11;
+    public const int FeedConsumerLeaseLost = 12;
+    public const int FeedConsumerClaimed = 13;
+
     // Chunked batches (BatchOptions.Logger, e.g. category Sluice.Batches), 60–65.
     public const int BatchStarted = 60;
     public const int BatchRunningElsewhere = 61;

@@ -26,7 +26,7 @@ namespace Sluice.Benchmarks.Scenarios;
 /// counted where the rows are materialized; delivery latency runs from the writer's commit returning to the consumer
 /// receiving the event.
 /// </summary>
-internal sealed class EventsFeedScenario : IScenario
+internal sealed partial class EventsFeedScenario : IScenario
 {
     private const string Terminal = "completed";
     private const int MaxBurst = 100;
@@ -66,7 +66,9 @@ internal sealed class EventsFeedScenario : IScenario
         if (options.PostgresConnectionString is { } pg)
         {
             await using var postgres = await PostgresStore.CreateAsync(pg, cancellationToken);
-            results.Add(await MeasureAsync(postgres, events, $"PostgreSQL {postgres.Server}, own schema {postgres.Schema} (dropped afterwards); appends under the execution's row lock with pg_notify, wake-ups by LISTEN", cancellationToken));
+            var postgresResult = await MeasureAsync(postgres, events, $"PostgreSQL {postgres.Server}, own schema {postgres.Schema} (dropped afterwards); appends under the execution's row lock with pg_notify, wake-ups by LISTEN", cancellationToken);
+            await MeasureGlobalSequenceAsync(postgresResult, pg, options.Scale, cancellationToken);
+            results.Add(postgresResult);
         }
 
         return results;

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
+using Sluice.Internal;
 
 namespace Sluice;
 
@@ -48,12 +49,84 @@ public static class FeedTail
         return TailCore(notifications, feed, cursorOf, after, until, cancellationToken);
     }
 
-    private static async IAsyncEnumerable<TRow> TailCore<TRow, TCursor>(
+    /// <summary>
+    /// Tails a feed over a <b>global sequence</b> (an outbox, an all-streams feed over a <c>bigserial</c>) whose numbers
+    /// may commit out of order: yields every row after <paramref name="after"/> exactly once and in sequence order, and
+    /// never moves past a number that a transaction still in flight may hold. Rows are passed while their numbers are
+    /// contiguous; at a missing number the tail stops and waits until <paramref name="horizon"/> shows that every
+    /// transaction that could hold it has ended (that number then appears, or it was rolled back and is passed), however
+    /// long that takes. A wait longer than <see cref="VisibilityHorizonOptions.MaxHoldBack"/> is logged and counted
+    /// (<c>sluice.feed.held_back</c>), and the tail keeps waiting: nothing is skipped on a timeout.
+    /// </summary>
+    /// <typeparam name="TRow">The row type.</typeparam>
+    /// <param name="notifications">The wake-up source.</param>
+    /// <param name="horizon"><c>NpgsqlVisibilityHorizon</c> on PostgreSQL; <see cref="VisibilityHorizon.Committed"/> on SQLite.</param>
+    /// <param name="feed">
+    /// Every row of the sequence after a number, in order (a <c>[CursorFeed]</c> over the whole table, no filter: a
+    /// filtered-out number would look like a gap). The sequence must step by 1 with <c>CACHE 1</c> (the defaults).
+    /// </param>
+    /// <param name="sequenceOf">The sequence number of a row, e.g. <c>e =&gt; e.Seq</c>.</param>
+    /// <param name="after">Yield rows after this number.</param>
+    /// <param name="until">The terminal condition, as in <see cref="TailAsync{TRow, TCursor}"/>.</param>
+    /// <param name="cancellationToken">Ends the enumeration with <see cref="OperationCanceledException"/>.</param>
+    public static IAsyncEnumerable<TRow> TailAsync<TRow>(
+        this IFeedNotificationSource notifications,
+        VisibilityHorizon horizon,
+        Func<long, CancellationToken, IAsyncEnumerable<TRow>> feed,
+        Func<TRow, long> sequenceOf,
+        long after,
+        Func<TRow, bool>? until = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(notifications);
+        ArgumentNullException.ThrowIfNull(horizon);
+        ArgumentNullException.ThrowIfNull(feed);
+        ArgumentNullException.ThrowIfNull(sequenceOf);
+        var tail = new GlobalSequenceTail<TRow>(horizon, feed, sequenceOf, after, until);
+        return RunAsync<TRow>(notifications, tail.PassAsync, (self, _) => tail.Drainer = self, cancellationToken);
+    }
+
+    private static IAsyncEnumerable<TRow> TailCore<TRow, TCursor>(
         IFeedNotificationSource notifications,
         Func<TCursor, CancellationToken, IAsyncEnumerable<TRow>> feed,
         Func<TRow, TCursor> cursorOf,
         TCursor after,
         Func<TRow, bool>? until,
+        CancellationToken cancellationToken)
+    {
+        var position = after;
+        var finished = false;
+
+        // Passes are serialized by the drainer, so position and finished need no further synchronization.
+        return RunAsync<TRow>(
+            notifications,
+            async (rows, token) =>
+            {
+                if (finished)
+                {
+                    return;
+                }
+
+                await foreach (var row in feed(position, token).WithCancellation(token).ConfigureAwait(false))
+                {
+                    await rows.WriteAsync(row, token).ConfigureAwait(false);
+                    position = cursorOf(row);
+                    if (until is not null && until(row))
+                    {
+                        finished = true;
+                        rows.TryComplete();
+                        return;
+                    }
+                }
+            },
+            null,
+            cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<TRow> RunAsync<TRow>(
+        IFeedNotificationSource notifications,
+        Func<ChannelWriter<TRow>, CancellationToken, Task> pass,
+        Action<SerializedDrainer, CancellationToken>? created,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var rows = Channel.CreateBounded<TRow>(new BoundedChannelOptions(ReadAhead)
@@ -62,29 +135,9 @@ public static class FeedTail
             SingleWriter = true, // passes never overlap
             FullMode = BoundedChannelFullMode.Wait,
         });
-        var position = after;
-        var finished = false;
 
-        // Passes are serialized by the drainer, so position and finished need no further synchronization.
-        var drainer = new SerializedDrainer(async token =>
-        {
-            if (finished)
-            {
-                return;
-            }
-
-            await foreach (var row in feed(position, token).WithCancellation(token).ConfigureAwait(false))
-            {
-                await rows.Writer.WriteAsync(row, token).ConfigureAwait(false);
-                position = cursorOf(row);
-                if (until is not null && until(row))
-                {
-                    finished = true;
-                    rows.Writer.TryComplete();
-                    return;
-                }
-            }
-        });
+        var drainer = new SerializedDrainer(token => pass(rows.Writer, token));
+        created?.Invoke(drainer, cancellationToken);
         _ = drainer.Completion.ContinueWith(
             static (completion, writer) => ((ChannelWriter<TRow>)writer!).TryComplete(completion.Exception?.InnerException),
             rows.Writer,

@@ -38,4 +38,13 @@ internal static partial class Log
 
     [LoggerMessage(SluiceEventId.FeedSessionEnded, LogLevel.Warning, "Feed notification source {Source} ended its subscription without an error; subscribing again in {Delay}.")]
     public static partial void FeedSessionEnded(ILogger logger, string source, TimeSpan delay);
+
+    [LoggerMessage(SluiceEventId.FeedHeldBack, LogLevel.Warning, "A global-sequence feed is held at sequence number {Sequence} for {HeldFor}: a transaction that may hold it is still in flight (oldest transaction in flight {Xmin}; waiting for every transaction below {Bound} to end). The feed keeps waiting and skips nothing; look for a long transaction in pg_stat_activity.")]
+    public static partial void FeedHeldBack(ILogger logger, long sequence, TimeSpan heldFor, ulong xmin, ulong bound);
+
+    [LoggerMessage(SluiceEventId.FeedConsumerLeaseLost, LogLevel.Warning, "Feed consumer {Consumer} lost its lease (owner {Owner}): another owner took it over; this owner's advances are refused.")]
+    public static partial void FeedConsumerLeaseLost(ILogger logger, string consumer, string owner);
+
+    [LoggerMessage(SluiceEventId.FeedConsumerClaimed, LogLevel.Information, "Feed consumer {Consumer} claimed by {Owner}; resuming after cursor {Cursor}.")]
+    public static partial void FeedConsumerClaimed(ILogger logger, string consumer, string owner, long cursor);
 }

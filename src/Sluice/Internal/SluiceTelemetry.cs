@@ -27,6 +27,12 @@ internal static class SluiceTelemetry
     public static readonly Counter<long> FeedWakeups = Meter.CreateCounter<long>(
         "sluice.feed.wakeups", unit: "{wakeup}", description: "Wake-ups a feed notification source received (notifications, change events, polling ticks).");
 
+    public static readonly Counter<long> FeedHeldBack = Meter.CreateCounter<long>(
+        "sluice.feed.held_back", unit: "{gap}", description: "Gaps in a global sequence that held a tail back longer than MaxHoldBack (transactions still in flight); the tail keeps waiting.");
+
+    public static readonly Counter<long> FeedGapsPassed = Meter.CreateCounter<long>(
+        "sluice.feed.gaps_passed", unit: "{number}", description: "Sequence numbers a global-sequence tail passed after every transaction that could hold them had ended (rolled back, never committed).");
+
     public static readonly Counter<long> BatchRowsScanned = Meter.CreateCounter<long>(
         "sluice.batch.rows_scanned", unit: "{row}", description: "Keys chunked batches have passed (committed batches).");
 

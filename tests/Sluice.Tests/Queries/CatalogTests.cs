@@ -61,19 +61,20 @@ public sealed class CatalogTests(PostgresDatabaseFixture<CatalogTests> postgres)
         using var database = new SqliteTestDatabase(nameof(CatalogTests));
         using var sqlite = database.OpenConnection();
         Execute(sqlite, Sluice.Tests.Feeds.SqliteFeeds.Schema);
+        Execute(sqlite, Sluice.Tests.Feeds.SqliteGlobalFeeds.Schema);
         var sqliteReport = await SluiceCatalog.VerifyAsync(sqlite, Feeds);
         Assert.True(sqliteReport.Ok, sqliteReport.ToString());
-        Assert.Single(sqliteReport.Checks);
+        Assert.Equal(2, sqliteReport.Checks.Count); // the stream feed and the global-sequence feed
 
         await using var pg = await postgres.OpenConnectionAsync();
-        await using (var create = new NpgsqlCommand("CREATE SCHEMA feed_catalog; SET search_path TO feed_catalog; " + Sluice.Tests.Feeds.NpgsqlFeeds.Schema, pg))
+        await using (var create = new NpgsqlCommand("CREATE SCHEMA feed_catalog; SET search_path TO feed_catalog; " + Sluice.Tests.Feeds.NpgsqlFeeds.Schema + Sluice.Tests.Feeds.NpgsqlGlobalFeeds.Schema, pg))
         {
             await create.ExecuteNonQueryAsync();
         }
 
         var pgReport = await SluiceCatalog.VerifyAsync(pg, Feeds);
         Assert.True(pgReport.Ok, pgReport.ToString());
-        Assert.Single(pgReport.Checks);
+        Assert.Equal(3, pgReport.Checks.Count); // the stream feed, the global-sequence feed and its xmin-only control
 
         // A drifted column type is reported for the feed as for any query.
         await using (var drift = new NpgsqlCommand("ALTER TABLE execution_events ALTER COLUMN seq TYPE text", pg))
