@@ -11,8 +11,8 @@ internal static class DiagnosticDescriptors
 {
     public const string Category = "Sluice";
 
-    // Relative to the repository root: the docs ship with the source, not on a website.
-    private const string HelpLinkBase = "docs/diagnostics/";
+    // An absolute link to docs/diagnostics/<id>.md in the repository when SluiceRepositoryUrl is set, else none.
+    private static string HelpLink(string id) => Helpers.HelpLinks.For(id);
 
     public static readonly DiagnosticDescriptor WorkerNotPartial = Error(
         "SL0001",
@@ -422,8 +422,8 @@ internal static class DiagnosticDescriptors
     public static DiagnosticDescriptor ById(string id) => All[id];
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 
     private static DiagnosticDescriptor Warning(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 }

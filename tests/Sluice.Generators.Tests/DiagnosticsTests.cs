@@ -559,7 +559,7 @@ public sealed class DiagnosticsTests
         Assert.All(run.Result.Results, result => Assert.Null(result.Exception));
         Assert.Contains(run.GeneratorDiagnostics, d => d.Id == id);
         Assert.All(run.GeneratorDiagnostics, d => Assert.StartsWith("SL", d.Id, StringComparison.Ordinal));
-        Assert.All(run.GeneratorDiagnostics, d => Assert.Equal("docs/diagnostics/" + d.Id + ".md", d.Descriptor.HelpLinkUri));
+        Assert.All(run.GeneratorDiagnostics, d => Assert.Equal(HelpLinkTests.Expected(d.Id), d.Descriptor.HelpLinkUri));
         Snapshot.Match(GeneratorHarness.Format(run.GeneratorDiagnostics), "Diagnostics_" + id, SnapshotKind.Text);
     }
 
