@@ -90,15 +90,16 @@ isolate "$INSPECT"
 # Call as X=$(inspect ...) || fail ...: a failure inside $(...) cannot end the script by itself.
 inspect() { (cd "$INSPECT" && dotnet run inspect.cs -- "$@"); }
 
-# Packs the three packages into $1 with a fresh output folder $2 (nothing reused from bin/ or obj/); more properties follow.
+# Packs the three packages (nuget/Packages.slnf: one build of the four projects) into $1 with a fresh output folder $2
+# (nothing reused from bin/ or obj/); more properties follow.
 pack_all() {
   local feed=$1 artifacts=$2 project
   shift 2
+  step "dotnet pack nuget/Packages.slnf $*"
+  dotnet pack nuget/Packages.slnf -c Release --nologo -p:PackageOutputPath="$feed" \
+    -p:ContinuousIntegrationBuild=true -p:UseArtifactsOutput=true -p:ArtifactsPath="$artifacts" "$@" \
+    || fail "dotnet pack nuget/Packages.slnf $* failed"
   for project in "${PACKAGES[@]}"; do
-    step "dotnet pack src/$project $*"
-    dotnet pack "src/$project/$project.csproj" -c Release -o "$feed" --nologo \
-      -p:ContinuousIntegrationBuild=true -p:UseArtifactsOutput=true -p:ArtifactsPath="$artifacts" "$@" \
-      || fail "dotnet pack src/$project $* failed"
     [[ -f "$feed/$project.$VERSION.nupkg" ]] || fail "dotnet pack did not produce $project.$VERSION.nupkg (found: $(ls "$feed"))"
     [[ -f "$feed/$project.$VERSION.snupkg" ]] || fail "dotnet pack did not produce the symbol package $project.$VERSION.snupkg"
   done
