@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Packaging smoke test. Packs Sluice, Sluice.Sqlite and Sluice.Npgsql as a release would be packed (Release,
-# ContinuousIntegrationBuild=true, a fresh output folder outside the repository's bin/obj) into a temp folder feed and:
+# Packaging smoke test. Packs Sluice, Sluice.Sqlite and Sluice.Npgsql (nuget/Packages.slnf, Release) into a temp
+# folder feed and:
 #   1. checks the packed files: one shared version; per package the readme (README.md, referenced by the nuspec), the
 #      license expression, tags, a description of its own, a .snupkg whose PDB belongs to the DLL, a deterministic
-#      (reproducible) DLL with /_/ source paths; the generator in analyzers/dotnet/cs (not lib/); the user guide, every
-#      diagnostics page and CHANGELOG.md in the Sluice package; and, since SluiceRepositoryUrl is not set, no
-#      repository in the nuspecs, no SourceLink in the PDBs and no address stamped into the generator;
-#   2. packs again with -p:SluiceRepositoryUrl=https://github.com/example-org/sluice (another output folder) and checks
-#      the nuspecs carry <repository type="git" url commit>, the PDBs SourceLink to that address at that commit, and the
-#      generator the address and commit its help links are built from;
+#      (reproducible) DLL; the generator in analyzers/dotnet/cs (not lib/); the user guide, every diagnostics page and
+#      CHANGELOG.md in the Sluice package; and, since SluiceRepositoryUrl is not set, no repository in the nuspecs, no
+#      SourceLink in the PDBs and no address stamped into the generator;
+#   2. packs again as a release is packed, with an address: -p:SluiceRepositoryUrl=https://github.com/example-org/sluice,
+#      ContinuousIntegrationBuild=true, a fresh output folder (artifacts/smoke-builds/, nothing reused from bin/ or obj/),
+#      checks the same per package plus /_/ source paths, <repository type="git" url commit> in the nuspecs, SourceLink
+#      to that address at that commit in the PDBs, and the address and commit the generator's help links are built from;
 #   3. builds a throw-away console app (nuget/smoke/) from the first feed with its own empty package cache (so no stale
 #      package can be used), runs it, and checks the generated code's [GeneratedCode] version;
 #   4. publishes the same app with PublishAot=true, requires zero IL2xxx/IL3xxx (trim/AOT) warnings, runs the native
@@ -41,7 +42,7 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-# The packs build into folders of their own under artifacts/ (inside the repository, so the PDB paths map to /_/).
+# The release pack builds into a folder of its own under artifacts/ (inside the repository, so PDB paths map to /_/).
 BUILDS="$ROOT/artifacts/smoke-builds"
 rm -rf "$BUILDS"
 
@@ -90,14 +91,12 @@ isolate "$INSPECT"
 # Call as X=$(inspect ...) || fail ...: a failure inside $(...) cannot end the script by itself.
 inspect() { (cd "$INSPECT" && dotnet run inspect.cs -- "$@"); }
 
-# Packs the three packages (nuget/Packages.slnf: one build of the four projects) into $1 with a fresh output folder $2
-# (nothing reused from bin/ or obj/); more properties follow.
+# Packs the three packages (nuget/Packages.slnf: one build of the four projects) into $1; more properties follow.
 pack_all() {
-  local feed=$1 artifacts=$2 project
-  shift 2
+  local feed=$1 project
+  shift
   step "dotnet pack nuget/Packages.slnf $*"
-  dotnet pack nuget/Packages.slnf -c Release --nologo -p:PackageOutputPath="$feed" \
-    -p:ContinuousIntegrationBuild=true -p:UseArtifactsOutput=true -p:ArtifactsPath="$artifacts" "$@" \
+  dotnet pack nuget/Packages.slnf -c Release --nologo -p:PackageOutputPath="$feed" "$@" \
     || fail "dotnet pack nuget/Packages.slnf $* failed"
   for project in "${PACKAGES[@]}"; do
     [[ -f "$feed/$project.$VERSION.nupkg" ]] || fail "dotnet pack did not produce $project.$VERSION.nupkg (found: $(ls "$feed"))"
@@ -126,15 +125,14 @@ check_package() {
   ASSEMBLY=$(inspect assembly "$dir/nupkg/lib/net10.0/$package.dll") || fail "could not read $package.dll: $ASSEMBLY"
   PDB=$(inspect pdb "$dir/snupkg/lib/net10.0/$package.pdb") || fail "could not read $package.pdb: $PDB"
   grep -qx 'reproducible: yes' <<<"$ASSEMBLY" || fail "$package.dll was not built deterministically (no Reproducible debug entry)"
-  grep -q '^pdb-path: /_/' <<<"$ASSEMBLY" || fail "$package.dll names a machine path for its PDB ($(grep '^pdb-path' <<<"$ASSEMBLY")); expected /_/ (ContinuousIntegrationBuild)"
-  grep -q '^document: /_/' <<<"$PDB" || fail "$package.pdb names machine paths for its sources ($(grep '^document' <<<"$PDB")); expected /_/ (ContinuousIntegrationBuild)"
   [[ "$(grep '^pdb-id' <<<"$ASSEMBLY")" == "$(grep '^pdb-id' <<<"$PDB")" ]] || fail "the PDB in $package.$VERSION.snupkg does not belong to its DLL"
 }
 
 DESCRIPTIONS=()
 
-# 1. The packages as this repository packs them today (SluiceRepositoryUrl not set).
-pack_all "$FEED" "$BUILDS/plain"
+# 1. The packages as this repository packs them today (SluiceRepositoryUrl not set). Right after test.sh's
+#    solution build this reuses its Release outputs.
+pack_all "$FEED"
 for package in "${PACKAGES[@]}"; do
   check_package "$FEED" "$package"
   ! grep -q '<repository' <<<"$NUSPEC" || fail "$package.nuspec names a repository although SluiceRepositoryUrl is not set: $(grep '<repository' <<<"$NUSPEC")"
@@ -160,11 +158,14 @@ grep -qx 'reproducible: yes' <<<"$GENERATOR" || fail "Sluice.Generators.dll was 
 grep -qx 'metadata SluiceRepositoryUrl: ' <<<"$GENERATOR" || fail "the packed generator has a repository address although SluiceRepositoryUrl is not set"
 step "packages look right: readme, license, tags, descriptions, symbols, deterministic, generator, $(ls docs/*.md docs/diagnostics/*.md | wc -l) docs pages, changelog; no repository named"
 
-# 2. The same packages with the repository property set: the address and the commit reach every place that names them.
-pack_all "$FEED_URL" "$BUILDS/with-url" -p:SluiceRepositoryUrl=$EXAMPLE_URL
+# 2. A release pack with the repository property set: the address and the commit reach every place that names them.
+pack_all "$FEED_URL" -p:SluiceRepositoryUrl=$EXAMPLE_URL \
+  -p:ContinuousIntegrationBuild=true -p:UseArtifactsOutput=true -p:ArtifactsPath="$BUILDS/with-url"
 DESCRIPTIONS=()
 for package in "${PACKAGES[@]}"; do
   check_package "$FEED_URL" "$package"
+  grep -q '^pdb-path: /_/' <<<"$ASSEMBLY" || fail "$package.dll names a machine path for its PDB ($(grep '^pdb-path' <<<"$ASSEMBLY")); expected /_/ (ContinuousIntegrationBuild)"
+  grep -q '^document: /_/' <<<"$PDB" || fail "$package.pdb names machine paths for its sources ($(grep '^document' <<<"$PDB")); expected /_/ (ContinuousIntegrationBuild)"
   repository=$(grep -o '<repository [^>]*>' <<<"$NUSPEC" || true)
   grep -q 'type="git"' <<<"$repository" && grep -q "url=\"$EXAMPLE_URL\"" <<<"$repository" \
     || fail "$package.nuspec does not name the repository $EXAMPLE_URL: '$repository'"
@@ -179,7 +180,7 @@ grep -qx "metadata SluiceRepositoryUrl: $EXAMPLE_URL" <<<"$GENERATOR" || fail "t
 if [[ -n "$COMMIT" ]]; then
   grep -qx "metadata SluiceRepositoryCommit: $COMMIT" <<<"$GENERATOR" || fail "the generator packed with SluiceRepositoryUrl does not carry commit $COMMIT"
 fi
-step "with SluiceRepositoryUrl=$EXAMPLE_URL: <repository url commit> in every nuspec, SourceLink in every PDB, the address and commit in the generator (help links $EXAMPLE_URL/blob/${COMMIT:-main}/docs/diagnostics/SLxxxx.md)"
+step "release pack with SluiceRepositoryUrl=$EXAMPLE_URL: /_/ paths, <repository url commit> in every nuspec, SourceLink in every PDB, the address and commit in the generator (help links $EXAMPLE_URL/blob/${COMMIT:-main}/docs/diagnostics/SLxxxx.md)"
 
 # 3. A consumer project outside the repository, restoring from the first feed first.
 cp nuget/smoke/Program.cs "$CONSUMER/Program.cs"
