@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole suite on a (fresh) Debian/Ubuntu machine:
 #   1. installs what is missing: the PostgreSQL server binaries (unless SLUICE_TEST_PG names a
-#      server) and unzip (for the packaging smoke test); checks that dotnet exists;
+#      server), unzip, clang and zlib1g-dev (for the packaging and NativeAOT smoke test); checks that dotnet exists;
 #   2. builds Toolkit.sln in Release;
 #   3. runs `dotnet test` for every tests/**/*.csproj, writing TRX files to artifacts/test-results;
-#   4. runs the packaging smoke test (nuget/smoke.sh), counted as one test;
+#   4. runs the packaging smoke test (nuget/smoke.sh: packed metadata with and without SluiceRepositoryUrl, a consumer
+#      build and run, its NativeAOT publish compared with the JIT run), counted as one test;
 #   5. prints a summary computed from the TRX files. The last line is always
 #      "N passed, N failed, N skipped"; the exit code is non-zero when anything failed or no test ran.
 set -euo pipefail
@@ -100,6 +101,11 @@ if ! command -v unzip >/dev/null 2>&1; then
   echo "unzip not found: installing unzip"
   apt_install unzip || note "could not install unzip; the packaging smoke test will fail"
 fi
+# NativeAOT (the smoke test's PublishAot step) links with clang and zlib.
+if ! command -v clang >/dev/null 2>&1 || [[ ! -f /usr/include/zlib.h ]]; then
+  echo "clang or zlib headers not found: installing clang zlib1g-dev"
+  apt_install clang zlib1g-dev || note "could not install clang/zlib1g-dev; the NativeAOT step of the smoke test will fail"
+fi
 if ! command -v dotnet >/dev/null 2>&1 && [[ -x "$HOME/.dotnet/dotnet" ]]; then
   export PATH="$HOME/.dotnet:$PATH"
 fi
@@ -166,15 +172,16 @@ for project in "${TEST_PROJECTS[@]}"; do
 done
 
 echo "==> packaging smoke test (nuget/smoke.sh)"
+smoke_started=$SECONDS
 set +e
 bash nuget/smoke.sh 2>&1 | tee "$RESULTS/smoke.log"
 smoke_status=${PIPESTATUS[0]}
 set -e
 if [[ $smoke_status -eq 0 ]]; then
   PASSED=$((PASSED + 1))
-  note "packaging smoke: passed"
+  note "packaging smoke (incl. NativeAOT): passed in $((SECONDS - smoke_started)) s"
 else
-  fail_one "packaging smoke test (see $RESULTS/smoke.log)"
+  fail_one "packaging smoke test, $((SECONDS - smoke_started)) s (see $RESULTS/smoke.log)"
 fi
 
 if [[ $TESTS_EXECUTED -eq 0 ]]; then

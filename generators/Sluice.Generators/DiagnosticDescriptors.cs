@@ -10,8 +10,8 @@ internal static class DiagnosticDescriptors
 {
     public const string Category = "Sluice";
 
-    // Relative to the repository root: the docs ship with the source, not on a website.
-    private const string HelpLinkBase = "docs/diagnostics/";
+    // An absolute link to docs/diagnostics/<id>.md in the repository when SluiceRepositoryUrl is set, else none.
+    private static string HelpLink(string id) => Helpers.HelpLinks.For(id);
 
     public static readonly DiagnosticDescriptor WorkerNotPartial = Error(
         "SL0001",
@@ -346,8 +346,8 @@ internal static class DiagnosticDescriptors
         "The Sluice generator failed on '{0}' and generated nothing for it: {1}. Please report this with the declaration that triggers it.");
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 
     private static DiagnosticDescriptor Warning(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id + ".md");
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 }

@@ -560,7 +560,7 @@ public sealed class DiagnosticsTests
         Assert.All(run.Result.Results, result => Assert.Null(result.Exception));
         Assert.Contains(run.GeneratorDiagnostics, d => d.Id == id);
         Assert.All(run.GeneratorDiagnostics, d => Assert.StartsWith("SL", d.Id, StringComparison.Ordinal));
-        Assert.All(run.GeneratorDiagnostics, d => Assert.Equal("docs/diagnostics/" + d.Id + ".md", d.Descriptor.HelpLinkUri));
+        Assert.All(run.GeneratorDiagnostics, d => Assert.Equal(HelpLinkTests.Expected(d.Id), d.Descriptor.HelpLinkUri));
         Snapshot.Match(GeneratorHarness.Format(run.GeneratorDiagnostics), "Diagnostics_" + id, SnapshotKind.Text);
     }
 
@@ -616,7 +616,7 @@ public sealed class DiagnosticsTests
     }
 
     /// <summary>Every descriptor the generator declares, read off <see cref="DiagnosticDescriptors"/>'s fields.</summary>
-    private static IEnumerable<DiagnosticDescriptor> AllDescriptors =>
+    internal static IEnumerable<DiagnosticDescriptor> AllDescriptors =>
         typeof(DiagnosticDescriptors).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
             .Where(member => member.FieldType == typeof(DiagnosticDescriptor))
             .Select(member => (DiagnosticDescriptor)member.GetValue(null)!);

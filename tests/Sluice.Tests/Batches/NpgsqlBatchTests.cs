@@ -108,8 +108,10 @@ public sealed class NpgsqlBatchTests(PostgresDatabaseFixture<NpgsqlBatchTests> d
         Assert.Equal(BatchOutcome.RunningElsewhere, refused.Outcome);
         Assert.Equal("runner-a", refused.Status!.Owner);
 
-        // The first runner's process dies: its session ends and PostgreSQL drops the advisory lock with it.
-        await BatchTestData.ExecuteAsync(connection, $"SELECT pg_terminate_backend({first.ProcessID})");
+        // The first runner's process dies: its session ends and PostgreSQL drops the advisory lock with it. Without a
+        // timeout pg_terminate_backend only signals the backend and returns before the session (and the lock) is gone,
+        // so the takeover below raced it (RunningElsewhere about once a full run); with one it waits for the exit.
+        Assert.Equal(1, await BatchTestData.ScalarAsync(connection, $"SELECT pg_terminate_backend({first.ProcessID}, 30000)::int"));
         release.SetResult();
         var crashed = await running;
         Assert.NotEqual(BatchOutcome.Done, crashed.Outcome);
