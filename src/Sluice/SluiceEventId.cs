@@ -16,6 +16,9 @@ public static class SluiceEventId
     public const int WorkerStopped = 6;
     public const int WorkerReconnecting = 7;
 
+    /// <summary>A command's exception was mapped to its typed error (<c>[MapDbError]</c>); logged at Debug, not as a defect.</summary>
+    public const int CommandErrorMapped = 14;
+
     // Feed notification sources (the category their creator gives, e.g. Sluice.Feeds), 8–10.
     public const int FeedListening = 8;
     public const int FeedSessionFailed = 9;

@@ -21,6 +21,9 @@ internal static partial class Log
     [LoggerMessage(SluiceEventId.CommandDefect, LogLevel.Error, "Command {Command} on worker {Worker} failed with an unexpected exception; returned as a Defect.")]
     public static partial void CommandDefect(ILogger logger, string command, string worker, Exception exception);
 
+    [LoggerMessage(SluiceEventId.CommandErrorMapped, LogLevel.Debug, "Command {Command} on worker {Worker} threw an exception that its error union maps to a typed error; returned as that error.")]
+    public static partial void CommandErrorMapped(ILogger logger, string command, string worker, Exception exception);
+
     [LoggerMessage(SluiceEventId.WorkerShutdownRejected, LogLevel.Warning, "Worker {Worker} did not drain within {Timeout}; {Rejected} queued commands were returned as Interrupted.")]
     public static partial void WorkerShutdownRejected(ILogger logger, string worker, TimeSpan timeout, int rejected);
 

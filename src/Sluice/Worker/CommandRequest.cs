@@ -30,6 +30,9 @@ public abstract class CommandRequest : WorkerInboxItem
     /// <summary>Whether the handler produced an Ok result (commit) rather than a typed failure (roll back).</summary>
     internal abstract bool Succeeded { get; }
 
+    /// <summary>Whether the command's error union maps <paramref name="exception"/> to a typed error.</summary>
+    internal abstract bool MapsToTypedError(Exception exception);
+
     /// <summary>Completes the caller's task with the result the handler set.</summary>
     internal abstract void Complete();
 
@@ -97,6 +100,8 @@ public sealed class CommandRequest<TResult, TError> : CommandRequest
             Finish(_result);
         }
     }
+
+    internal override bool MapsToTypedError(Exception exception) => TError.TryFromException(exception, out _);
 
     internal override void CompleteWithException(Exception exception)
     {

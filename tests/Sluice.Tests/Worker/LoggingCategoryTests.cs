@@ -42,7 +42,29 @@ public sealed class LoggingCategoryTests
         Assert.Contains(provider.Entries, e => e.Category.StartsWith("Microsoft", StringComparison.Ordinal));
     }
 
-    private static async Task RunHostedWorkerAsync(CapturingLoggerProvider provider, Action<ILoggingBuilder> configureLogging)
+    [Fact]
+    public async Task A_database_error_mapped_to_a_typed_error_is_logged_at_debug_not_as_a_defect()
+    {
+        var provider = new CapturingLoggerProvider();
+        await RunHostedWorkerAsync(provider, logging => logging.SetMinimumLevel(LogLevel.Trace), async client =>
+        {
+            Assert.True((await client.AddFindingAsync(7, "first")).IsOk);
+            // A duplicate id: SQLITE_CONSTRAINT, which [MapDbError(SqliteCode = 19)] maps to PurgeError.Constraint.
+            var duplicate = await client.AddFindingAsync(7, "again");
+            Assert.True(duplicate.TryGetError(out var error));
+            Assert.IsType<PurgeError.Constraint>(error);
+        });
+
+        // Event ids are per category (the host's own "Hosting stopped" is 4 too).
+        var worker = provider.Entries.Where(e => e.Category == SluiceLogCategory.Worker).ToList();
+        Assert.DoesNotContain(worker, e => e.EventId == SluiceEventId.CommandDefect);
+        Assert.Contains(worker, e => e.EventId == SluiceEventId.CommandErrorMapped && e.Level == LogLevel.Debug);
+    }
+
+    private static Task RunHostedWorkerAsync(CapturingLoggerProvider provider, Action<ILoggingBuilder> configureLogging) =>
+        RunHostedWorkerAsync(provider, configureLogging, async client => Assert.True((await client.RecordAsync("logged")).IsOk));
+
+    private static async Task RunHostedWorkerAsync(CapturingLoggerProvider provider, Action<ILoggingBuilder> configureLogging, Func<Mutations.Client, Task> work)
     {
         using var database = new SqliteTestDatabase(nameof(LoggingCategoryTests));
         using (var connection = database.OpenConnection())
@@ -64,7 +86,7 @@ public sealed class LoggingCategoryTests
         await host.StartAsync();
         var worker = host.Services.GetRequiredKeyedService<CommandWorker<SqliteConnection>>(typeof(Mutations));
         Assert.True(await worker.Booted);
-        Assert.True((await host.Services.GetRequiredService<Mutations.Client>().RecordAsync("logged")).IsOk);
+        await work(host.Services.GetRequiredService<Mutations.Client>());
         await host.StopAsync();
     }
 

@@ -78,7 +78,17 @@ internal sealed class CommandPipeline<TConnection>(
             context.DiscardChanges();
             RollBackQuietly(transaction, exception);
             activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
-            if (exception is not OperationCanceledException)
+            if (exception is OperationCanceledException)
+            {
+                // Cancellation is an interruption, not a failure of the command.
+            }
+            else if (request.MapsToTypedError(exception))
+            {
+                // [MapDbError]: the caller gets the typed error, so this is a failed command, not a defect.
+                outcome = "failed";
+                Log.CommandErrorMapped(logger, request.Command.GetType().Name, dispatcher.WorkerName, exception);
+            }
+            else
             {
                 Log.CommandDefect(logger, request.Command.GetType().Name, dispatcher.WorkerName, exception);
             }
