@@ -39,7 +39,7 @@ public sealed class SqliteAuditStore<T> : AuditStore<T>
     private bool _created;
 
     /// <summary>Creates a store writing to the database of <paramref name="connectionString"/>.</summary>
-    /// <param name="connectionString">A Microsoft.Data.Sqlite connection string. Its <c>Default Timeout</c> bounds how long a batch waits for the write lock before it is retried.</param>
+    /// <param name="connectionString">A Microsoft.Data.Sqlite connection string. Its <c>Default Timeout</c> bounds how long a batch waits for the write lock before it is retried; the store sets it as the connection's <c>PRAGMA busy_timeout</c>, so the wait is SQLite's fine-grained busy handler.</param>
     /// <param name="createTable">Run the generated <c>CREATE TABLE IF NOT EXISTS</c> on first use (default true).</param>
     /// <param name="rowsPerStatement">Rows per INSERT statement (default 32), capped by SQLite's host-parameter limit.</param>
     public SqliteAuditStore(string connectionString, bool createTable = true, int rowsPerStatement = 32)
@@ -53,6 +53,9 @@ public sealed class SqliteAuditStore<T> : AuditStore<T>
 
     /// <summary>Rows per INSERT statement.</summary>
     public int RowsPerStatement { get; }
+
+    /// <summary>The store's open write connection, if any (for tests).</summary>
+    internal SqliteConnection? WriteConnection => _connection;
 
     /// <inheritdoc />
     public override ValueTask<AuditCheckpoint> BeginAsync(CancellationToken cancellationToken = default)
@@ -197,7 +200,9 @@ public sealed class SqliteAuditStore<T> : AuditStore<T>
         var connection = new SqliteConnection(_connectionString);
         try
         {
-            connection.Open();
+            // SQLite's busy handler waits in fine steps for the write lock; without it Microsoft.Data.Sqlite retries a
+            // busy statement in ~150 ms steps, which a writer sharing the file with the app would pay on every batch.
+            connection.OpenWithBusyTimeout(TimeSpan.FromSeconds(connection.DefaultTimeout));
             if (_createTable && !_created)
             {
                 using var create = CreateCommand(connection, T.SqliteCreateTableSql);

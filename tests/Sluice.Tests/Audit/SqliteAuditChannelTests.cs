@@ -303,4 +303,17 @@ public sealed class SqliteAuditChannelTests
 
         public override ValueTask DisposeAsync() => inner.DisposeAsync();
     }
+
+    [Fact]
+    public async Task The_store_waits_for_the_write_lock_in_sqlites_busy_handler_for_its_default_timeout()
+    {
+        using var database = new SqliteTestDatabase(nameof(The_store_waits_for_the_write_lock_in_sqlites_busy_handler_for_its_default_timeout));
+        await using var store = Store(database, timeoutSeconds: 7);
+
+        await store.BeginAsync();
+
+        using var command = store.WriteConnection!.CreateCommand();
+        command.CommandText = "PRAGMA busy_timeout";
+        Assert.Equal(7_000L, (long)command.ExecuteScalar()!);
+    }
 }
