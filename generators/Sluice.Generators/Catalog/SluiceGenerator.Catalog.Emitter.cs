@@ -132,7 +132,7 @@ public sealed partial class SluiceGenerator
             {
                 parameters.Add((
                     parameter.SqlName,
-                    parameter.TypeFullyQualifiedName,
+                    parameter.RuntimeTypeFullyQualifiedName,
                     spec.Dialect == Dialect.Npgsql ? $"static () => new global::Npgsql.NpgsqlParameter<{parameter.TypeFullyQualifiedName}> {{ TypedValue = default! }}" : null));
             }
 
@@ -160,7 +160,7 @@ public sealed partial class SluiceGenerator
             var columnList = string.Join(", ", columns
                 .GroupBy(c => c.Column, StringComparer.OrdinalIgnoreCase)
                 .Select(g => g.First())
-                .Select(c => $"new global::Sluice.CatalogColumn({Naming.Literal(c.Column)}, typeof({c.TypeFullyQualifiedName.TrimEnd('?')}), {(c.IsNullable ? "true" : "false")})"));
+                .Select(c => $"new global::Sluice.CatalogColumn({Naming.Literal(c.Column)}, typeof({c.RuntimeTypeFullyQualifiedName}), {(c.IsNullable ? "true" : "false")})"));
             writer.WriteLine($"new global::Sluice.CatalogStatement({Naming.Literal(Name(spec))}, {Naming.Literal(DialectName(spec.Dialect))}, {Naming.Literal(spec.Sql)},");
             writer.WriteLine($"    new string[] {{ {string.Join(", ", parameters.Select(p => Naming.Literal(p.SqlName)))} }},");
             writer.WriteLine($"    new global::Sluice.CatalogColumn[] {{ {columnList} }})");
@@ -177,7 +177,7 @@ public sealed partial class SluiceGenerator
                 writer.Indentation++;
                 foreach (var (sqlName, type, factory) in parameters)
                 {
-                    writer.WriteLine($"new global::Sluice.CatalogParameter({Naming.Literal(sqlName)}, typeof({type.TrimEnd('?')}), {factory ?? "null"}),");
+                    writer.WriteLine($"new global::Sluice.CatalogParameter({Naming.Literal(sqlName)}, typeof({type}), {factory ?? "null"}),");
                 }
 
                 writer.Indentation--;

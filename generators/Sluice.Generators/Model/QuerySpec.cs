@@ -39,7 +39,11 @@ internal sealed record QuerySpec(
 internal sealed record MethodParameterSpec(string Name, string TypeFullyQualifiedName, bool IsThis, bool IsEnumeratorCancellation);
 
 /// <summary>A statement parameter and the method parameter bound to it.</summary>
-internal sealed record BoundParameterSpec(string SqlName, string MethodParameter, string TypeFullyQualifiedName, bool IsNullable);
+internal sealed record BoundParameterSpec(string SqlName, string MethodParameter, string TypeFullyQualifiedName, bool IsNullable)
+{
+    /// <summary>The type without nullability (<c>long</c> for <c>long?</c>, <c>string</c> for <c>string?</c>), as <c>typeof</c> takes it.</summary>
+    public string RuntimeTypeFullyQualifiedName { get; init; } = TypeFullyQualifiedName;
+}
 
 /// <summary>
 /// How rows become objects: constructor arguments and property initializers, each read from one column.
@@ -73,7 +77,11 @@ internal sealed record ColumnValueSpec(
     ColumnGetter Getter,
     string ReadTypeFullyQualifiedName,
     string? EnumTypeFullyQualifiedName,
-    bool IsNullable);
+    bool IsNullable)
+{
+    /// <summary>The member type without nullability, as <c>typeof</c> takes it (the catalog's expected column type).</summary>
+    public string RuntimeTypeFullyQualifiedName { get; init; } = TypeFullyQualifiedName;
+}
 
 /// <summary>The bulk-loader part of a query: the key, its column and the result container.</summary>
 internal sealed record LoaderSpec(

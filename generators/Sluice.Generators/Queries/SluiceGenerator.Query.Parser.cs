@@ -761,10 +761,19 @@ public sealed partial class SluiceGenerator
             if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullableType
                 && nullableType.TypeArguments[0] is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } nullableUnderlying })
             {
-                return new BoundParameterSpec(sqlName, $"({nullableUnderlying.ToFullyQualified()}?){name}", nullableUnderlying.ToFullyQualified() + "?", true);
+                return new BoundParameterSpec(sqlName, $"({nullableUnderlying.ToFullyQualified()}?){name}", nullableUnderlying.ToFullyQualified() + "?", true)
+                {
+                    RuntimeTypeFullyQualifiedName = nullableUnderlying.ToFullyQualified(),
+                };
             }
 
-            return new BoundParameterSpec(sqlName, name, type.ToFullyQualified(), isNullable);
+            var runtimeType = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullableValue
+                ? nullableValue.TypeArguments[0]
+                : type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
+            return new BoundParameterSpec(sqlName, name, type.ToFullyQualified(), isNullable)
+            {
+                RuntimeTypeFullyQualifiedName = runtimeType.ToFullyQualified(),
+            };
         }
 
         /// <summary>The parameter as the statement spells it, prefix included (<c>@id</c>, <c>$id</c>, <c>:id</c>, <c>$1</c>).</summary>
@@ -932,7 +941,10 @@ public sealed partial class SluiceGenerator
             }
 
             var readType = read.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified();
-            return new ColumnValueSpec(column, ordinal, type.ToFullyQualified(), Getter(read, known), readType, enumType, isNullable);
+            return new ColumnValueSpec(column, ordinal, type.ToFullyQualified(), Getter(read, known), readType, enumType, isNullable)
+            {
+                RuntimeTypeFullyQualifiedName = underlying.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified(),
+            };
         }
 
         private static bool IsNullable(ITypeSymbol type) =>
