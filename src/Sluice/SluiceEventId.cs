@@ -29,6 +29,9 @@ public static class SluiceEventId
     public const int FeedConsumerLeaseLost = 12;
     public const int FeedConsumerClaimed = 13;
 
+    /// <summary>A durable feed consumer's lease renewal failed; it is retried on the next tick.</summary>
+    public const int FeedConsumerRenewFailed = 15;
+
     // Chunked batches (BatchOptions.Logger, e.g. category Sluice.Batches), 60–65.
     public const int BatchStarted = 60;
     public const int BatchRunningElsewhere = 61;

@@ -123,6 +123,7 @@ public abstract class FeedConsumer : IAsyncDisposable
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
                     // A failed renewal is retried on the next tick; the lease runs out only if renewals keep failing.
+                    Log.FeedConsumerRenewFailed(Logger, Name, Owner, Options.RenewInterval, exception);
                     continue;
                 }
 

@@ -50,4 +50,7 @@ internal static partial class Log
 
     [LoggerMessage(SluiceEventId.FeedConsumerClaimed, LogLevel.Information, "Feed consumer {Consumer} claimed by {Owner}; resuming after cursor {Cursor}.")]
     public static partial void FeedConsumerClaimed(ILogger logger, string consumer, string owner, long cursor);
+
+    [LoggerMessage(SluiceEventId.FeedConsumerRenewFailed, LogLevel.Warning, "Feed consumer {Consumer} (owner {Owner}) could not renew its lease; retrying in {RetryIn}. The lease is lost only if renewals keep failing until it expires.")]
+    public static partial void FeedConsumerRenewFailed(ILogger logger, string consumer, string owner, TimeSpan retryIn, Exception exception);
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Sluice.Npgsql;
 using Sluice.Sqlite;
@@ -125,6 +126,38 @@ public sealed class SqliteFeedConsumerTests : IDisposable
 {
     private static readonly FeedConsumerOptions Fast = new() { Lease = TimeSpan.FromSeconds(2), RenewInterval = TimeSpan.FromMilliseconds(300), ClaimRetryInterval = TimeSpan.FromMilliseconds(50) };
     private readonly SqliteTestDatabase _file = new(nameof(SqliteFeedConsumerTests));
+
+    [Fact]
+    public async Task A_failed_lease_renewal_is_logged_and_retried_not_swallowed()
+    {
+        var logs = new Sluice.Tests.Audit.CapturingLoggerProvider();
+        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
+        await using var consumer = await SqliteFeedConsumer.ClaimAsync(_file.ConnectionString, "renewals", Fast, loggers.CreateLogger("Sluice.Feeds"));
+
+        // The state table disappears under the owner: every renewal now fails with "no such table".
+        using (var connection = _file.OpenConnection())
+        using (var drop = connection.CreateCommand())
+        {
+            drop.CommandText = "ALTER TABLE sluice_feed_consumers RENAME TO sluice_feed_consumers_away";
+            drop.ExecuteNonQuery();
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!logs.Entries.Any(e => e.EventId.Id == SluiceEventId.FeedConsumerRenewFailed) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains(logs.Entries, e => e.EventId.Id == SluiceEventId.FeedConsumerRenewFailed && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+
+        // The table comes back, so the consumer can release its lease when it is disposed.
+        using (var connection = _file.OpenConnection())
+        using (var restore = connection.CreateCommand())
+        {
+            restore.CommandText = "ALTER TABLE sluice_feed_consumers_away RENAME TO sluice_feed_consumers";
+            restore.ExecuteNonQuery();
+        }
+    }
 
     public SqliteFeedConsumerTests()
     {
