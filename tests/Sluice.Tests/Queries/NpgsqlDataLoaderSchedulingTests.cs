@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using System.Threading.Tasks;
@@ -131,5 +132,66 @@ public sealed class NpgsqlDataLoaderSchedulingTests(PostgresDatabaseFixture<Npgs
         Assert.Null(found.Item2);
         Assert.Equal(["u41", "u1"], names.Select(u => u!.Name));
         Assert.Equal((1, 1, 1, 1), (dataLoaders.DispatchCount, dataLoaders.RoundTripCount, memberships.BatchCount, users.BatchCount));
+    }
+
+    [Fact]
+    public async Task Without_combined_statements_each_loader_of_a_level_makes_its_own_round_trip()
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        using var dataLoaders = new DataLoaderScope(new DataLoaderScopeOptions { CombineStatements = false });
+        var members = new NpgsqlTreeQueries.MembersByChannelLoader(connection, dataLoaders);
+        var users = new NpgsqlTreeQueries.UsersByIdLoader(connection, dataLoaders);
+
+        var (memberList, user) = await dataLoaders.RunAsync(async _ =>
+        {
+            var m = members.LoadAsync(100);
+            var u = users.LoadAsync(41);
+            return (await m, await u);
+        });
+
+        Assert.Equal(3, memberList.Count);
+        Assert.Equal("u41", user!.Name);
+        Assert.Equal((1, 2), (dataLoaders.DispatchCount, dataLoaders.RoundTripCount));
+    }
+
+    [Fact]
+    public async Task A_failed_combined_round_trip_fails_every_key_of_every_statement_and_caches_none()
+    {
+        await using var connection = await database.OpenConnectionAsync();
+        using var dataLoaders = new DataLoaderScope();
+        var members = new NpgsqlTreeQueries.MembersByChannelLoader(connection, dataLoaders);
+        var users = new NpgsqlTreeQueries.UsersByIdLoader(connection, dataLoaders);
+
+        await using (var away = new NpgsqlCommand("ALTER TABLE tree_users RENAME TO tree_users_away", connection))
+        {
+            await away.ExecuteNonQueryAsync();
+        }
+
+        Task<IReadOnlyList<TreeMember>> member;
+        Task<TreeUser?> user;
+        try
+        {
+            (member, user) = await dataLoaders.RunAsync(_ => Task.FromResult((members.LoadAsync(100), users.LoadAsync(41))));
+            var memberFailure = await Assert.ThrowsAsync<PostgresException>(() => member);
+            var userFailure = await Assert.ThrowsAsync<PostgresException>(() => user);
+            Assert.Same(memberFailure, userFailure);
+            Assert.Equal((1, 1), (dataLoaders.DispatchCount, dataLoaders.RoundTripCount));
+        }
+        finally
+        {
+            await using var back = new NpgsqlCommand("ALTER TABLE tree_users_away RENAME TO tree_users", connection);
+            await back.ExecuteNonQueryAsync();
+        }
+
+        // Nothing of the failed round trip was cached: both keys are fetched again, in one round trip.
+        var (members2, user2) = await dataLoaders.RunAsync(async _ =>
+        {
+            var m = members.LoadAsync(100);
+            var u = users.LoadAsync(41);
+            return (await m, await u);
+        });
+        Assert.Equal(3, members2.Count);
+        Assert.Equal("u41", user2!.Name);
+        Assert.Equal((2, 2), (dataLoaders.DispatchCount, dataLoaders.RoundTripCount));
     }
 }
