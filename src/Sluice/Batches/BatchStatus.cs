@@ -68,12 +68,10 @@ public sealed record BatchStatus(
     /// <param name="connection">An open <c>SqliteConnection</c> or <c>NpgsqlConnection</c>.</param>
     /// <param name="name">The batch's name.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public static async Task<BatchStatus?> ReadAsync(DbConnection connection, string name, CancellationToken cancellationToken = default)
+    public static Task<BatchStatus?> ReadAsync(DbConnection connection, string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        var dialect = BatchDialect.For(connection.GetType());
-        return await BatchStore.ReadIfExistsAsync(connection, dialect, name, cancellationToken).ConfigureAwait(false);
+        return ReadAsync(connection, SluiceProviders.For(connection.GetType()), name, cancellationToken);
     }
 
     /// <summary>
@@ -88,6 +86,7 @@ public sealed record BatchStatus(
     public static async Task<BatchStatus?> ReadAsync(DbConnection connection, SluiceProvider provider, string name, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(provider);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var dialect = BatchDialect.For(provider);
         return await BatchStore.ReadIfExistsAsync(connection, dialect, name, cancellationToken).ConfigureAwait(false);

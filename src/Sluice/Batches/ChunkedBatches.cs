@@ -127,8 +127,7 @@ public static class ChunkedBatches
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(definition);
-        return BatchDryRunner.RunAsync(connection, BatchDialect.For(connection.GetType()), definition, options, cancellationToken);
+        return DryRunAsync(connection, SluiceProviders.For(connection.GetType()), definition, options, cancellationToken);
     }
 
     /// <summary>
@@ -149,6 +148,7 @@ public static class ChunkedBatches
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(definition);
         return BatchDryRunner.RunAsync(connection, BatchDialect.For(provider), definition, options, cancellationToken);
     }

@@ -29,9 +29,6 @@ internal sealed class BatchDialect
         return new BatchDialect(provider);
     }
 
-    /// <summary>The dialect of the provider registered for the connection type (see <see cref="SluiceProviders"/>).</summary>
-    public static BatchDialect For(Type connectionType) => new(SluiceProviders.For(connectionType));
-
     public string TableExistsSql => Provider.BatchTableExistsSql;
 
     /// <summary>The declared type of the key column; the query returns no row when the table or column does not exist.</summary>
