@@ -211,7 +211,7 @@ cmp -s "$NUGET_PACKAGES/sluice/$VERSION/sluice.$VERSION.nupkg" "$FEED/Sluice.$VE
 step "dotnet build consumer"
 dotnet build "$CONSUMER/Smoke.csproj" -c Release --no-restore --nologo \
   || fail "the consumer project does not compile against the packages (see the errors above)"
-generated=$(find "$CONSUMER/obj/generated" -name '*.g.cs' -print -quit)
+generated=$(find "$CONSUMER/obj/generated" -path '*/Sluice.Generators/*' -name '*.g.cs' -print -quit)
 [[ -n "$generated" ]] || fail "the generator wrote no source into the consumer (obj/generated)"
 grep -q "GeneratedCode(\"Sluice.Generators\", \"$VERSION.0\")" "$generated" \
   || fail "generated code does not carry [GeneratedCode(\"Sluice.Generators\", \"$VERSION.0\")]: $(grep -o 'GeneratedCode([^)]*)' "$generated" | head -n 1)"

@@ -1,5 +1,6 @@
 // Consumer smoke program: compiled against the packed Sluice and Sluice.Sqlite packages
 // (nuget/smoke.sh copies it into a throw-away project outside the repository).
+using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 using Sluice;
 using Sluice.Sqlite;
@@ -12,10 +13,22 @@ var created = await client.AddNoteAsync("hello");
 if (!created.TryGetValue(out var id)) { Console.Error.WriteLine($"add failed: {created}"); return 1; }
 var missing = await client.DeleteNoteAsync(id + 1000);
 if (!missing.TryGetError(out var err) || err is not NoteError.NotFound { Id: var missingId } || missingId != id + 1000) { Console.Error.WriteLine($"expected NotFound, got {missing}"); return 1; }
-Console.WriteLine($"smoke ok: note {id}, {missing}");
+// DataLoaders from the package: two loads in one scope are one statement.
+var second = await client.AddNoteAsync("world");
+await using var reader = new SqliteConnection($"Data Source={path}");
+reader.Open();
+var dataLoaders = new DataLoaderScope();
+var notes = new NoteQueries.NotesByIdLoader(reader, dataLoaders);
+var texts = await dataLoaders.RunAsync(async _ => await Task.WhenAll(notes.LoadAsync(id), notes.LoadAsync(second.TryGetValue(out var secondId) ? secondId : -1)));
+if (notes.BatchCount != 1 || texts[0]?.Text != "hello" || texts[1]?.Text != "world") { Console.Error.WriteLine($"DataLoader: {notes.BatchCount} batches"); return 1; }
+// A [WireErrors] union through a source-generated JSON context (the NativeAOT setup) keeps its wire form.
+var json = System.Text.Json.JsonSerializer.Serialize<NoteError>(new NoteError.NotFound(7), SmokeJson.Default.NoteError);
+if (json != """{"reason":"not-found","error":{"id":7}}""") { Console.Error.WriteLine($"JSON context wrote {json}"); return 1; }
+Console.WriteLine($"smoke ok: note {id}, {missing}, loaded {texts.Length} in {notes.BatchCount} batch, {json}");
 return 0;
 
 [WireErrors]
+[JsonConverter(typeof(WireErrorJsonConverter<NoteError>))]
 public abstract partial record NoteError
 {
     public sealed partial record NotFound(long Id) : NoteError;
@@ -43,3 +56,14 @@ public sealed partial class Notes
         return delete.ExecuteNonQuery() == 0 ? new NoteError.NotFound(command.Id) : Done.Value;
     }
 }
+
+public sealed record NoteRow(long Id, string Text);
+
+public static partial class NoteQueries
+{
+    [BulkLoader("SELECT id, text FROM notes WHERE id IN (SELECT value FROM json_each($1))", DataLoader = true)]
+    public static partial Task<IReadOnlyDictionary<long, NoteRow>> NotesByIdAsync(SqliteConnection db, IReadOnlyCollection<long> ids);
+}
+
+[JsonSerializable(typeof(NoteError))]
+internal sealed partial class SmokeJson : JsonSerializerContext;
