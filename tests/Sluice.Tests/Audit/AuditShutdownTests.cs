@@ -61,29 +61,6 @@ namespace Sluice.Tests
 
 namespace Sluice.Tests.Audit
 {
-    /// <summary>A real logger provider that keeps every entry.</summary>
-    internal sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<(string Category, LogLevel Level, EventId EventId, string Message)> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class CapturingLogger(CapturingLoggerProvider provider, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                provider.Entries.Enqueue((category, logLevel, eventId, formatter(state, exception)));
-        }
-    }
-
     /// <summary>Issue 11 §3: shutdown loses no audit entry, whatever the registration order, hosted or disposed synchronously.</summary>
     public sealed class AuditShutdownTests(PostgresDatabaseFixture<AuditShutdownTests> postgres)
         : IClassFixture<PostgresDatabaseFixture<AuditShutdownTests>>, IAsyncLifetime

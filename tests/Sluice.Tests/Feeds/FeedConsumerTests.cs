@@ -130,7 +130,7 @@ public sealed class SqliteFeedConsumerTests : IDisposable
     [Fact]
     public async Task A_failed_lease_renewal_is_logged_and_retried_not_swallowed()
     {
-        var logs = new Sluice.Tests.Audit.CapturingLoggerProvider();
+        var logs = new CapturingLoggerProvider();
         using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
         await using var consumer = await SqliteFeedConsumer.ClaimAsync(_file.ConnectionString, "renewals", Fast, loggers.CreateLogger("Sluice.Feeds"));
 

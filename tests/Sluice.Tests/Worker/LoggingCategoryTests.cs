@@ -22,8 +22,8 @@ public sealed class LoggingCategoryTests
         await RunHostedWorkerAsync(provider, logging => logging.SetMinimumLevel(LogLevel.Trace));
 
         var worker = provider.Entries.Where(e => e.Category == SluiceLogCategory.Worker).ToList();
-        Assert.Contains(worker, e => e.EventId == SluiceEventId.WorkerBooted && e.Level == LogLevel.Information);
-        Assert.Contains(worker, e => e.EventId == SluiceEventId.WorkerStopped);
+        Assert.Contains(worker, e => e.EventId.Id == SluiceEventId.WorkerBooted && e.Level == LogLevel.Information);
+        Assert.Contains(worker, e => e.EventId.Id == SluiceEventId.WorkerStopped);
         Assert.DoesNotContain(provider.Entries, e => e.Category.Contains(nameof(Mutations), StringComparison.Ordinal));
     }
 
@@ -57,8 +57,8 @@ public sealed class LoggingCategoryTests
 
         // Event ids are per category (the host's own "Hosting stopped" is 4 too).
         var worker = provider.Entries.Where(e => e.Category == SluiceLogCategory.Worker).ToList();
-        Assert.DoesNotContain(worker, e => e.EventId == SluiceEventId.CommandDefect);
-        Assert.Contains(worker, e => e.EventId == SluiceEventId.CommandErrorMapped && e.Level == LogLevel.Debug);
+        Assert.DoesNotContain(worker, e => e.EventId.Id == SluiceEventId.CommandDefect);
+        Assert.Contains(worker, e => e.EventId.Id == SluiceEventId.CommandErrorMapped && e.Level == LogLevel.Debug);
     }
 
     private static Task RunHostedWorkerAsync(CapturingLoggerProvider provider, Action<ILoggingBuilder> configureLogging) =>
@@ -88,30 +88,5 @@ public sealed class LoggingCategoryTests
         Assert.True(await worker.Booted);
         await work(host.Services.GetRequiredService<Mutations.Client>());
         await host.StopAsync();
-    }
-
-    private sealed record Entry(string Category, LogLevel Level, int EventId);
-
-    /// <summary>A real logger provider that records the category, level and event id of every enabled entry.</summary>
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<Entry> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, Entries);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class CapturingLogger(string category, ConcurrentQueue<Entry> entries) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                entries.Enqueue(new Entry(category, logLevel, eventId.Id));
-        }
     }
 }
