@@ -21,6 +21,9 @@ public static partial class LoaderQueries
     [BulkLoader("SELECT id, name FROM loader_users WHERE id IN (SELECT value FROM json_each($1))", DataLoader = true, MaxBatchSize = 2)]
     public static partial Task<IReadOnlyDictionary<long, LoaderUser>> UsersInPairsAsync(SqliteConnection db, IReadOnlyCollection<long> ids);
 
+    [BulkLoader("SELECT id, name FROM loader_user_copies WHERE id IN (SELECT value FROM json_each($1))", DataLoader = true, MaxBatchSize = 2)]
+    public static partial Task<IReadOnlyDictionary<long, LoaderUser>> UserCopiesInPairsAsync(SqliteConnection db, IReadOnlyCollection<long> ids);
+
     [BulkLoader("SELECT author_id, id, title FROM loader_posts WHERE author_id IN (SELECT value FROM json_each($1)) ORDER BY id", DataLoader = true)]
     public static partial Task<ILookup<long, LoaderPost>> PostsByAuthorAsync(SqliteConnection db, IReadOnlyCollection<long> authorIds);
 }
@@ -128,6 +131,25 @@ public sealed class DataLoaderTests : IDisposable
         var retried = await loader.LoadAsync(1);
 
         Assert.Equal("ann", retried!.Name);
+        Assert.Equal(2, loader.BatchCount);
+    });
+
+    [Fact]
+    public void A_failed_split_of_a_large_batch_fails_only_its_own_keys() => SingleThreadedContext.Run(async () =>
+    {
+        // Id 3 has two rows, so the split holding it (keys 3 and 4) fails with "more than one row"; keys 1 and 2 do not.
+        Execute("""
+            CREATE TABLE loader_user_copies (id INTEGER NOT NULL, name TEXT NOT NULL);
+            INSERT INTO loader_user_copies VALUES (1, 'ann'), (2, 'bob'), (3, 'cy'), (3, 'cy again'), (4, 'dee');
+            """);
+        var loader = new LoaderQueries.UserCopiesInPairsLoader(_connection);
+
+        var loads = new[] { 1L, 2, 3, 4 }.Select(id => loader.LoadAsync(id)).ToArray();
+        await Task.WhenAll(loads).ContinueWith(static _ => { }, TaskScheduler.Default);
+
+        Assert.Equal(["ann", "bob"], new[] { loads[0].Result!.Name, loads[1].Result!.Name });
+        Assert.IsType<InvalidOperationException>(loads[2].Exception!.InnerException);
+        Assert.Same(loads[2].Exception!.InnerException, loads[3].Exception!.InnerException);
         Assert.Equal(2, loader.BatchCount);
     });
 
