@@ -146,7 +146,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LoaderKeys = Error(
         "SL0034",
         "Bulk loader keys are missing or unsupported",
-        "Bulk loader '{0}' needs its keys as the parameter after the connection (e.g. IReadOnlyCollection<{1}> ids); supported key types are long, int, string and Guid");
+        "Bulk loader '{0}' needs its keys as the parameter after the connection (e.g. IReadOnlyCollection<{1}> ids); supported key types are long, int, string, Guid, typed ids over them, and types whose converter converts to one of them");
 
     public static readonly DiagnosticDescriptor QueryReturnType = Error(
         "SL0035",
@@ -191,7 +191,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedColumnType = Error(
         "SL0043",
         "Row member type cannot be read from a column",
-        "'{0}' has type '{1}', which Sluice cannot read from a column; use an integer, bool, double, float, decimal, string, Guid, DateTime, DateTimeOffset, byte[], an enum, or their nullable forms");
+        "'{0}' has type '{1}', which Sluice cannot read from a column; use an integer, bool, double, float, decimal, string, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, byte[], an enum, a typed id (a struct with a constructor taking one such value and a 'Value' property), JsonDocument/JsonElement, a PostgreSQL array, or their nullable forms; for other types register a converter ([SluiceConverter]) or store it as JSON ([JsonColumn])");
 
     public static readonly DiagnosticDescriptor DataLoaderShape = Error(
         "SL0044",
@@ -339,6 +339,58 @@ internal static class DiagnosticDescriptors
         "SL0087",
         "[WireErrors] union in a JsonSerializerContext needs its [JsonConverter] in source",
         "JsonSerializerContext '{0}' serializes [WireErrors] union '{1}'{2}, but System.Text.Json's source generator cannot see the [JsonConverter] Sluice generates, so it would write {{}} and fail to read it back; write [JsonConverter(typeof(WireErrorJsonConverter<{1}>))] on the declaration of '{1}' (namespaces System.Text.Json.Serialization and Sluice)");
+
+    // ---------------------------------------------------------------- value mappings (SL0100–SL0119)
+
+    public static readonly DiagnosticDescriptor ConverterShape = Error(
+        "SL0100",
+        "Converter does not fit the member",
+        "Converter '{0}' on '{1}' must be a non-generic class or struct implementing ISluiceConverter<{2}, TProvider> (static ToProvider and FromProvider); it does not convert '{2}'");
+
+    public static readonly DiagnosticDescriptor ConverterProviderType = Error(
+        "SL0101",
+        "Converter's provider type cannot be bound or read",
+        "Converter '{0}' on '{1}' converts to '{2}', which the provider cannot bind or read; convert to long, int, short, byte, bool, double, float, decimal, string, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan or byte[] (non-nullable)");
+
+    public static readonly DiagnosticDescriptor ConflictingMappings = Error(
+        "SL0102",
+        "Conflicting value mappings",
+        "'{0}' has more than one mapping for '{1}' ({2}); keep exactly one at that level (the member's own wins over its row type, query class, the type itself and the assembly)");
+
+    public static readonly DiagnosticDescriptor JsonColumnContext = Error(
+        "SL0103",
+        "JSON column needs a source-generated JsonTypeInfo",
+        "'{0}' is stored as JSON through '{1}', which must be an accessible JsonSerializerContext with [JsonSerializable(typeof({2}))]; add the attribute to the context (or set TypeInfoPropertyName for a generic or renamed type)");
+
+    public static readonly DiagnosticDescriptor EnumAsTextNotEnum = Error(
+        "SL0104",
+        "[EnumAsText] needs an enum",
+        "[EnumAsText] on '{0}' needs an enum or nullable enum, but its type is '{1}'; remove the attribute or use a converter");
+
+    public static readonly DiagnosticDescriptor PostgresEnumOnSqlite = Error(
+        "SL0105",
+        "PostgreSQL enum on SQLite",
+        "'{0}' has enum '{1}', which is mapped to a PostgreSQL enum type by [PostgresEnum], but '{2}' runs on SQLite; put [EnumAsText] on the member (or the enum) to store its name, or use a PostgreSQL connection");
+
+    public static readonly DiagnosticDescriptor ArrayOnSqlite = Error(
+        "SL0106",
+        "Arrays are PostgreSQL only",
+        "'{0}' has type '{1}', an array; arrays are columns and parameters on PostgreSQL only (SQLite has no array type); store it as JSON with [JsonColumn] or use a bulk loader for keys");
+
+    public static readonly DiagnosticDescriptor FlagsEnumAsText = Error(
+        "SL0107",
+        "A [Flags] enum cannot be stored by name",
+        "[EnumAsText] on '{0}': enum '{1}' is [Flags], and a combination of flags has no single name; store it as its integer (remove [EnumAsText])");
+
+    public static readonly DiagnosticDescriptor MappingTypeInaccessible = Error(
+        "SL0108",
+        "Mapping type is not accessible to generated code",
+        "'{0}' (used for '{1}') is private or protected, so the generated code cannot call it; make it internal or public");
+
+    public static readonly DiagnosticDescriptor UnsupportedArrayElement = Error(
+        "SL0109",
+        "Array element type is not supported",
+        "'{0}' has type '{1}'; a PostgreSQL array maps long, int, short, bool, double, float, decimal, string, Guid, DateTime, DateOnly, TimeOnly, TimeSpan and typed ids as T[] or List<T> (typed ids: T[] only)");
 
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",

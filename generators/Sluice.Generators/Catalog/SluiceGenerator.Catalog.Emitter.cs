@@ -107,9 +107,10 @@ public sealed partial class SluiceGenerator
             {
                 if (spec.Dialect == Dialect.Npgsql)
                 {
+                    // Keys are sent as their provider type (a typed id's value, a converter's provider type).
                     var keyTypes = loader.KeyParts.Count == 0
-                        ? new[] { loader.KeyTypeFullyQualifiedName }
-                        : loader.KeyParts.Select(p => p.TypeFullyQualifiedName).ToArray();
+                        ? new[] { loader.KeyColumn.Mapping is null ? loader.KeyTypeFullyQualifiedName : loader.KeyColumn.ReadTypeFullyQualifiedName }
+                        : loader.KeyParts.Select(p => p.Column.Mapping is null ? p.TypeFullyQualifiedName : p.Column.ReadTypeFullyQualifiedName).ToArray();
                     for (var i = 0; i < keyTypes.Length; i++)
                     {
                         var arrayType = keyTypes[i] + "[]";
@@ -133,7 +134,9 @@ public sealed partial class SluiceGenerator
                 parameters.Add((
                     parameter.SqlName,
                     parameter.RuntimeTypeFullyQualifiedName,
-                    spec.Dialect == Dialect.Npgsql ? $"static () => new global::Npgsql.NpgsqlParameter<{parameter.TypeFullyQualifiedName}> {{ TypedValue = default! }}" : null));
+                    spec.Dialect == Dialect.Npgsql
+                        ? $"static () => new global::Npgsql.NpgsqlParameter<{parameter.TypeFullyQualifiedName}> {{ TypedValue = default!{(ValueMappingCode.NpgsqlDbType(parameter.Mapping) is { } dbType ? ", NpgsqlDbType = " + dbType : string.Empty)} }}"
+                        : null));
             }
 
             if (spec.Dialect == Dialect.Npgsql)

@@ -48,6 +48,10 @@ internal sealed class KnownTypes
         JsonSerializableAttribute = compilation.GetBestTypeByMetadataName("System.Text.Json.Serialization.JsonSerializableAttribute");
         JsonSourceGenerationOptionsAttribute = compilation.GetBestTypeByMetadataName("System.Text.Json.Serialization.JsonSourceGenerationOptionsAttribute");
         JsonIgnoreAttribute = compilation.GetBestTypeByMetadataName("System.Text.Json.Serialization.JsonIgnoreAttribute");
+        JsonSerializerContext = compilation.GetBestTypeByMetadataName("System.Text.Json.Serialization.JsonSerializerContext");
+        JsonDocument = compilation.GetBestTypeByMetadataName("System.Text.Json.JsonDocument");
+        JsonElement = compilation.GetBestTypeByMetadataName("System.Text.Json.JsonElement");
+        FlagsAttribute = compilation.GetBestTypeByMetadataName("System.FlagsAttribute");
 
         // Providers
         SqliteConnection = compilation.GetBestTypeByMetadataName("Microsoft.Data.Sqlite.SqliteConnection");
@@ -72,6 +76,11 @@ internal sealed class KnownTypes
         CursorFeedAttribute = compilation.GetBestTypeByMetadataName("Sluice.CursorFeedAttribute");
         ColumnAttribute = compilation.GetBestTypeByMetadataName("Sluice.ColumnAttribute");
         CachedAttribute = compilation.GetBestTypeByMetadataName("Sluice.CachedAttribute");
+        SluiceConverterOfTModelTProvider = compilation.GetBestTypeByMetadataName("Sluice.ISluiceConverter`2");
+        SluiceConverterAttribute = compilation.GetBestTypeByMetadataName("Sluice.SluiceConverterAttribute");
+        JsonColumnAttribute = compilation.GetBestTypeByMetadataName("Sluice.JsonColumnAttribute");
+        EnumAsTextAttribute = compilation.GetBestTypeByMetadataName("Sluice.EnumAsTextAttribute");
+        PostgresEnumAttribute = compilation.GetBestTypeByMetadataName("Sluice.PostgresEnumAttribute");
         SqliteAuditEntryOfT = compilation.GetBestTypeByMetadataName("Sluice.Sqlite.ISqliteAuditEntry`1");
         SqliteProvider = compilation.GetBestTypeByMetadataName("Sluice.Sqlite.SqliteProvider");
         NpgsqlProvider = compilation.GetBestTypeByMetadataName("Sluice.Npgsql.NpgsqlProvider");
@@ -133,6 +142,25 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? JsonSourceGenerationOptionsAttribute { get; }
 
     public INamedTypeSymbol? JsonIgnoreAttribute { get; }
+
+    public INamedTypeSymbol? JsonSerializerContext { get; }
+
+    public INamedTypeSymbol? JsonDocument { get; }
+
+    public INamedTypeSymbol? JsonElement { get; }
+
+    public INamedTypeSymbol? FlagsAttribute { get; }
+
+    /// <summary><c>Sluice.ISluiceConverter&lt;TModel, TProvider&gt;</c>.</summary>
+    public INamedTypeSymbol? SluiceConverterOfTModelTProvider { get; }
+
+    public INamedTypeSymbol? SluiceConverterAttribute { get; }
+
+    public INamedTypeSymbol? JsonColumnAttribute { get; }
+
+    public INamedTypeSymbol? EnumAsTextAttribute { get; }
+
+    public INamedTypeSymbol? PostgresEnumAttribute { get; }
 
     public INamedTypeSymbol? SqliteConnection { get; }
 

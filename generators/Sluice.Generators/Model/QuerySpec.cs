@@ -38,11 +38,21 @@ internal sealed record QuerySpec(
 /// <summary>A parameter of the partial method's signature, repeated verbatim in the implementation.</summary>
 internal sealed record MethodParameterSpec(string Name, string TypeFullyQualifiedName, bool IsThis, bool IsEnumeratorCancellation);
 
-/// <summary>A statement parameter and the method parameter bound to it.</summary>
+/// <summary>
+/// A statement parameter and the method parameter bound to it. <paramref name="TypeFullyQualifiedName"/> is the type
+/// the provider is sent (the provider type of <see cref="Mapping"/> when there is one, with <c>?</c> when nullable);
+/// the emitter converts the method parameter with the mapping.
+/// </summary>
 internal sealed record BoundParameterSpec(string SqlName, string MethodParameter, string TypeFullyQualifiedName, bool IsNullable)
 {
     /// <summary>The type without nullability (<c>long</c> for <c>long?</c>, <c>string</c> for <c>string?</c>), as <c>typeof</c> takes it.</summary>
     public string RuntimeTypeFullyQualifiedName { get; init; } = TypeFullyQualifiedName;
+
+    /// <summary>How the method parameter's value becomes the provider's (null: sent as it is).</summary>
+    public ValueMapping? Mapping { get; init; }
+
+    /// <summary>The method parameter's type as declared, without nullability (the catalog's model type).</summary>
+    public string? ModelTypeFullyQualifiedName { get; init; }
 }
 
 /// <summary>
@@ -66,9 +76,9 @@ internal sealed record RowMemberSpec(string MemberName, bool ViaConstructor, Col
 
 /// <summary>
 /// Reading one column: its name, its ordinal in the SELECT list (-1 when only known at run time), the C# type as
-/// declared, the typed getter and the type it reads (<paramref name="ReadTypeFullyQualifiedName"/>: the non-nullable
-/// type, the <c>T</c> of <c>GetFieldValue&lt;T&gt;</c>), and the enum the value is cast to when the member is an enum
-/// (then <paramref name="Getter"/> reads its underlying integer).
+/// declared, the typed getter and the provider type it reads (<paramref name="ReadTypeFullyQualifiedName"/>: the
+/// non-nullable type, the <c>T</c> of <c>GetFieldValue&lt;T&gt;</c>), and the <paramref name="Mapping"/> that turns the
+/// provider value into the member's (an enum's cast, a typed id, a converter, JSON, an enum by name), if any.
 /// </summary>
 internal sealed record ColumnValueSpec(
     string Column,
@@ -76,14 +86,18 @@ internal sealed record ColumnValueSpec(
     string TypeFullyQualifiedName,
     ColumnGetter Getter,
     string ReadTypeFullyQualifiedName,
-    string? EnumTypeFullyQualifiedName,
+    ValueMapping? Mapping,
     bool IsNullable)
 {
     /// <summary>The member type without nullability, as <c>typeof</c> takes it (the catalog's expected column type).</summary>
     public string RuntimeTypeFullyQualifiedName { get; init; } = TypeFullyQualifiedName;
 }
 
-/// <summary>The bulk-loader part of a query: the key, its column and the result container.</summary>
+/// <summary>
+/// The bulk-loader part of a query: the key, its column and the result container. <paramref name="KeyKind"/> is the kind
+/// of the key's provider type (a typed id of <c>long</c> is <see cref="KeyKind.Int64"/>); the key column's
+/// <see cref="ColumnValueSpec.Mapping"/> converts keys when they are sent and read.
+/// </summary>
 internal sealed record LoaderSpec(
     string KeysParameter,
     string KeysSqlName,
@@ -95,7 +109,10 @@ internal sealed record LoaderSpec(
     int MaxBatchSize,
     DataLoaderSpec? DataLoader);
 
-/// <summary>One member of a composite key: the property, its type and kind, and the column it is read from.</summary>
+/// <summary>
+/// One member of a composite key: the property, its model type, the kind of its provider type, and the column it is
+/// read from (whose <see cref="ColumnValueSpec.Mapping"/> also converts the member when keys are sent).
+/// </summary>
 internal sealed record KeyPartSpec(string PropertyName, string TypeFullyQualifiedName, KeyKind Kind, ColumnValueSpec Column);
 
 /// <summary>The generated DataLoader class over a bulk loader.</summary>

@@ -51,8 +51,19 @@ public sealed partial class SluiceGenerator
                     WriteDataLoader(writer, spec, loader, dataLoader);
                 }
             });
+            ValueMappingCode.WriteHelpers(writer, Mappings(spec));
             return writer.ToString();
         }
+
+        /// <summary>Every mapping the query's parameters, columns and keys use.</summary>
+        internal static System.Collections.Generic.IEnumerable<ValueMapping?> Mappings(QuerySpec spec) =>
+            spec.BoundParameters.Select(p => p.Mapping)
+                .Concat(spec.Row?.Members.Select(m => m.Value.Mapping) ?? Enumerable.Empty<ValueMapping?>())
+                .Concat(new[] { spec.Scalar?.Mapping, spec.Loader?.KeyColumn.Mapping })
+                .Concat(spec.Loader?.KeyParts.Select(p => p.Column.Mapping) ?? Enumerable.Empty<ValueMapping?>());
+
+        /// <summary>How errors of mapped values name the query: its type and method.</summary>
+        internal static string QueryName(QuerySpec spec) => spec.Type.DisplayName + "." + spec.MethodName;
 
         public static string HintName(QuerySpec spec) =>
             GeneratedFile.HintName(spec.Type, spec.MemberStem + (spec.MethodParameters.Count > 0 ? "_" + spec.MethodParameters.Count.ToString(CultureInfo.InvariantCulture) : string.Empty) + (spec.Feed is null ? ".Query" : ".CursorFeed"));
@@ -139,9 +150,11 @@ public sealed partial class SluiceGenerator
                         writer.WriteLine($"var batchSize = global::System.Math.Min({loader.MaxBatchSize}, keySet.Count - batchStart);");
                         WriteSqliteCommand(writer, spec, sqlField);
                         // Guid keys are written as Microsoft.Data.Sqlite stores them, by Sluice.Sqlite (the provider's part).
-                        var json = loader.KeyParts.Count == 0
-                            ? $"{SqliteKeyWriter(loader.KeyKind)}.JsonArray(keySet, batchStart, batchSize)"
-                            : $"global::Sluice.QueryRuntime.JsonArrays(keySet, batchStart, batchSize, static (json, compositeKey) => {{ {string.Concat(loader.KeyParts.Select(p => $"{SqliteKeyWriter(p.Kind)}.WriteKeyPart(json, compositeKey.{p.PropertyName}); "))}}})";
+                        var json = loader.KeyParts.Count > 0
+                            ? $"global::Sluice.QueryRuntime.JsonArrays(keySet, batchStart, batchSize, static (json, compositeKey) => {{ {string.Concat(loader.KeyParts.Select(p => $"{SqliteKeyWriter(p.Kind)}.WriteKeyPart(json, {KeyValue(spec, p.Column, "compositeKey." + p.PropertyName, loader.KeysParameter)}); "))}}})"
+                            : loader.KeyColumn.Mapping is null
+                                ? $"{SqliteKeyWriter(loader.KeyKind)}.JsonArray(keySet, batchStart, batchSize)"
+                                : $"global::Sluice.ValueConversions.JsonArray(keySet, batchStart, batchSize, static (json, key) => {SqliteKeyWriter(loader.KeyKind)}.WriteKeyPart(json, {KeyValue(spec, loader.KeyColumn, "key", loader.KeysParameter)}))";
                         writer.WriteLine($"dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter({Naming.Literal(loader.KeysSqlName)}, {json}));");
                         writer.WriteLine("using var dbReader = dbCommand.ExecuteReader();");
                         WriteRuntimeOrdinals(writer, spec);
@@ -195,7 +208,8 @@ public sealed partial class SluiceGenerator
 
             foreach (var parameter in spec.BoundParameters)
             {
-                var value = parameter.IsNullable ? $"(object?){parameter.MethodParameter} ?? global::System.DBNull.Value" : parameter.MethodParameter;
+                var provided = ParameterValue(spec, parameter);
+                var value = parameter.IsNullable ? $"(object?){provided} ?? global::System.DBNull.Value" : provided;
                 writer.WriteLine($"dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter({Naming.Literal(parameter.SqlName)}, {value}));");
             }
         }
@@ -213,9 +227,11 @@ public sealed partial class SluiceGenerator
                     using (writer.Braces($"for (var batchStart = 0; batchStart < keySet.Count; batchStart += {loader.MaxBatchSize})"))
                     {
                         writer.WriteLine($"var batchSize = global::System.Math.Min({loader.MaxBatchSize}, keySet.Count - batchStart);");
-                        var keyParameters = loader.KeyParts.Count == 0
-                            ? new[] { $"new global::Npgsql.NpgsqlParameter<{loader.KeyTypeFullyQualifiedName}[]> {{ TypedValue = global::Sluice.QueryRuntime.Slice(keySet, batchStart, batchSize) }}" }
-                            : loader.KeyParts.Select(p => $"new global::Npgsql.NpgsqlParameter<{p.TypeFullyQualifiedName}[]> {{ TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static compositeKey => compositeKey.{p.PropertyName}) }}").ToArray();
+                        var keyParameters = loader.KeyParts.Count > 0
+                            ? loader.KeyParts.Select(p => $"new global::Npgsql.NpgsqlParameter<{KeyProviderType(p.Column, p.TypeFullyQualifiedName)}[]> {{ TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static compositeKey => {KeyValue(spec, p.Column, "compositeKey." + p.PropertyName, loader.KeysParameter)}) }}").ToArray()
+                            : loader.KeyColumn.Mapping is null
+                                ? new[] { $"new global::Npgsql.NpgsqlParameter<{loader.KeyTypeFullyQualifiedName}[]> {{ TypedValue = global::Sluice.QueryRuntime.Slice(keySet, batchStart, batchSize) }}" }
+                                : new[] { $"new global::Npgsql.NpgsqlParameter<{KeyProviderType(loader.KeyColumn, loader.KeyTypeFullyQualifiedName)}[]> {{ TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static key => {KeyValue(spec, loader.KeyColumn, "key", loader.KeysParameter)}) }}" };
                         WriteNpgsqlCommand(writer, spec, sqlField, keyParameters);
                         writer.WriteLine($"await using var dbReader = await dbCommand.ExecuteReaderAsync({Token(spec)}).ConfigureAwait(false);");
                         WriteRuntimeOrdinals(writer, spec);
@@ -271,9 +287,24 @@ public sealed partial class SluiceGenerator
 
             foreach (var parameter in spec.BoundParameters.OrderBy(p => int.Parse(p.SqlName.Substring(1), CultureInfo.InvariantCulture)))
             {
-                writer.WriteLine($"dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<{parameter.TypeFullyQualifiedName}> {{ TypedValue = {parameter.MethodParameter} }});");
+                var dbType = ValueMappingCode.NpgsqlDbType(parameter.Mapping) is { } named ? $", NpgsqlDbType = {named}" : string.Empty;
+                writer.WriteLine($"dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<{parameter.TypeFullyQualifiedName}> {{ TypedValue = {ParameterValue(spec, parameter)}{dbType} }});");
             }
         }
+
+        /// <summary>The value a parameter is sent: the method parameter, converted by its mapping (before anything is sent, so a rejected value writes nothing).</summary>
+        internal static string ParameterValue(QuerySpec spec, BoundParameterSpec parameter) =>
+            parameter.Mapping is { } mapping
+                ? ValueMappingCode.ToProviderOrNull(mapping, parameter.MethodParameter, parameter.IsNullable, QueryName(spec), parameter.MethodParameter.TrimStart('@'))
+                : parameter.MethodParameter;
+
+        /// <summary>The provider type keys of a column are sent as (a typed id's value type, a converter's provider type).</summary>
+        private static string KeyProviderType(ColumnValueSpec column, string keyType) =>
+            column.Mapping is null ? keyType : column.ReadTypeFullyQualifiedName;
+
+        /// <summary>A key (or key member) expression converted to its provider value.</summary>
+        private static string KeyValue(QuerySpec spec, ColumnValueSpec column, string key, string keysParameter) =>
+            column.Mapping is { } mapping ? ValueMappingCode.ToProvider(mapping, key, QueryName(spec), keysParameter.TrimStart('@')) : key;
 
         // ---------------------------------------------------------------- shared
 
@@ -311,7 +342,7 @@ public sealed partial class SluiceGenerator
                     var missing = scalar.IsNullable
                         ? "default"
                         : $"global::Sluice.QueryRuntime.NoRow<{scalar.TypeFullyQualifiedName}>({Naming.Literal(spec.MethodName)})";
-                    writer.WriteLine($"{spec.ResultTypeFullyQualifiedName} result = {read} ? {ColumnExpression(scalar, spec.MethodName)} : {missing};");
+                    writer.WriteLine($"{spec.ResultTypeFullyQualifiedName} result = {read} ? {ColumnExpression(scalar, spec.MethodName, QueryName(spec))} : {missing};");
                     break;
                 default: // List, ListOfScalar
                     writer.WriteLine($"{usingReader} = {execute};");
@@ -342,7 +373,7 @@ public sealed partial class SluiceGenerator
         {
             var keyColumns = loader.KeyParts.Count == 0 ? new[] { loader.KeyColumn } : loader.KeyParts.Select(p => p.Column).ToArray();
             var fromRow = keyColumns.Select(c => spec.Row!.Members.FirstOrDefault(m =>
-                m.PropertyName is not null && m.Value.Column == c.Column && m.Value.TypeFullyQualifiedName == c.TypeFullyQualifiedName)).ToArray();
+                m.PropertyName is not null && m.Value.Column == c.Column && m.Value.TypeFullyQualifiedName == c.TypeFullyQualifiedName && Equals(m.Value.Mapping, c.Mapping))).ToArray();
             if (fromRow.All(m => m is not null))
             {
                 // The key is a member of the row: read each column once and take the key from the row.
@@ -354,8 +385,8 @@ public sealed partial class SluiceGenerator
             else
             {
                 writer.WriteLine(loader.KeyParts.Count == 0
-                    ? $"var rowKey = {ColumnExpression(loader.KeyColumn, spec.MethodName)};"
-                    : $"var rowKey = new {loader.KeyTypeFullyQualifiedName}({string.Join(", ", loader.KeyParts.Select(p => ColumnExpression(p.Column, spec.MethodName)))});");
+                    ? $"var rowKey = {ColumnExpression(loader.KeyColumn, spec.MethodName, QueryName(spec))};"
+                    : $"var rowKey = new {loader.KeyTypeFullyQualifiedName}({string.Join(", ", loader.KeyParts.Select(p => ColumnExpression(p.Column, spec.MethodName, QueryName(spec))))});");
                 writer.WriteLine($"var loadedRow = {RowExpression(spec)};");
             }
 
@@ -418,7 +449,7 @@ public sealed partial class SluiceGenerator
         {
             if (spec.Row is not { } row)
             {
-                return ColumnExpression(spec.Scalar!, spec.MethodName);
+                return ColumnExpression(spec.Scalar!, spec.MethodName, QueryName(spec));
             }
 
             var ordinals = row.ColumnsKnown ? string.Empty : string.Concat(row.Members.Select(m => ", " + OrdinalLocal(m.Value)));
@@ -529,16 +560,20 @@ public sealed partial class SluiceGenerator
             using (writer.Braces($"protected override global::Sluice.DataLoaderStatement<{key}, {value}> CreateStatement({keyList} keys)"))
             {
                 writer.WriteLine($"var dbCommand = new global::Npgsql.NpgsqlBatchCommand({spec.MemberStem}Sql);");
-                if (loader.KeyParts.Count == 0)
+                if (loader.KeyParts.Count > 0)
+                {
+                    foreach (var part in loader.KeyParts)
+                    {
+                        writer.WriteLine($"dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<{KeyProviderType(part.Column, part.TypeFullyQualifiedName)}[]> {{ TypedValue = global::Sluice.QueryRuntime.Column(keys, static compositeKey => {KeyValue(spec, part.Column, "compositeKey." + part.PropertyName, loader.KeysParameter)}) }});");
+                    }
+                }
+                else if (loader.KeyColumn.Mapping is null)
                 {
                     writer.WriteLine($"dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<{key}[]> {{ TypedValue = global::Sluice.QueryRuntime.ToArray(keys) }});");
                 }
                 else
                 {
-                    foreach (var part in loader.KeyParts)
-                    {
-                        writer.WriteLine($"dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<{part.TypeFullyQualifiedName}[]> {{ TypedValue = global::Sluice.QueryRuntime.Column(keys, static compositeKey => compositeKey.{part.PropertyName}) }});");
-                    }
+                    writer.WriteLine($"dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<{KeyProviderType(loader.KeyColumn, key)}[]> {{ TypedValue = global::Sluice.QueryRuntime.Column(keys, static key => {KeyValue(spec, loader.KeyColumn, "key", loader.KeysParameter)}) }});");
                 }
 
                 writer.WriteLine($"return new global::Sluice.Npgsql.NpgsqlDataLoaderStatement<{key}, {value}>(_connection, dbCommand, keys, static (dbReader, keySet, cancellationToken) => ReadStatementAsync(dbReader, keySet, cancellationToken));");
@@ -598,7 +633,7 @@ public sealed partial class SluiceGenerator
                 for (var i = 0; i < arguments.Length; i++)
                 {
                     var last = i == arguments.Length - 1;
-                    writer.WriteLine($"{arguments[i].MemberName}: {MemberRead(arguments[i].Value, row.DisplayName)}{(last ? close : ",")}");
+                    writer.WriteLine($"{arguments[i].MemberName}: {MemberRead(arguments[i].Value, row.DisplayName, QueryName(spec))}{(last ? close : ",")}");
                 }
 
                 writer.Indentation--;
@@ -608,7 +643,7 @@ public sealed partial class SluiceGenerator
                     writer.Indentation++;
                     foreach (var member in initializers)
                     {
-                        writer.WriteLine($"{member.MemberName} = {MemberRead(member.Value, row.DisplayName)},");
+                        writer.WriteLine($"{member.MemberName} = {MemberRead(member.Value, row.DisplayName, QueryName(spec))},");
                     }
 
                     writer.Indentation--;
@@ -621,7 +656,7 @@ public sealed partial class SluiceGenerator
                     {
                         using (writer.Braces($"if ({OrdinalLocal(member.Value)} >= 0)"))
                         {
-                            writer.WriteLine($"row.{member.MemberName} = {MemberRead(member.Value, row.DisplayName)};");
+                            writer.WriteLine($"row.{member.MemberName} = {MemberRead(member.Value, row.DisplayName, QueryName(spec))};");
                         }
                     }
 
@@ -658,19 +693,22 @@ public sealed partial class SluiceGenerator
         private static bool ReadsWithoutGuard(ColumnValueSpec value) =>
             !value.IsNullable && value.Getter != ColumnGetter.FieldValue;
 
-        private static string MemberRead(ColumnValueSpec value, string owner)
+        private static string MemberRead(ColumnValueSpec value, string owner, string query)
         {
             if (!ReadsWithoutGuard(value))
             {
-                return ColumnExpression(value, owner, "reader");
+                return ColumnExpression(value, owner, query, "reader");
             }
 
             var ordinal = value.Ordinal >= 0 ? value.Ordinal.ToString(CultureInfo.InvariantCulture) : OrdinalLocal(value);
-            return Read(value, "reader", ordinal);
+            return Read(value, "reader", ordinal, query);
         }
 
-        /// <summary>The typed getter call that reads <paramref name="value"/> at <paramref name="ordinal"/>, cast to its enum when it is one.</summary>
-        private static string Read(ColumnValueSpec value, string reader, string ordinal)
+        /// <summary>
+        /// The typed getter call that reads <paramref name="value"/>'s provider type at <paramref name="ordinal"/>, converted
+        /// by its mapping (an enum's cast, a typed id's constructor, a converter, JSON, an enum by name) when it has one.
+        /// </summary>
+        private static string Read(ColumnValueSpec value, string reader, string ordinal, string query)
         {
             var getter = value.Getter switch
             {
@@ -689,14 +727,14 @@ public sealed partial class SluiceGenerator
                 _ => $"GetFieldValue<{value.ReadTypeFullyQualifiedName}>",
             };
             var read = $"{reader}.{getter}({ordinal})";
-            return value.EnumTypeFullyQualifiedName is { } enumType ? $"({enumType}){read}" : read;
+            return value.Mapping is { } mapping ? ValueMappingCode.FromProvider(mapping, read, query, value.Column, value.IsNullable) : read;
         }
 
         /// <summary>Reads one column; <paramref name="reader"/> is <c>reader</c> in row-reader methods and <c>dbReader</c> in query bodies.</summary>
-        private static string ColumnExpression(ColumnValueSpec value, string owner, string reader = "dbReader")
+        private static string ColumnExpression(ColumnValueSpec value, string owner, string query, string reader = "dbReader")
         {
             var ordinal = value.Ordinal >= 0 ? value.Ordinal.ToString(CultureInfo.InvariantCulture) : OrdinalLocal(value);
-            var read = Read(value, reader, ordinal);
+            var read = Read(value, reader, ordinal, query);
             var type = value.TypeFullyQualifiedName;
 
             // A nullable member's type is spelled with its '?' (a nullable reference or Nullable<T>), so default(type) is null.

@@ -262,7 +262,11 @@ public sealed partial class SluiceGenerator
                 Tokens = SqlText.Tokenize(sql);
                 Columns = SqlText.ResultColumns(Tokens);
                 SqlParameters = SqlText.Parameters(Tokens);
+                Mappings = new ValueMappings(known, signature.Dialect, method.ContainingType, Location, method.Name);
             }
+
+            /// <summary>How each parameter, column and key of this method is mapped (converters, typed ids, JSON, enums by name, arrays).</summary>
+            public ValueMappings Mappings { get; }
 
             public IMethodSymbol Method { get; }
 
@@ -413,7 +417,7 @@ public sealed partial class SluiceGenerator
             if (signature.Return == ReturnKind.AsyncEnumerable)
             {
                 rowType = unwrapped;
-                return IsScalarType(unwrapped, core.Known) ? QueryShape.AsyncEnumerableOfScalar : QueryShape.AsyncEnumerable;
+                return IsColumnValue(unwrapped, core) ? QueryShape.AsyncEnumerableOfScalar : QueryShape.AsyncEnumerable;
             }
 
             var known = core.Known;
@@ -421,11 +425,11 @@ public sealed partial class SluiceGenerator
                 && KnownTypes.DefinitionOf(list, known.ListOfT, known.IReadOnlyListOfT, known.IListOfT, known.IEnumerableOfT, known.IReadOnlyCollectionOfT) is not null)
             {
                 rowType = list.TypeArguments[0];
-                return IsScalarType(rowType, known) ? QueryShape.ListOfScalar : QueryShape.List;
+                return IsColumnValue(rowType, core) ? QueryShape.ListOfScalar : QueryShape.List;
             }
 
             rowType = unwrapped;
-            if (IsScalarType(unwrapped, known))
+            if (IsColumnValue(unwrapped, core))
             {
                 if (SqlText.ReturnsRows(core.Tokens))
                 {
@@ -452,7 +456,7 @@ public sealed partial class SluiceGenerator
         /// <summary>What a bulk loader's key predicate, container and keys parameter say.</summary>
         internal sealed class LoaderKeysAnalysis
         {
-            public LoaderKeysAnalysis(SqlPredicates.KeyPredicate predicate, LoaderContainer container, ITypeSymbol keyType, ITypeSymbol rowType, IParameterSymbol keysParameter, List<(IParameterSymbol Parameter, IPropertySymbol? Property)>? keyParts)
+            public LoaderKeysAnalysis(SqlPredicates.KeyPredicate predicate, LoaderContainer container, ITypeSymbol keyType, ITypeSymbol rowType, IParameterSymbol keysParameter, List<(IParameterSymbol Parameter, IPropertySymbol? Property, ValueMappings.Description Value)>? keyParts)
             {
                 Predicate = predicate;
                 Container = container;
@@ -474,7 +478,13 @@ public sealed partial class SluiceGenerator
 
             public IParameterSymbol KeysParameter { get; }
 
-            public List<(IParameterSymbol Parameter, IPropertySymbol? Property)>? KeyParts { get; }
+            public List<(IParameterSymbol Parameter, IPropertySymbol? Property, ValueMappings.Description Value)>? KeyParts { get; }
+
+            /// <summary>How a single key is mapped (unused for a composite key).</summary>
+            public ValueMappings.Description KeyValue { get; init; }
+
+            /// <summary>The kind of a single key's provider type; null for a composite key.</summary>
+            public KeyKind? KeyKind { get; init; }
         }
 
         /// <summary>Checks the key predicate before binding, since it decides which parameter holds the keys.</summary>
@@ -498,9 +508,18 @@ public sealed partial class SluiceGenerator
             var containerType = (INamedTypeSymbol)core.Signature.Unwrapped!;
             var keyType = containerType.TypeArguments[0];
             var keysParameter = core.Signature.ValueParameters.FirstOrDefault();
-            var keyParts = KeyKindOf(keyType, core.Known) is null ? CompositeKeyParts(keyType, core.Known) : null;
+
+            // A key is a value whose provider type is a key kind (a typed id, an enum, a converted type), or a composite of them.
+            var keyValue = core.Mappings.Describe(keyType, Array.Empty<ISymbol>(), owner: null, keyType.ToDisplayString(), diagnostics);
+            if (keyValue.Outcome == ValueMappings.Outcome.Error)
+            {
+                return null;
+            }
+
+            var keyKind = keyValue.IsValue ? KeyKindOf(keyValue.Provider!, core.Known) : null;
+            var keyParts = keyKind is null && !keyValue.IsValue ? CompositeKeyParts(keyType, core, diagnostics) : null;
             var keyShapeOk = keyParts is null
-                ? KeyKindOf(keyType, core.Known) is not null && predicate.Columns.Count == 1
+                ? keyKind is not null && predicate.Columns.Count == 1
                 : predicate.Columns.Count == keyParts.Count && predicate.Parameters.Count == (core.Signature.Dialect == Dialect.Npgsql ? keyParts.Count : 1);
             if (keysParameter is null || !ImplementsEnumerableOf(keysParameter.Type, keyType) || !keyShapeOk)
             {
@@ -508,7 +527,7 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
-            return new LoaderKeysAnalysis(predicate, container, keyType, containerType.TypeArguments[1], keysParameter, keyParts);
+            return new LoaderKeysAnalysis(predicate, container, keyType, containerType.TypeArguments[1], keysParameter, keyParts) { KeyValue = keyValue, KeyKind = keyKind };
         }
 
         private static LoaderSpec? DescribeLoader(QueryCore core, LoaderKeysAnalysis keys, Binding binding, List<DiagnosticInfo> diagnostics)
@@ -528,7 +547,8 @@ public sealed partial class SluiceGenerator
                 }
 
                 var partType = keys.KeyParts is null ? keys.KeyType : keys.KeyParts[i].Parameter.Type;
-                keyColumns.Add(ColumnValue(columns is null ? keyColumn : columns[keyOrdinal], keyOrdinal, partType, core.Known));
+                var partValue = keys.KeyParts is null ? keys.KeyValue : keys.KeyParts[i].Value;
+                keyColumns.Add(ColumnValue(columns is null ? keyColumn : columns[keyOrdinal], keyOrdinal, partType, partValue));
             }
 
             if (keys.KeyParts is not null && keys.KeyParts.Where((part, i) => Naming.NormalizeColumn(part.Parameter.Name) != Naming.NormalizeColumn(predicate.Columns[i])).Any())
@@ -549,7 +569,7 @@ public sealed partial class SluiceGenerator
                 : keys.KeyParts.Select((part, i) => new KeyPartSpec(
                     Naming.EscapeIdentifier(part.Property!.Name),
                     part.Parameter.Type.ToFullyQualified(),
-                    KeyKindOf(part.Parameter.Type, core.Known)!.Value,
+                    KeyKindOf(part.Value.Provider!, core.Known)!.Value,
                     keyColumns[i])).ToEquatableArray();
             DataLoaderSpec? dataLoader = null;
             if (core.NamedArgument("DataLoader") is true)
@@ -565,7 +585,7 @@ public sealed partial class SluiceGenerator
                 Naming.EscapeIdentifier(keys.KeysParameter.Name),
                 keysParameterSqlName,
                 keys.KeyType.ToFullyQualified(),
-                KeyKindOf(keys.KeyType, core.Known) ?? KeyKind.Composite,
+                keys.KeyKind ?? KeyKind.Composite,
                 keyColumns[0],
                 parts,
                 keys.IsLookup,
@@ -577,7 +597,7 @@ public sealed partial class SluiceGenerator
         /// The parts of a composite key (a record struct such as <c>MemberKey(long ChannelId, long UserId)</c>): the
         /// parameters of its widest public constructor, each a supported key type with a matching property.
         /// </summary>
-        private static List<(IParameterSymbol Parameter, IPropertySymbol? Property)>? CompositeKeyParts(ITypeSymbol keyType, KnownTypes known)
+        private static List<(IParameterSymbol Parameter, IPropertySymbol? Property, ValueMappings.Description Value)>? CompositeKeyParts(ITypeSymbol keyType, QueryCore core, List<DiagnosticInfo> diagnostics)
         {
             if (keyType is not INamedTypeSymbol named || named.TypeKind is not (TypeKind.Struct or TypeKind.Class))
             {
@@ -593,10 +613,26 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
-            var parts = constructor.Parameters
-                .Select(p => (Parameter: p, Property: (IPropertySymbol?)named.GetMembers().OfType<IPropertySymbol>().FirstOrDefault(q => string.Equals(q.Name, p.Name, StringComparison.OrdinalIgnoreCase))))
-                .ToList();
-            return parts.All(p => p.Property is not null && KeyKindOf(p.Parameter.Type, known) is not null) ? parts : null;
+            var parts = new List<(IParameterSymbol Parameter, IPropertySymbol? Property, ValueMappings.Description Value)>();
+            foreach (var parameter in constructor.Parameters)
+            {
+                var property = named.GetMembers().OfType<IPropertySymbol>().FirstOrDefault(q => string.Equals(q.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
+                if (property is null)
+                {
+                    return null;
+                }
+
+                // Each member is mapped like a column of the key type (a typed id, an enum, a converted type).
+                var value = core.Mappings.Describe(parameter.Type, new ISymbol[] { parameter, property }, named, named.Name + "." + parameter.Name, diagnostics);
+                if (!value.IsValue || KeyKindOf(value.Provider!, core.Known) is null)
+                {
+                    return null;
+                }
+
+                parts.Add((parameter, property, value));
+            }
+
+            return parts;
         }
 
         private static DataLoaderSpec? DescribeDataLoader(QueryCore core, LoaderKeysAnalysis keys, int otherParameters, List<DiagnosticInfo> diagnostics)
@@ -688,7 +724,14 @@ public sealed partial class SluiceGenerator
                 var offset = keyParameters.Count;
                 for (var i = 0; i < bindable.Count; i++)
                 {
-                    bound.Add(Bind("$" + (i + 1 + offset), bindable[i]));
+                    var positionalParameter = Bind(core, "$" + (i + 1 + offset), bindable[i], diagnostics);
+                    if (positionalParameter is null)
+                    {
+                        ok = false;
+                        continue;
+                    }
+
+                    bound.Add(positionalParameter);
                     boundBySqlName[(i + 1 + offset).ToString(System.Globalization.CultureInfo.InvariantCulture)] = bindable[i];
                 }
 
@@ -712,7 +755,14 @@ public sealed partial class SluiceGenerator
                         continue;
                     }
 
-                    bound.Add(Bind(SqlParameterName(core, name), match));
+                    var namedParameter = Bind(core, SqlParameterName(core, name), match, diagnostics);
+                    if (namedParameter is null)
+                    {
+                        ok = false;
+                        continue;
+                    }
+
+                    bound.Add(namedParameter);
                     boundBySqlName[name] = match;
                 }
 
@@ -747,32 +797,37 @@ public sealed partial class SluiceGenerator
             return new Binding(bound, boundBySqlName, positional, emittedSql);
         }
 
-        private static BoundParameterSpec Bind(string sqlName, IParameterSymbol parameter)
+        /// <summary>
+        /// A statement parameter bound to <paramref name="parameter"/>, sent as its provider type: a mapped value (an
+        /// enum, typed id, converter, JSON, enum by name, typed-id array) is converted by the emitter; other values are
+        /// sent as they are. Null when the parameter's mapping does not fit (reported).
+        /// </summary>
+        private static BoundParameterSpec? Bind(QueryCore core, string sqlName, IParameterSymbol parameter, List<DiagnosticInfo> diagnostics)
         {
             var name = Naming.EscapeIdentifier(parameter.Name);
             var type = parameter.Type;
-            var isNullable = type.NullableAnnotation == NullableAnnotation.Annotated || type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
-            if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying })
+            var isNullable = IsNullable(type);
+            var underlying = KnownTypes.Underlying(type);
+            var value = core.Mappings.Describe(type, new ISymbol[] { parameter }, owner: null, core.Method.Name + "(" + parameter.Name + ")", diagnostics);
+            if (value.Outcome == ValueMappings.Outcome.Error)
             {
-                // Providers bind enums by their underlying integer.
-                return new BoundParameterSpec(sqlName, $"({underlying.ToFullyQualified()}){name}", underlying.ToFullyQualified(), false);
+                return null;
             }
 
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullableType
-                && nullableType.TypeArguments[0] is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } nullableUnderlying })
+            if (value.Mapping is { } mapping)
             {
-                return new BoundParameterSpec(sqlName, $"({nullableUnderlying.ToFullyQualified()}?){name}", nullableUnderlying.ToFullyQualified() + "?", true)
+                var provider = mapping.ProviderTypeFullyQualifiedName;
+                return new BoundParameterSpec(sqlName, name, isNullable ? provider + "?" : provider, isNullable)
                 {
-                    RuntimeTypeFullyQualifiedName = nullableUnderlying.ToFullyQualified(),
+                    RuntimeTypeFullyQualifiedName = provider,
+                    Mapping = mapping,
+                    ModelTypeFullyQualifiedName = underlying.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified(),
                 };
             }
 
-            var runtimeType = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullableValue
-                ? nullableValue.TypeArguments[0]
-                : type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
             return new BoundParameterSpec(sqlName, name, type.ToFullyQualified(), isNullable)
             {
-                RuntimeTypeFullyQualifiedName = runtimeType.ToFullyQualified(),
+                RuntimeTypeFullyQualifiedName = underlying.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified(),
             };
         }
 
@@ -822,10 +877,21 @@ public sealed partial class SluiceGenerator
                 case QueryShape.NonQuery:
                     return new ResultDescription(shape, null, null, memberTypes);
                 case QueryShape.Scalar or QueryShape.ListOfScalar or QueryShape.AsyncEnumerableOfScalar:
-                    return new ResultDescription(shape, null, ColumnValue(columns?.FirstOrDefault() ?? "0", 0, rowType!, core.Known), memberTypes);
+                    var scalar = core.Mappings.Describe(rowType!, new ISymbol[] { core.Method }, owner: null, core.Method.Name, diagnostics);
+                    if (!scalar.IsValue)
+                    {
+                        if (scalar.Outcome == ValueMappings.Outcome.NotAValue)
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryReturnType, core.Location, core.Method.Name));
+                        }
+
+                        return null;
+                    }
+
+                    return new ResultDescription(shape, null, ColumnValue(columns?.FirstOrDefault() ?? "0", 0, rowType!, scalar), memberTypes);
             }
 
-            if (IsScalarType(rowType!, core.Known))
+            if (IsColumnValue(rowType!, core))
             {
                 diagnostics.Add(DiagnosticInfo.Create(isLoader ? DiagnosticDescriptors.LoaderReturnType : DiagnosticDescriptors.QueryReturnType, core.Location, core.Method.Name));
                 return null;
@@ -873,9 +939,14 @@ public sealed partial class SluiceGenerator
                     continue;
                 }
 
-                if (!IsScalarType(parameter.Type, known))
+                var value = core.Mappings.Describe(parameter.Type, property is null ? new ISymbol[] { parameter } : new ISymbol[] { parameter, property }, named, named.Name + "." + parameter.Name, diagnostics);
+                if (!value.IsValue)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedColumnType, location, named.Name + "." + parameter.Name, parameter.Type.ToDisplayString()));
+                    if (value.Outcome == ValueMappings.Outcome.NotAValue)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedColumnType, location, named.Name + "." + parameter.Name, parameter.Type.ToDisplayString()));
+                    }
+
                     ok = false;
                     continue;
                 }
@@ -883,7 +954,7 @@ public sealed partial class SluiceGenerator
                 members.Add(new RowMemberSpec(
                     Naming.EscapeIdentifier(parameter.Name),
                     true,
-                    ColumnValue(columns is null ? column : columns[ordinal], ordinal, parameter.Type, known),
+                    ColumnValue(columns is null ? column : columns[ordinal], ordinal, parameter.Type, value),
                     PropertyName: property is { GetMethod.DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
                 memberTypes.Add(parameter.Type);
             }
@@ -908,15 +979,20 @@ public sealed partial class SluiceGenerator
                     continue; // An optional settable property the statement does not select keeps its default.
                 }
 
-                if (!IsScalarType(property.Type, known))
+                var propertyValue = core.Mappings.Describe(property.Type, new ISymbol[] { property }, named, named.Name + "." + property.Name, diagnostics);
+                if (!propertyValue.IsValue)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedColumnType, location, named.Name + "." + property.Name, property.Type.ToDisplayString()));
+                    if (propertyValue.Outcome == ValueMappings.Outcome.NotAValue)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedColumnType, location, named.Name + "." + property.Name, property.Type.ToDisplayString()));
+                    }
+
                     ok = false;
                     continue;
                 }
 
                 var assignedAfter = columns is null && !property.IsRequired && property.SetMethod is { IsInitOnly: false };
-                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(property.Name), false, ColumnValue(columns is null ? column : columns[ordinal], ordinal, property.Type, known), assignedAfter, property.GetMethod is { DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
+                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(property.Name), false, ColumnValue(columns is null ? column : columns[ordinal], ordinal, property.Type, propertyValue), assignedAfter, property.GetMethod is { DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
                 memberTypes.Add(property.Type);
             }
 
@@ -928,20 +1004,17 @@ public sealed partial class SluiceGenerator
         private static string? ColumnOverride(ISymbol symbol, KnownTypes known) =>
             KnownTypes.Attribute(symbol, known.ColumnAttribute)?.ConstructorArguments.FirstOrDefault().Value as string;
 
-        private static ColumnValueSpec ColumnValue(string column, int ordinal, ITypeSymbol type, KnownTypes known)
+        /// <summary>
+        /// Reading one column of <paramref name="type"/> (as declared) as <paramref name="value"/> describes it: the getter
+        /// reads the provider type, the mapping converts it. Every column site (row members, scalars, keys) goes through here.
+        /// </summary>
+        internal static ColumnValueSpec ColumnValue(string column, int ordinal, ITypeSymbol type, ValueMappings.Description value)
         {
             var isNullable = IsNullable(type);
-            var underlying = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;
-            string? enumType = null;
-            var read = underlying;
-            if (underlying is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } enumUnderlying })
-            {
-                enumType = underlying.ToFullyQualified();
-                read = enumUnderlying;
-            }
-
+            var underlying = KnownTypes.Underlying(type);
+            var read = value.Provider ?? underlying;
             var readType = read.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified();
-            return new ColumnValueSpec(column, ordinal, type.ToFullyQualified(), Getter(read, known), readType, enumType, isNullable)
+            return new ColumnValueSpec(column, ordinal, type.ToFullyQualified(), Getter(read), readType, value.Mapping, isNullable)
             {
                 RuntimeTypeFullyQualifiedName = underlying.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified(),
             };
@@ -951,7 +1024,7 @@ public sealed partial class SluiceGenerator
             type.NullableAnnotation == NullableAnnotation.Annotated || type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
 
         /// <summary>The typed getter for a column of <paramref name="type"/>.</summary>
-        private static ColumnGetter Getter(ITypeSymbol type, KnownTypes known) => type.SpecialType switch
+        private static ColumnGetter Getter(ITypeSymbol type) => type.SpecialType switch
         {
             SpecialType.System_Int64 => ColumnGetter.Int64,
             SpecialType.System_Int32 => ColumnGetter.Int32,
@@ -964,8 +1037,11 @@ public sealed partial class SluiceGenerator
             SpecialType.System_String => ColumnGetter.String,
             SpecialType.System_DateTime => ColumnGetter.DateTime,
             SpecialType.System_Char => ColumnGetter.Char,
-            _ => known.IsGuid(type) ? ColumnGetter.Guid : ColumnGetter.FieldValue,
+            _ => type is INamedTypeSymbol { Name: "Guid", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } ? ColumnGetter.Guid : ColumnGetter.FieldValue,
         };
+
+        /// <summary>Whether <paramref name="type"/> is read from one column (a scalar, or a mapped value), judged without member attributes.</summary>
+        internal static bool IsColumnValue(ITypeSymbol type, QueryCore core) => core.Mappings.IsValue(type, new ISymbol[] { core.Method });
 
         internal static bool IsScalarType(ITypeSymbol type, KnownTypes known)
         {
