@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Data;
 using System.Data.Common;
@@ -113,6 +114,59 @@ public sealed class NpgsqlProvider : SluiceProvider
     {
         ArgumentNullException.ThrowIfNull(reader);
         return reader.GetFieldType(ordinal);
+    }
+
+    /// <summary>The name of the column's type, looked up by its type OID in Npgsql's type catalog (<c>jsonb</c>, <c>text</c>, <c>mood</c>).</summary>
+    public override string? CatalogColumnDatabaseType(DbDataReader reader, int ordinal)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return reader is NpgsqlDataReader npgsql ? npgsql.GetPostgresType(ordinal).DisplayName : reader.GetDataTypeName(ordinal);
+    }
+
+    /// <summary>
+    /// The parameter types the server infers from the statement alone: it is prepared server-side with unspecified
+    /// types (<c>PREPARE</c>, never executed) and its <c>pg_prepared_statements.parameter_types</c> read, inside a
+    /// savepoint of the check's transaction.
+    /// </summary>
+    public override async Task<IReadOnlyList<string>?> CatalogParameterDatabaseTypesAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command is not NpgsqlCommand { Connection: { } connection } typed)
+        {
+            return null;
+        }
+
+        await ExecuteAsync(connection, typed.Transaction, "SAVEPOINT sluice_catalog_probe", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ExecuteAsync(connection, typed.Transaction, "PREPARE sluice_catalog_probe AS " + typed.CommandText, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.AmbiguousParameter or PostgresErrorCodes.IndeterminateDatatype or PostgresErrorCodes.AmbiguousFunction or PostgresErrorCodes.UndefinedFunction)
+        {
+            // Only the types the generated method sends resolve this statement (unnest($1, $2)): the typed check decides.
+            await ExecuteAsync(connection, typed.Transaction, "ROLLBACK TO SAVEPOINT sluice_catalog_probe", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        var types = new List<string>();
+        await using (var read = new NpgsqlCommand("SELECT unnest(parameter_types)::text FROM pg_prepared_statements WHERE name = 'sluice_catalog_probe'", connection, typed.Transaction))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                types.Add(reader.GetString(0));
+            }
+        }
+
+        await ExecuteAsync(connection, typed.Transaction, "DEALLOCATE sluice_catalog_probe", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, typed.Transaction, "RELEASE SAVEPOINT sluice_catalog_probe", cancellationToken).ConfigureAwait(false);
+        return types;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static DbCommand AdvisoryCommand(DbConnection connection, string sql, string name)

@@ -105,6 +105,17 @@ public sealed class SqliteProvider : SluiceProvider
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The declared type of a table column (SQLite's affinity comes from it), null for an expression.</summary>
+    public override string? CatalogColumnDatabaseType(DbDataReader reader, int ordinal)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var column = reader.GetColumnSchema()[ordinal];
+        return string.IsNullOrEmpty(column.BaseTableName) ? null : column.DataTypeName ?? string.Empty;
+    }
+
+    /// <inheritdoc />
+    public override bool CatalogTypesAreAffinities => true;
+
     /// <summary>SQLite binds parameters by name, so an untyped catalog parameter gets the statement's name for it.</summary>
     public override void PrepareCatalogParameter(DbParameter parameter, string name)
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Data.Common;
 using System.Threading;
@@ -99,4 +100,22 @@ public abstract class SluiceProvider
 
     /// <summary>The column's type as the schema declares it, for a catalog check; null when the provider's types are per value.</summary>
     public virtual Type? CatalogColumnType(DbDataReader reader, int ordinal) => null;
+
+    /// <summary>
+    /// The column's database type for a catalog check of a mapped column: PostgreSQL's type name resolved from the
+    /// column's type OID (<c>jsonb</c>, <c>text</c>, <c>mood</c>), SQLite's declared type of a table column
+    /// (<c>TEXT</c>, <c>JSON</c>); null when there is none (an expression on SQLite).
+    /// </summary>
+    public virtual string? CatalogColumnDatabaseType(DbDataReader reader, int ordinal) => null;
+
+    /// <summary>
+    /// The database types the server infers for <paramref name="command"/>'s parameters, in order, for a catalog check of
+    /// mapped parameters; null when the provider cannot tell (SQLite's parameters have no types) or the server cannot
+    /// infer them without the types the generated method sends (then the check with those types still runs).
+    /// </summary>
+    public virtual Task<IReadOnlyList<string>?> CatalogParameterDatabaseTypesAsync(DbCommand command, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>?>(null);
+
+    /// <summary>Whether database types compare as SQLite's type affinities (from declared types) rather than as type names.</summary>
+    public virtual bool CatalogTypesAreAffinities => false;
 }

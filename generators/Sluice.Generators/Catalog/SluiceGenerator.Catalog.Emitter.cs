@@ -91,6 +91,82 @@ public sealed partial class SluiceGenerator
             return writer.ToString();
         }
 
+        /// <summary>The initializer that tells the catalog how a mapped column is read and what it may be stored as (empty for a plain scalar).</summary>
+        private static string ColumnExtra(Dialect dialect, ColumnValueSpec value, string member)
+        {
+            if (value.Mapping is not { } mapping)
+            {
+                return string.Empty;
+            }
+
+            var types = dialect == Dialect.Npgsql ? PostgresColumnTypes(mapping) : SqliteAffinities(mapping);
+            var typesText = types is null ? string.Empty : $", DatabaseTypes = new[] {{ {string.Join(", ", types.Select(Naming.Literal))} }}";
+            return $" {{ Member = {Naming.Literal(member)}, Mapping = {Naming.Literal(mapping.Description)}, ProviderType = typeof({mapping.ProviderTypeFullyQualifiedName}){typesText} }}";
+        }
+
+        /// <summary>The initializer for a mapped PostgreSQL parameter: the types it is sent as, checked against what the server infers.</summary>
+        private static string ParameterExtra(QuerySpec spec, BoundParameterSpec parameter)
+        {
+            if (parameter.Mapping is not { } mapping || spec.Dialect != Dialect.Npgsql)
+            {
+                return string.Empty;
+            }
+
+            var types = mapping.Kind switch
+            {
+                ValueMappingKind.Json or ValueMappingKind.JsonDocument or ValueMappingKind.JsonElement => new[] { mapping.PostgresType ?? "jsonb" },
+                ValueMappingKind.PostgresEnum => new[] { mapping.PostgresType! },
+                _ => PostgresTypesOf(mapping.ProviderTypeFullyQualifiedName),
+            };
+            var typesText = types is null ? string.Empty : $", DatabaseTypes = new[] {{ {string.Join(", ", types.Select(Naming.Literal))} }}";
+            return $" {{ Member = {Naming.Literal(spec.MethodName + "(" + parameter.MethodParameter.TrimStart('@') + ")")}, Mapping = {Naming.Literal(mapping.Description)}{typesText} }}";
+        }
+
+        private static string[]? PostgresColumnTypes(ValueMapping mapping) => mapping.Kind switch
+        {
+            ValueMappingKind.Json or ValueMappingKind.JsonDocument or ValueMappingKind.JsonElement => new[] { "jsonb", "json" },
+            ValueMappingKind.EnumText => new[] { "text", "character varying", "character" },
+            ValueMappingKind.PostgresEnum => new[] { mapping.PostgresType! },
+            _ => null, // the provider type's CLR check covers typed ids, converters and arrays
+        };
+
+        /// <summary>PostgreSQL's names for the types a provider value is sent as.</summary>
+        private static string[]? PostgresTypesOf(string providerType) => providerType switch
+        {
+            "long" => new[] { "bigint" },
+            "int" => new[] { "integer" },
+            "short" => new[] { "smallint" },
+            "bool" => new[] { "boolean" },
+            "double" => new[] { "double precision" },
+            "float" => new[] { "real" },
+            "decimal" => new[] { "numeric" },
+            "string" => new[] { "text", "character varying", "character" },
+            "global::System.Guid" => new[] { "uuid" },
+            "byte[]" => new[] { "bytea" },
+            "long[]" => new[] { "bigint[]" },
+            "int[]" => new[] { "integer[]" },
+            "string[]" => new[] { "text[]" },
+            "global::System.Guid[]" => new[] { "uuid[]" },
+            _ => null,
+        };
+
+        /// <summary>The SQLite affinities a mapped column may have (from its declared type).</summary>
+        private static string[]? SqliteAffinities(ValueMapping mapping) => mapping.Kind switch
+        {
+            ValueMappingKind.Json or ValueMappingKind.JsonDocument or ValueMappingKind.JsonElement => new[] { "TEXT", "JSON" },
+            ValueMappingKind.EnumText => new[] { "TEXT" },
+            _ => mapping.ProviderTypeFullyQualifiedName switch
+            {
+                "long" or "int" or "short" or "byte" or "bool" => new[] { "INTEGER", "NUMERIC" },
+                "double" or "float" => new[] { "REAL", "NUMERIC" },
+                "decimal" => new[] { "TEXT", "NUMERIC", "REAL" },
+                "string" => new[] { "TEXT" },
+                "global::System.Guid" => new[] { "TEXT", "BLOB" },
+                "byte[]" => new[] { "BLOB" },
+                _ => null,
+            },
+        };
+
         /// <summary>The dialect as <c>CatalogStatement</c> names it.</summary>
         private static string DialectName(Dialect dialect) => dialect == Dialect.Npgsql ? "Npgsql" : "Sqlite";
 
@@ -102,7 +178,7 @@ public sealed partial class SluiceGenerator
             // Each parameter in the order the generated method adds it (PostgreSQL binds them by position), with its
             // type: a PostgreSQL check binds a typed placeholder of exactly the type the method sends (an empty array for
             // a key column), since an untyped NULL cannot resolve overloads such as unnest($1, $2).
-            var parameters = new List<(string SqlName, string Type, string? Factory)>();
+            var parameters = new List<(string SqlName, string Type, string? Factory, string Extra)>();
             if (spec.Loader is { } loader)
             {
                 if (spec.Dialect == Dialect.Npgsql)
@@ -117,12 +193,13 @@ public sealed partial class SluiceGenerator
                         parameters.Add((
                             "$" + (i + 1).ToString(CultureInfo.InvariantCulture),
                             arrayType,
-                            $"static () => new global::Npgsql.NpgsqlParameter<{arrayType}> {{ TypedValue = global::System.Array.Empty<{keyTypes[i]}>() }}"));
+                            $"static () => new global::Npgsql.NpgsqlParameter<{arrayType}> {{ TypedValue = global::System.Array.Empty<{keyTypes[i]}>() }}",
+                            string.Empty));
                     }
                 }
                 else
                 {
-                    parameters.Add((loader.KeysSqlName, "string", null));
+                    parameters.Add((loader.KeysSqlName, "string", null, string.Empty));
                 }
             }
 
@@ -136,7 +213,8 @@ public sealed partial class SluiceGenerator
                     parameter.RuntimeTypeFullyQualifiedName,
                     spec.Dialect == Dialect.Npgsql
                         ? $"static () => new global::Npgsql.NpgsqlParameter<{parameter.TypeFullyQualifiedName}> {{ TypedValue = default!{(ValueMappingCode.NpgsqlDbType(parameter.Mapping) is { } dbType ? ", NpgsqlDbType = " + dbType : string.Empty)} }}"
-                        : null));
+                        : null,
+                    ParameterExtra(spec, parameter)));
             }
 
             if (spec.Dialect == Dialect.Npgsql)
@@ -145,25 +223,27 @@ public sealed partial class SluiceGenerator
                 parameters.Sort((a, b) => int.Parse(a.SqlName.Substring(1), CultureInfo.InvariantCulture).CompareTo(int.Parse(b.SqlName.Substring(1), CultureInfo.InvariantCulture)));
             }
 
-            var columns = new List<ColumnValueSpec>();
+            var columns = new List<(ColumnValueSpec Value, string Member)>();
             if (spec.Loader is { } keyed)
             {
-                columns.AddRange(keyed.KeyParts.Count == 0 ? new[] { keyed.KeyColumn } : keyed.KeyParts.Select(p => p.Column));
+                columns.AddRange(keyed.KeyParts.Count == 0
+                    ? new[] { (keyed.KeyColumn, spec.MethodName + " key") }
+                    : keyed.KeyParts.Select(p => (p.Column, spec.MethodName + " key." + p.PropertyName)));
             }
 
             if (spec.Row is { } row)
             {
-                columns.AddRange(row.Members.Select(m => m.Value));
+                columns.AddRange(row.Members.Select(m => (m.Value, row.DisplayName + "." + m.MemberName.TrimStart('@'))));
             }
             else if (spec.Scalar is { } scalar && scalar.Ordinal >= 0 && scalar.Column != "0")
             {
-                columns.Add(scalar);
+                columns.Add((scalar, spec.MethodName));
             }
 
             var columnList = string.Join(", ", columns
-                .GroupBy(c => c.Column, StringComparer.OrdinalIgnoreCase)
+                .GroupBy(c => c.Value.Column, StringComparer.OrdinalIgnoreCase)
                 .Select(g => g.First())
-                .Select(c => $"new global::Sluice.CatalogColumn({Naming.Literal(c.Column)}, typeof({c.RuntimeTypeFullyQualifiedName}), {(c.IsNullable ? "true" : "false")})"));
+                .Select(c => $"new global::Sluice.CatalogColumn({Naming.Literal(c.Value.Column)}, typeof({c.Value.RuntimeTypeFullyQualifiedName}), {(c.Value.IsNullable ? "true" : "false")}){ColumnExtra(spec.Dialect, c.Value, c.Member)}"));
             writer.WriteLine($"new global::Sluice.CatalogStatement({Naming.Literal(Name(spec))}, {Naming.Literal(DialectName(spec.Dialect))}, {Naming.Literal(spec.Sql)},");
             writer.WriteLine($"    new string[] {{ {string.Join(", ", parameters.Select(p => Naming.Literal(p.SqlName)))} }},");
             writer.WriteLine($"    new global::Sluice.CatalogColumn[] {{ {columnList} }})");
@@ -178,9 +258,9 @@ public sealed partial class SluiceGenerator
                 writer.WriteLine("TypedParameters = new global::Sluice.CatalogParameter[]");
                 writer.WriteLine("{");
                 writer.Indentation++;
-                foreach (var (sqlName, type, factory) in parameters)
+                foreach (var (sqlName, type, factory, extra) in parameters)
                 {
-                    writer.WriteLine($"new global::Sluice.CatalogParameter({Naming.Literal(sqlName)}, typeof({type}), {factory ?? "null"}),");
+                    writer.WriteLine($"new global::Sluice.CatalogParameter({Naming.Literal(sqlName)}, typeof({type}), {factory ?? "null"}){extra},");
                 }
 
                 writer.Indentation--;

@@ -18,11 +18,13 @@ internal sealed class ValueMappings
     private readonly KnownTypes _known;
     private readonly Dialect _dialect;
     private readonly INamedTypeSymbol _queryType;
+    private readonly IMethodSymbol? _method;
     private readonly Location? _location;
     private readonly string _queryName;
 
-    public ValueMappings(KnownTypes known, Dialect dialect, INamedTypeSymbol queryType, Location? location, string queryName)
+    public ValueMappings(KnownTypes known, Dialect dialect, INamedTypeSymbol queryType, Location? location, string queryName, IMethodSymbol? method = null)
     {
+        _method = method;
         _known = known;
         _dialect = dialect;
         _queryType = queryType;
@@ -105,13 +107,15 @@ internal sealed class ValueMappings
             return EnumText(enumText[0], underlying, display, diagnostics);
         }
 
-        // 2. Converters registered on the row (or key) type, the query class and its containing types.
-        for (var scope = owner; scope is not null; scope = null)
+        // 2. Converters registered on the query method, the row (or key) type, the query class and its containing types.
+        if (_method is not null && RegisteredConverter(_method.GetAttributes(), underlying, display, diagnostics) is { } onMethod)
         {
-            if (RegisteredConverter(scope.GetAttributes(), underlying, display, diagnostics) is { } found)
-            {
-                return found;
-            }
+            return onMethod;
+        }
+
+        if (owner is not null && RegisteredConverter(owner.GetAttributes(), underlying, display, diagnostics) is { } onOwner)
+        {
+            return onOwner;
         }
 
         for (var scope = _queryType; scope is not null; scope = scope.ContainingType)

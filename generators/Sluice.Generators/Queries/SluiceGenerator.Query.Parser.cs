@@ -262,7 +262,7 @@ public sealed partial class SluiceGenerator
                 Tokens = SqlText.Tokenize(sql);
                 Columns = SqlText.ResultColumns(Tokens);
                 SqlParameters = SqlText.Parameters(Tokens);
-                Mappings = new ValueMappings(known, signature.Dialect, method.ContainingType, Location, method.Name);
+                Mappings = new ValueMappings(known, signature.Dialect, method.ContainingType, Location, method.Name, method);
             }
 
             /// <summary>How each parameter, column and key of this method is mapped (converters, typed ids, JSON, enums by name, arrays).</summary>

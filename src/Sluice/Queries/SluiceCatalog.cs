@@ -14,7 +14,23 @@ namespace Sluice;
 /// <param name="Name">The column name as the statement returns it (names compare ignoring case and underscores).</param>
 /// <param name="ClrType">The member's type, without nullability.</param>
 /// <param name="IsNullable">Whether the member accepts NULL.</param>
-public sealed record CatalogColumn(string Name, Type ClrType, bool IsNullable);
+public sealed record CatalogColumn(string Name, Type ClrType, bool IsNullable)
+{
+    /// <summary>The member the column is read into (<c>Account.Preferences</c>), for reports; null when not recorded.</summary>
+    public string? Member { get; init; }
+
+    /// <summary>How the value is mapped (<c>typed id</c>, <c>JSON</c>, <c>enum by name</c>, <c>converter MoneyConverter</c>); null for a plain scalar.</summary>
+    public string? Mapping { get; init; }
+
+    /// <summary>The type the provider reads for a mapped value (<c>long</c> for a typed id of <c>long</c>, <c>string</c> for JSON); null when it is <see cref="ClrType"/>.</summary>
+    public Type? ProviderType { get; init; }
+
+    /// <summary>
+    /// The database types a mapped value may be stored as: PostgreSQL type names (<c>jsonb</c>, <c>json</c>), or SQLite
+    /// affinities (<c>TEXT</c>; <c>JSON</c> accepts a declared type naming JSON); null or empty when not checked.
+    /// </summary>
+    public IReadOnlyList<string>? DatabaseTypes { get; init; }
+}
 
 /// <summary>A statement parameter as the generated method sends it, so a check can bind it with its real type.</summary>
 /// <param name="Name">The parameter name as sent (<c>$1</c>, <c>@id</c>, …).</param>
@@ -23,7 +39,17 @@ public sealed record CatalogColumn(string Name, Type ClrType, bool IsNullable);
 /// Creates a provider parameter of exactly the type the method sends, holding a placeholder (an empty array, the type's
 /// default), e.g. <c>new NpgsqlParameter&lt;long[]&gt;</c>; null where the dialect needs no type (SQLite), which binds NULL.
 /// </param>
-public sealed record CatalogParameter(string Name, Type ClrType, Func<DbParameter>? CreatePlaceholder);
+public sealed record CatalogParameter(string Name, Type ClrType, Func<DbParameter>? CreatePlaceholder)
+{
+    /// <summary>The method parameter it is bound from (<c>InsertAsync(status)</c>), for reports; null when not recorded.</summary>
+    public string? Member { get; init; }
+
+    /// <summary>How the value is mapped (see <see cref="CatalogColumn.Mapping"/>); null for a plain scalar.</summary>
+    public string? Mapping { get; init; }
+
+    /// <summary>The PostgreSQL types the mapped value is sent as (<c>jsonb</c>; <c>text</c> for an enum by name); null or empty when not checked.</summary>
+    public IReadOnlyList<string>? DatabaseTypes { get; init; }
+}
 
 /// <summary>A statement the generator wrote, registered so it can be checked against a live schema.</summary>
 /// <param name="Name">The declaring type and method, e.g. <c>Relay.MemberQueries.MembersByChannelAsync</c>.</param>
@@ -151,6 +177,21 @@ public static class SluiceCatalog
             await using var command = connection.CreateCommand();
             command.CommandText = statement.Sql;
             command.Transaction = transaction;
+            // A mapped parameter is checked against the type the server infers for it from the statement alone.
+            if (statement.TypedParameters.Any(p => p.DatabaseTypes is { Count: > 0 })
+                && await provider.CatalogParameterDatabaseTypesAsync(command, cancellationToken).ConfigureAwait(false) is { } inferred
+                && inferred.Count == statement.TypedParameters.Count)
+            {
+                for (var i = 0; i < inferred.Count; i++)
+                {
+                    var sent = statement.TypedParameters[i];
+                    if (sent.DatabaseTypes is { Count: > 0 } types && !types.Contains(inferred[i], StringComparer.OrdinalIgnoreCase))
+                    {
+                        problems.Add($"parameter '{sent.Name}' ({sent.Member ?? sent.ClrType.Name}, {sent.Mapping}) is sent as {string.Join(" or ", types)} but the statement expects {inferred[i]}");
+                    }
+                }
+            }
+
             var counts = RowCountParameters(statement.Sql);
             var typed = statement.TypedParameters.Count == statement.Parameters.Count && statement.TypedParameters.All(p => p.CreatePlaceholder is not null);
             for (var i = 0; i < statement.Parameters.Count; i++)
@@ -171,11 +212,19 @@ public static class SluiceCatalog
                 command.Parameters.Add(parameter);
             }
 
+            if (statement.Columns.Count == 0)
+            {
+                // Nothing to read: compile it only (SQLite would run an INSERT of NULLs under SchemaOnly and trip NOT NULL).
+                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                return problems;
+            }
+
             await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SchemaOnly, cancellationToken).ConfigureAwait(false);
-            var actual = new List<(string Name, Type? Type)>();
+            var actual = new List<(string Name, Type? Type, string? DatabaseType)>();
+            var mapped = statement.Columns.Any(c => c.DatabaseTypes is { Count: > 0 });
             for (var i = 0; i < reader.FieldCount; i++)
             {
-                actual.Add((reader.GetName(i), provider.CatalogColumnType(reader, i)));
+                actual.Add((reader.GetName(i), provider.CatalogColumnType(reader, i), mapped ? provider.CatalogColumnDatabaseType(reader, i) : null));
             }
 
             foreach (var expected in statement.Columns)
@@ -185,9 +234,16 @@ public static class SluiceCatalog
                 {
                     problems.Add($"expects column '{expected.Name}' ({expected.ClrType.Name}) but the statement returns: {string.Join(", ", actual.Select(a => a.Name))}");
                 }
-                else if (actual[match].Type is { } type && !Compatible(type, expected.ClrType))
+                else if (actual[match].Type is { } type && !Compatible(type, expected.ProviderType ?? expected.ClrType))
                 {
-                    problems.Add($"column '{expected.Name}' is {type.Name} in the database but the row reads it as {expected.ClrType.Name}");
+                    problems.Add(expected.Mapping is null
+                        ? $"column '{expected.Name}' is {type.Name} in the database but the row reads it as {expected.ClrType.Name}"
+                        : $"column '{expected.Name}' ({expected.Member ?? expected.ClrType.Name}, {expected.Mapping}) is {type.Name} in the database but the mapping reads {(expected.ProviderType ?? expected.ClrType).Name}");
+                }
+                else if (expected.DatabaseTypes is { Count: > 0 } types && actual[match].DatabaseType is { } databaseType && !StoredAs(databaseType, types, provider.CatalogTypesAreAffinities))
+                {
+                    var shown = provider.CatalogTypesAreAffinities ? $"{(databaseType.Length == 0 ? "untyped" : databaseType)} (affinity {Affinity(databaseType)})" : databaseType;
+                    problems.Add($"column '{expected.Name}' ({expected.Member ?? expected.ClrType.Name}, {expected.Mapping}) is {shown} in the database but the mapping expects {string.Join(" or ", types)}");
                 }
             }
         }
@@ -205,9 +261,44 @@ public static class SluiceCatalog
         return problems;
     }
 
+    /// <summary>Whether a column's database type is one of <paramref name="expected"/> (type names, or SQLite affinities).</summary>
+    private static bool StoredAs(string databaseType, IReadOnlyList<string> expected, bool affinities)
+    {
+        if (!affinities)
+        {
+            // A type in the search path may come back schema-qualified (public.mood).
+            return expected.Any(e => string.Equals(e, databaseType, StringComparison.OrdinalIgnoreCase) || databaseType.EndsWith("." + e, StringComparison.OrdinalIgnoreCase));
+        }
+
+        return expected.Contains(Affinity(databaseType), StringComparer.OrdinalIgnoreCase)
+            || (expected.Contains("JSON", StringComparer.OrdinalIgnoreCase) && databaseType.Contains("JSON", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>SQLite's affinity of a declared column type (https://sqlite.org/datatype3.html#determination_of_column_affinity).</summary>
+    internal static string Affinity(string declaredType)
+    {
+        var type = declaredType.ToUpperInvariant();
+        return type.Contains("INT", StringComparison.Ordinal) ? "INTEGER"
+            : type.Contains("CHAR", StringComparison.Ordinal) || type.Contains("CLOB", StringComparison.Ordinal) || type.Contains("TEXT", StringComparison.Ordinal) ? "TEXT"
+            : type.Length == 0 || type.Contains("BLOB", StringComparison.Ordinal) ? "BLOB"
+            : type.Contains("REAL", StringComparison.Ordinal) || type.Contains("FLOA", StringComparison.Ordinal) || type.Contains("DOUB", StringComparison.Ordinal) ? "REAL"
+            : "NUMERIC";
+    }
+
     private static bool Compatible(Type database, Type member)
     {
         if (database == member || (member.IsEnum && Enum.GetUnderlyingType(member) == database))
+        {
+            return true;
+        }
+
+        // A PostgreSQL array column reports System.Array; it reads as T[] and as List<T>.
+        if (database == typeof(Array) && (member.IsArray || (member.IsGenericType && member.GetGenericTypeDefinition() == typeof(List<>))))
+        {
+            return true;
+        }
+
+        if (database.IsArray && member.IsGenericType && member.GetGenericTypeDefinition() == typeof(List<>) && member.GetGenericArguments()[0] == database.GetElementType())
         {
             return true;
         }

@@ -5,13 +5,13 @@ namespace Sluice;
 /// <summary>
 /// Registers a value converter (a type implementing <see cref="ISluiceConverter{TModel, TProvider}"/>) for its model
 /// type. The nearest registration wins: the member (row property or constructor parameter, method parameter, or the
-/// method's return value for a scalar), then the row type, then the class that declares the query, then the model type
-/// itself, then the assembly. Two registrations for one model type at the same level are a build error (SL0102).
+/// method's return value for a scalar), then the query method (all its parameters and columns), then the row type, then
+/// the class that declares the query, then the model type itself, then the assembly. Two registrations for one model type at the same level are a build error (SL0102).
 /// </summary>
 /// <param name="converterType">The converter: a class or struct implementing <see cref="ISluiceConverter{TModel, TProvider}"/> once, accessible to the generated code.</param>
 [AttributeUsage(
-    AttributeTargets.Assembly | AttributeTargets.Class | AttributeTargets.Struct | AttributeTargets.Property | AttributeTargets.Parameter
-        | AttributeTargets.Field | AttributeTargets.ReturnValue,
+    AttributeTargets.Assembly | AttributeTargets.Class | AttributeTargets.Struct | AttributeTargets.Method | AttributeTargets.Property
+        | AttributeTargets.Parameter | AttributeTargets.Field | AttributeTargets.ReturnValue,
     AllowMultiple = true,
     Inherited = false)]
 public sealed class SluiceConverterAttribute(Type converterType) : Attribute
