@@ -146,7 +146,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LoaderKeys = Error(
         "SL0034",
         "Bulk loader keys are missing or unsupported",
-        "Bulk loader '{0}' needs its keys as the parameter after the connection (e.g. IReadOnlyCollection<{1}> ids); supported key types are long, int, string, Guid, typed ids over them, and types whose converter converts to one of them");
+        "Bulk loader '{0}' needs its keys as the parameter after the connection (e.g. IReadOnlyCollection<{1}> ids); supported key types are long, int, string, Guid, enums (by value or name), typed ids over them, and types whose converter converts to one of them");
 
     public static readonly DiagnosticDescriptor QueryReturnType = Error(
         "SL0035",

@@ -544,6 +544,119 @@ public sealed class DiagnosticsTests
             [System.Text.Json.Serialization.JsonSerializable(typeof(List<Shipment>))]
             internal sealed partial class AppJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
             """, []),
+
+        // ------------------------------------------------------------ value mappings (SL0100–SL0119)
+        ["SL0100"] = ("""
+            public readonly record struct Money(long Cents);
+            public sealed class NotAConverter { }
+            public sealed record Account(long Id, [SluiceConverter(typeof(NotAConverter))] Money Balance);
+            public static partial class Q
+            {
+                [Query("SELECT id, balance FROM accounts WHERE id = $1")]
+                public static partial Task<Account?> Account(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0101"] = ("""
+            public readonly record struct Money(long Cents);
+            public sealed class MoneyAsUri : ISluiceConverter<Money, System.Uri>
+            {
+                public static System.Uri ToProvider(Money value) => new("x:" + value.Cents);
+                public static Money FromProvider(System.Uri value) => new(0);
+            }
+            public sealed record Account(long Id, [SluiceConverter(typeof(MoneyAsUri))] Money Balance);
+            public static partial class Q
+            {
+                [Query("SELECT id, balance FROM accounts WHERE id = $1")]
+                public static partial Task<Account?> Account(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0102"] = ("""
+            public enum Status { Active, Closed }
+            public sealed class StatusCode : ISluiceConverter<Status, string>
+            {
+                public static string ToProvider(Status value) => value == Status.Active ? "A" : "C";
+                public static Status FromProvider(string value) => value == "A" ? Status.Active : Status.Closed;
+            }
+            public sealed record Account(long Id, [EnumAsText, SluiceConverter(typeof(StatusCode))] Status Status);
+            public static partial class Q
+            {
+                [Query("SELECT id, status FROM accounts WHERE id = $1")]
+                public static partial Task<Account?> Account(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0103"] = ("""
+            public sealed record Preferences(string Theme);
+            [System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+            internal sealed partial class AppJson : System.Text.Json.Serialization.JsonSerializerContext;
+            public sealed record Account(long Id, [JsonColumn(typeof(AppJson))] Preferences Preferences);
+            public static partial class Q
+            {
+                [Query("SELECT id, preferences FROM accounts WHERE id = $1")]
+                public static partial Task<Account?> Account(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0104"] = ("""
+            public sealed record Account(long Id, [EnumAsText] string Status);
+            public static partial class Q
+            {
+                [Query("SELECT id, status FROM accounts WHERE id = $1")]
+                public static partial Task<Account?> Account(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0105"] = ("""
+            [PostgresEnum("mood")]
+            public enum Mood { Happy, Sad }
+            public sealed record Person(long Id, Mood Mood);
+            public static partial class Q
+            {
+                [Query("SELECT id, mood FROM people WHERE id = $1")]
+                public static partial Task<Person?> Person(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0106"] = ("""
+            public sealed record Post(long Id, string[] Tags);
+            public static partial class Q
+            {
+                [Query("SELECT id, tags FROM posts WHERE id = $1")]
+                public static partial Task<Post?> Post(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0107"] = ("""
+            [System.Flags, EnumAsText]
+            public enum Permissions { None = 0, Read = 1, Write = 2 }
+            public sealed record Grant(long Id, Permissions Permissions);
+            public static partial class Q
+            {
+                [Query("SELECT id, permissions FROM grants WHERE id = $1")]
+                public static partial Task<Grant?> Grant(this NpgsqlConnection db, long id);
+            }
+            """, []),
+        ["SL0108"] = ("""
+            public readonly record struct Money(long Cents);
+            public static class Holder
+            {
+                private sealed class HiddenConverter : ISluiceConverter<Money, long>
+                {
+                    public static long ToProvider(Money value) => value.Cents;
+                    public static Money FromProvider(long value) => new(value);
+                }
+
+                public sealed record Account(long Id, [SluiceConverter(typeof(HiddenConverter))] Money Balance);
+            }
+            public static partial class Q
+            {
+                [Query("SELECT id, balance FROM accounts WHERE id = $1")]
+                public static partial Task<Holder.Account?> Account(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0109"] = ("""
+            public sealed record Post(long Id, byte[][] Chunks);
+            public static partial class Q
+            {
+                [Query("SELECT id, chunks FROM posts WHERE id = $1")]
+                public static partial Task<Post?> Post(this NpgsqlConnection db, long id);
+            }
+            """, []),
     };
 
     public static TheoryData<string> Ids => new(Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));
