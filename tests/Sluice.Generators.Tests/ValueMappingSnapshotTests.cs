@@ -112,6 +112,14 @@ public sealed class ValueMappingSnapshotTests
             public static partial Task<RowLookup<Status, Account>> AccountsByStatusAsync(this SqliteConnection db, IReadOnlyCollection<Status> statuses);
         }
         """)]
+    [InlineData("Sqlite_cached_by_typed_ids_and_converted_keys", """
+        public static partial class Q
+        {
+            [Cached(Ttl = "00:01:00")]
+            [Query("SELECT id, handle, status, role, balance, preferences, draft, extra FROM accounts WHERE id = $1 AND balance >= $2")]
+            public static partial Task<Account?> AccountAsync(this SqliteConnection db, UserId id, Money atLeast);
+        }
+        """)]
     [InlineData("Npgsql_typed_row_loaders_and_arrays", """
         public readonly record struct MemberKey(ChannelId ChannelId, UserId UserId);
         public sealed record Member(ChannelId ChannelId, UserId UserId, Status Status, Mood Mood, long[] Tags, UserId[] Friends, List<string>? Labels);
@@ -141,7 +149,7 @@ public sealed class ValueMappingSnapshotTests
         Assert.Empty(run.CompilationErrors);
         foreach (var source in run.Sources.Where(s => s.Key != "Sluice.Catalog.g.cs").OrderBy(s => s.Key, System.StringComparer.Ordinal))
         {
-            var stem = source.Key.Replace("Relay.Data.Q.", string.Empty).Replace(".Query.g.cs", string.Empty);
+            var stem = source.Key.Replace("Relay.Data.Q.", string.Empty).Replace(".Query.g.cs", string.Empty).Replace(".g.cs", string.Empty);
             Snapshot.Match(source.Value, "Mapped_" + name + "_" + stem, versionToNormalize: GeneratorHarness.Version);
         }
 

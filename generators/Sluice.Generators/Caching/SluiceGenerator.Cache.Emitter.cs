@@ -125,7 +125,13 @@ public sealed partial class SluiceGenerator
 
         private const string Invariant = "global::System.Globalization.CultureInfo.InvariantCulture";
 
-        private static string KeyFormat(CacheKeyTextSpec part, string value) => part.Kind switch
+        private static string KeyFormat(CacheKeyTextSpec part, string value) =>
+            ProviderFormat(part, part.Mapping is { } mapping ? ValueMappingCode.ToProvider(mapping, value, "cache key", "key") : value);
+
+        private static string KeyParse(CacheKeyTextSpec part, string text) =>
+            part.Mapping is { } mapping ? ValueMappingCode.FromProvider(mapping, ProviderParse(part, text), "cache key", "key", nullable: false) : ProviderParse(part, text);
+
+        private static string ProviderFormat(CacheKeyTextSpec part, string value) => part.Kind switch
         {
             CacheKeyTextKind.String => value,
             CacheKeyTextKind.Boolean => $"({value} ? \"1\" : \"0\")",
@@ -133,7 +139,7 @@ public sealed partial class SluiceGenerator
             _ => $"{value}.ToString(\"D\")",
         };
 
-        private static string KeyParse(CacheKeyTextSpec part, string text) => part.Kind switch
+        private static string ProviderParse(CacheKeyTextSpec part, string text) => part.Kind switch
         {
             CacheKeyTextKind.String => text,
             CacheKeyTextKind.Boolean => $"({text} == \"1\" ? true : {text} == \"0\" ? false : throw new global::System.FormatException())",

@@ -134,7 +134,7 @@ public sealed partial class SluiceGenerator
                 ttl.Ticks,
                 capacity,
                 cacheAbsent,
-                KeyText(shape.KeyParts, known));
+                KeyText(shape.KeyParts, known, new ValueMappings(known, QueryParser.ReadSignature(method, known)?.Dialect ?? Dialect.Sqlite, method.ContainingType, location, method.Name, method)));
         }
 
         private static InvalidatesSpec? ParseInvalidates(INamedTypeSymbol type, IEnumerable<AttributeData> attributes, KnownTypes known, List<DiagnosticInfo> diagnostics)
@@ -346,12 +346,23 @@ public sealed partial class SluiceGenerator
             type.NullableAnnotation == NullableAnnotation.Annotated
             || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
 
-        /// <summary>Key ↔ text for a backplane, when every key part is a string, bool, integer or Guid; otherwise empty.</summary>
-        private static EquatableArray<CacheKeyTextSpec> KeyText(IReadOnlyList<ITypeSymbol> parts, KnownTypes known)
+        /// <summary>
+        /// Key ↔ text for a backplane, when every key part is a string, bool, integer or Guid, or a typed id, enum or
+        /// converted type whose provider type is one (written as its provider value, the query's own mapping); otherwise empty.
+        /// </summary>
+        private static EquatableArray<CacheKeyTextSpec> KeyText(IReadOnlyList<ITypeSymbol> parts, KnownTypes known, ValueMappings mappings)
         {
             var text = new List<CacheKeyTextSpec>();
-            foreach (var part in parts)
+            foreach (var declared in parts)
             {
+                var value = IsNullable(declared) ? default : mappings.Describe(declared, System.Array.Empty<ISymbol>(), owner: null, declared.ToDisplayString(), diagnostics: null);
+                var mapping = value.Mapping is { Kind: ValueMappingKind.TypedId or ValueMappingKind.Converter or ValueMappingKind.EnumValue } m ? m : null;
+                if (value.Mapping is not null && mapping is null)
+                {
+                    return EquatableArray<CacheKeyTextSpec>.Empty;
+                }
+
+                var part = mapping is null ? declared : value.Provider!;
                 CacheKeyTextKind? kind = IsNullable(part) ? null : part.SpecialType switch
                 {
                     SpecialType.System_String => CacheKeyTextKind.String,
@@ -365,7 +376,7 @@ public sealed partial class SluiceGenerator
                     return EquatableArray<CacheKeyTextSpec>.Empty;
                 }
 
-                text.Add(new CacheKeyTextSpec(kind.Value, part.ToFullyQualified()));
+                text.Add(new CacheKeyTextSpec(kind.Value, part.ToFullyQualified()) { Mapping = mapping });
             }
 
             return text.ToEquatableArray();

@@ -96,7 +96,11 @@ internal enum LoaderContainer
 }
 
 /// <summary>How one key part is written as backplane text and parsed back.</summary>
-internal sealed record CacheKeyTextSpec(CacheKeyTextKind Kind, string TypeFullyQualifiedName);
+internal sealed record CacheKeyTextSpec(CacheKeyTextKind Kind, string TypeFullyQualifiedName)
+{
+    /// <summary>The key part's mapping (a typed id, an enum, a converter): the text is its provider value's; <see cref="TypeFullyQualifiedName"/> is the provider type.</summary>
+    public ValueMapping? Mapping { get; init; }
+}
 
 /// <summary>The text form of a key part.</summary>
 internal enum CacheKeyTextKind

@@ -19,7 +19,7 @@ internal static class SluiceGeneratedCatalog
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.IdOfAsync", "Sqlite", "SELECT id FROM accounts WHERE handle = $1",
                 new string[] { "$1" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(global::Relay.Data.UserId), true) })
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(global::Relay.Data.UserId), true) { Member = "IdOfAsync", Mapping = "typed id", ProviderType = typeof(long), DatabaseTypes = new[] { "INTEGER", "NUMERIC" } } })
             {
                 TypedParameters = new global::Sluice.CatalogParameter[]
                 {
@@ -28,7 +28,7 @@ internal static class SluiceGeneratedCatalog
             },
             new global::Sluice.CatalogStatement("Relay.Data.Q.PreferencesOfAsync", "Sqlite", "SELECT preferences FROM accounts WHERE id = $1",
                 new string[] { "$1" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("preferences", typeof(global::Relay.Data.Preferences), false) })
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("preferences", typeof(global::Relay.Data.Preferences), false) { Member = "PreferencesOfAsync", Mapping = "JSON", ProviderType = typeof(string), DatabaseTypes = new[] { "TEXT", "JSON" } } })
             {
                 TypedParameters = new global::Sluice.CatalogParameter[]
                 {
@@ -37,7 +37,7 @@ internal static class SluiceGeneratedCatalog
             },
             new global::Sluice.CatalogStatement("Relay.Data.Q.StatusesAsync", "Sqlite", "SELECT status FROM accounts ORDER BY id",
                 new string[] {  },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("status", typeof(global::Relay.Data.Status), false) })
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("status", typeof(global::Relay.Data.Status), false) { Member = "StatusesAsync", Mapping = "enum by name", ProviderType = typeof(string), DatabaseTypes = new[] { "TEXT" } } })
             {
                 TypedParameters = global::System.Array.Empty<global::Sluice.CatalogParameter>(),
             },

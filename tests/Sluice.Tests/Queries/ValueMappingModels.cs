@@ -102,6 +102,14 @@ public static partial class MappedSqliteQueries
     [Query("SELECT status FROM accounts ORDER BY id")]
     public static partial Task<List<AccountStatus>> StatusesAsync(this SqliteConnection db);
 
+    [Cached(Ttl = "00:10:00")]
+    [Query("SELECT handle FROM accounts WHERE id = $1")]
+    public static partial Task<Handle?> HandleOfAsync(this SqliteConnection db, AccountId id);
+
+    [Cached(Ttl = "00:10:00")]
+    [BulkLoader("SELECT team, account, status FROM team_members WHERE team IN (SELECT value FROM json_each($1)) ORDER BY account")]
+    public static partial Task<RowLookup<TeamId, TeamMember>> TeamMembersOfAsync(this SqliteConnection db, IReadOnlyCollection<TeamId> teams);
+
     [Query("SELECT preferences FROM accounts WHERE id = $1")]
     [return: JsonColumn(typeof(MappingJson))]
     public static partial Task<Preferences> PreferencesOfAsync(this SqliteConnection db, AccountId id);

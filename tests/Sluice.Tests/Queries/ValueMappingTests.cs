@@ -90,6 +90,26 @@ public sealed class SqliteValueMappingTests : ValueMappingTestBase, IDisposable
 
     protected override Task<Account?> AccountWithDraftTextAsync(AccountId id, string draftText) => _db.AccountWithDraftTextAsync(id, draftText);
 
+    [Fact]
+    public async Task Caches_key_by_typed_ids_and_their_key_text_is_the_provider_value()
+    {
+        await InsertAsync(Sample(30));
+        Assert.Equal(new Handle("ada30"), await _db.HandleOfCachedAsync(new AccountId(30)));
+        Execute("UPDATE accounts SET handle = 'renamed' WHERE id = 30");
+        Assert.Equal(new Handle("ada30"), await _db.HandleOfCachedAsync(new AccountId(30))); // a hit: keyed by the typed id
+
+        // A backplane sends the key as text: the typed id's value, parsed back into the typed id.
+        MappedSqliteQueries.HandleOfCache.InvalidateKeyText("30");
+        Assert.Equal(new Handle("renamed"), await _db.HandleOfCachedAsync(new AccountId(30)));
+
+        await InsertTeamMemberAsync(TeamA, new AccountId(30), AccountStatus.Active);
+        Assert.Single((await _db.TeamMembersOfCachedAsync([TeamA]))[TeamA]);
+        await InsertTeamMemberAsync(TeamA, new AccountId(31), AccountStatus.Active);
+        Assert.Single((await _db.TeamMembersOfCachedAsync([TeamA]))[TeamA]);
+        MappedSqliteQueries.TeamMembersOfCache.InvalidateKeyText(TeamA.Value.ToString("D"));
+        Assert.Equal(2, (await _db.TeamMembersOfCachedAsync([TeamA]))[TeamA].Count);
+    }
+
     // ------------------------------------------------------------ dates and times
 
     [Fact]
