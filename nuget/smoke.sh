@@ -11,7 +11,9 @@
 #      checks the same per package plus /_/ source paths, <repository type="git" url commit> in the nuspecs, SourceLink
 #      to that address at that commit in the PDBs, and the address and commit the generator's help links are built from;
 #   3. builds a throw-away console app (nuget/smoke/) from the first feed with its own empty package cache (so no stale
-#      package can be used), runs it, and checks the generated code's [GeneratedCode] version;
+#      package can be used), runs it, and checks the generated code's [GeneratedCode] version; the app runs a worker, a
+#      DataLoader, a [WireErrors] union through a JSON context, and mapped values (a typed id, a converter that also
+#      rejects a value, an enum by name, a JSON column through a source-generated JsonTypeInfo);
 #   4. publishes the same app with PublishAot=true, requires zero IL2xxx/IL3xxx (trim/AOT) warnings, runs the native
 #      binary and compares its output with the JIT run's.
 #
@@ -258,4 +260,4 @@ if [[ "${SLUICE_SMOKE_AOT:-1}" != "0" ]]; then
 fi
 
 step "done"
-echo "SMOKE PASS: packed Sluice, Sluice.Sqlite, Sluice.Npgsql $VERSION (metadata, symbols, docs checked; with and without SluiceRepositoryUrl); the generator ran in a consumer build, the worker round-trip worked, $AOT_SUMMARY ($((SECONDS - STARTED)) s)"
+echo "SMOKE PASS: packed Sluice, Sluice.Sqlite, Sluice.Npgsql $VERSION (metadata, symbols, docs checked; with and without SluiceRepositoryUrl); the generator ran in a consumer build, the worker round-trip and the mapped values (typed id, converter, enum by name, JSON column) worked, $AOT_SUMMARY ($((SECONDS - STARTED)) s)"

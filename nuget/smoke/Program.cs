@@ -24,7 +24,37 @@ if (notes.BatchCount != 1 || texts[0]?.Text != "hello" || texts[1]?.Text != "wor
 // A [WireErrors] union through a source-generated JSON context (the NativeAOT setup) keeps its wire form.
 var json = System.Text.Json.JsonSerializer.Serialize<NoteError>(new NoteError.NotFound(7), SmokeJson.Default.NoteError);
 if (json != """{"reason":"not-found","error":{"id":7}}""") { Console.Error.WriteLine($"JSON context wrote {json}"); return 1; }
-Console.WriteLine($"smoke ok: note {id}, {missing}, loaded {texts.Length} in {notes.BatchCount} batch, {json}");
+// Mapped values (issue 13): a typed id, a converter, an enum by name and a JSON column through the same JSON context.
+using (var ddl = reader.CreateCommand())
+{
+    ddl.CommandText = "CREATE TABLE cards (id INTEGER PRIMARY KEY, state TEXT NOT NULL, price INTEGER NOT NULL, meta TEXT NOT NULL)";
+    ddl.ExecuteNonQuery();
+}
+
+await reader.InsertCardAsync(new CardId(1), CardState.InReview, new Cents(1250), new CardMeta("teal", ["a", "b"]));
+await reader.InsertCardAsync(new CardId(2), CardState.Done, new Cents(99), new CardMeta("red", []));
+var cards = await reader.CardsAsync([new CardId(2), new CardId(1), new CardId(3)]);
+var card = cards[new CardId(1)];
+var stored = await reader.StoredStateAsync(new CardId(1));
+if (cards.Count != 2 || card.State != CardState.InReview || card.Price != new Cents(1250) || card.Meta.Color != "teal" || card.Meta.Labels.Length != 2 || stored != "in_review")
+{
+    Console.Error.WriteLine($"mapped values: {cards.Count} cards, {card}, stored '{stored}'");
+    return 1;
+}
+
+string rejected;
+try
+{
+    await reader.InsertCardAsync(new CardId(3), CardState.Draft, new Cents(-1), new CardMeta("x", []));
+    rejected = "nothing";
+}
+catch (ValueMappingException exception)
+{
+    rejected = exception.Member;
+}
+
+if (rejected != "parameter 'price'" || (await reader.CardsAsync([new CardId(3)])).Count != 0) { Console.Error.WriteLine($"converter rejection: {rejected}"); return 1; }
+Console.WriteLine($"smoke ok: note {id}, {missing}, loaded {texts.Length} in {notes.BatchCount} batch, {json}, card {card.Id.Value} {card.State} {card.Price.Amount} {card.Meta.Color} stored '{stored}', rejected {rejected}");
 return 0;
 
 [WireErrors]
@@ -65,5 +95,37 @@ public static partial class NoteQueries
     public static partial Task<IReadOnlyDictionary<long, NoteRow>> NotesByIdAsync(SqliteConnection db, IReadOnlyCollection<long> ids);
 }
 
+public readonly record struct CardId(long Value);
+
+public readonly record struct Cents(long Amount);
+
+public sealed class CentsConverter : ISluiceConverter<Cents, long>
+{
+    public static long ToProvider(Cents value) => value.Amount < 0 ? throw new ArgumentOutOfRangeException(nameof(value), "a price is never negative") : value.Amount;
+
+    public static Cents FromProvider(long value) => new(value);
+}
+
+[EnumAsText(Casing = EnumTextCasing.SnakeCase)]
+public enum CardState { Draft, InReview, Done }
+
+public sealed record CardMeta(string Color, string[] Labels);
+
+[SluiceConverter(typeof(CentsConverter))]
+public sealed record Card(CardId Id, CardState State, Cents Price, [JsonColumn(typeof(SmokeJson))] CardMeta Meta);
+
+public static partial class CardQueries
+{
+    [Query("INSERT INTO cards (id, state, price, meta) VALUES ($1, $2, $3, $4)")]
+    public static partial Task<int> InsertCardAsync(this SqliteConnection db, CardId id, CardState state, [SluiceConverter(typeof(CentsConverter))] Cents price, [JsonColumn(typeof(SmokeJson))] CardMeta meta);
+
+    [BulkLoader("SELECT id, state, price, meta FROM cards WHERE id IN (SELECT value FROM json_each($1))")]
+    public static partial Task<IReadOnlyDictionary<CardId, Card>> CardsAsync(this SqliteConnection db, IReadOnlyCollection<CardId> ids);
+
+    [Query("SELECT state FROM cards WHERE id = $1")]
+    public static partial Task<string?> StoredStateAsync(this SqliteConnection db, CardId id);
+}
+
 [JsonSerializable(typeof(NoteError))]
+[JsonSerializable(typeof(CardMeta))]
 internal sealed partial class SmokeJson : JsonSerializerContext;
