@@ -71,6 +71,8 @@ internal sealed class KnownTypes
         BulkLoaderAttribute = compilation.GetBestTypeByMetadataName("Sluice.BulkLoaderAttribute");
         CursorFeedAttribute = compilation.GetBestTypeByMetadataName("Sluice.CursorFeedAttribute");
         ColumnAttribute = compilation.GetBestTypeByMetadataName("Sluice.ColumnAttribute");
+        ColumnPrefixAttribute = compilation.GetBestTypeByMetadataName("Sluice.ColumnPrefixAttribute");
+        RowKeyAttribute = compilation.GetBestTypeByMetadataName("Sluice.RowKeyAttribute");
         CachedAttribute = compilation.GetBestTypeByMetadataName("Sluice.CachedAttribute");
         SqliteAuditEntryOfT = compilation.GetBestTypeByMetadataName("Sluice.Sqlite.ISqliteAuditEntry`1");
         SqliteProvider = compilation.GetBestTypeByMetadataName("Sluice.Sqlite.SqliteProvider");
@@ -171,6 +173,10 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? CursorFeedAttribute { get; }
 
     public INamedTypeSymbol? ColumnAttribute { get; }
+
+    public INamedTypeSymbol? ColumnPrefixAttribute { get; }
+
+    public INamedTypeSymbol? RowKeyAttribute { get; }
 
     public INamedTypeSymbol? CachedAttribute { get; }
 
