@@ -150,7 +150,7 @@ public sealed partial class SluiceGenerator
 
             if (spec.Row is { } row)
             {
-                columns.AddRange(row.Members.Select(m => m.Value));
+                columns.AddRange(row.AllColumns()); // nested rows' and children's columns too
             }
             else if (spec.Scalar is { } scalar && scalar.Ordinal >= 0 && scalar.Column != "0")
             {

@@ -1042,7 +1042,7 @@ public sealed partial class SluiceGenerator
                 }
 
                 var nestedType = (INamedTypeSymbol)KnownTypes.Underlying(type);
-                var nestedRow = DescribeNested(walk, nestedType, columnPrefix is null ? new[] { symbol.Name } : new[] { columnPrefix }, memberPath, depth + 1, optional, diagnostics, out var skipped);
+                var nestedRow = DescribeNested(walk, nestedType, new[] { prefix + PrefixPart(columnPrefix ?? symbol.Name) }, memberPath, depth + 1, optional, diagnostics, out var skipped);
                 if (nestedRow is null)
                 {
                     ok &= skipped; // An optional settable property none of whose columns is selected keeps its default.
@@ -1055,7 +1055,7 @@ public sealed partial class SluiceGenerator
             if (childMember is { } child && ok)
             {
                 var childType = (INamedTypeSymbol)KnownTypes.Underlying(child.ElementType);
-                var prefixes = child.Prefix is not null ? new[] { child.Prefix } : Singular(child.Member.Name) is { } singular ? new[] { child.Member.Name, singular } : new[] { child.Member.Name };
+                var prefixes = child.Prefix is not null ? new[] { prefix + PrefixPart(child.Prefix) } : Singular(child.Member.Name) is { } singular ? new[] { prefix + PrefixPart(child.Member.Name), prefix + PrefixPart(singular) } : new[] { prefix + PrefixPart(child.Member.Name) };
                 var childRow = DescribeNested(walk, childType, prefixes, child.Path, depth + 1, child.Optional, diagnostics, out var skipped);
                 var keys = keyMembers.Any(k => k.Marked) ? keyMembers.Where(k => k.Marked).ToList() : keyMembers;
                 if (childRow is null)
@@ -1150,7 +1150,7 @@ public sealed partial class SluiceGenerator
 
                     if (foundPrefix is not null)
                     {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AmbiguousNestedColumn, location, Naming.ToSnakeCase(foundPrefix) + "_… / " + Naming.ToSnakeCase(prefix) + "_…", core.Method.Name, path + " (prefix '" + foundPrefix + "')", path + " (prefix '" + prefix + "')"));
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AmbiguousNestedColumn, location, foundPrefix + "… / " + prefix + "…", core.Method.Name, path + " (prefix '" + foundPrefix + "')", path + " (prefix '" + prefix + "')"));
                         walk.Claims = claimsBefore;
                         return null;
                     }
@@ -1181,7 +1181,7 @@ public sealed partial class SluiceGenerator
                     typeName,
                     core.Method.Name,
                     string.Join(", ", walk.Columns!),
-                    prefix.Length == 0 ? "(none)" : Naming.ToSnakeCase(prefix.TrimEnd('_')) + "_",
+                    prefix.Length == 0 ? "(none)" : prefix,
                     Naming.ToSnakeCase(first),
                     SuggestedColumn(prefix, first)));
                 return null;
@@ -1204,9 +1204,12 @@ public sealed partial class SluiceGenerator
                 return name;
             }
 
-            var start = prefix.EndsWith("_", StringComparison.Ordinal) ? prefix : Naming.ToSnakeCase(prefix) + "_";
-            return start + name;
+            return PrefixPart(prefix) + name;
         }
+
+        /// <summary>A prefix as columns spell it: <c>Address</c> → <c>address_</c>, <c>billing_</c> stays, an empty one stays empty.</summary>
+        private static string PrefixPart(string raw) =>
+            raw.Length == 0 ? string.Empty : raw.EndsWith("_", StringComparison.Ordinal) ? raw : Naming.ToSnakeCase(raw) + "_";
 
         /// <summary><c>Lines</c> → <c>Line</c>, <c>Addresses</c> → <c>Address</c>; null when the name does not end in <c>s</c>.</summary>
         private static string? Singular(string name) =>

@@ -115,7 +115,7 @@ public sealed partial class SluiceGenerator
             foreach (var nested in row.Nested)
             {
                 var allNull = AllNull(nested.Row, "reader");
-                if (!nested.IsNullable)
+                if (!nested.IsNullable && HasRequiredColumn(nested.Row))
                 {
                     writer.WriteLine($"if ({condition}{allNull}) global::Sluice.QueryRuntime.ThrowNullNestedRow({Naming.Literal(QueryName(spec))}, {Naming.Literal(nested.DisplayPath)}, {Naming.Literal(ColumnList(nested.Row))});");
                 }
@@ -189,27 +189,20 @@ public sealed partial class SluiceGenerator
         }
 
         /// <summary>
-        /// A nested row: null (when nullable) or the NULL-row error (when every member is nullable, so no read would
-        /// notice) if all its columns are NULL; otherwise constructed inline.
+        /// A nested row: null when it is nullable and all its columns are NULL; otherwise constructed inline. A non-nullable
+        /// one with NULLs fails in the read of a non-nullable member (and the catch path names the cause); one whose
+        /// members are all nullable reads its NULLs as they are, since every value fits its type.
         /// </summary>
         private static void WriteNested(SourceWriter writer, string lead, QuerySpec spec, NestedRowMemberSpec nested, string suffix)
         {
             var owner = NestedOwner(spec, nested.DisplayPath);
             var type = nested.Row.ConstructedTypeFullyQualifiedName;
-            if (nested.IsNullable)
-            {
-                WriteNew(writer, $"{lead}{AllNull(nested.Row, "reader")} ? default({type}?) : ", spec, nested.Row, owner, suffix);
-            }
-            else if (nested.Row.AllColumns().All(c => c.IsNullable))
-            {
-                var error = $"global::Sluice.QueryRuntime.NullNestedRow<{type}>({Naming.Literal(QueryName(spec))}, {Naming.Literal(nested.DisplayPath)}, {Naming.Literal(ColumnList(nested.Row))})";
-                WriteNew(writer, $"{lead}{AllNull(nested.Row, "reader")} ? {error} : ", spec, nested.Row, owner, suffix);
-            }
-            else
-            {
-                WriteNew(writer, lead, spec, nested.Row, owner, suffix);
-            }
+            WriteNew(writer, nested.IsNullable ? $"{lead}{AllNull(nested.Row, "reader")} ? default({type}?) : " : lead, spec, nested.Row, owner, suffix);
         }
+
+        /// <summary>Whether a NULL in every column of <paramref name="row"/> makes a read fail: a non-nullable member, here or in a non-nullable nested row.</summary>
+        private static bool HasRequiredColumn(RowSpec row) =>
+            row.Members.Any(m => !m.Value.IsNullable) || row.Nested.Any(n => !n.IsNullable && HasRequiredColumn(n.Row));
 
         /// <summary>How NULL errors name a nested row's member owner: the member path and the query.</summary>
         private static string NestedOwner(QuerySpec spec, string path) => $"{path} (read by {QueryName(spec)})";

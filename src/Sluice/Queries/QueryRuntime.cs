@@ -107,13 +107,9 @@ public static class QueryRuntime
     /// naming the query, the member and its columns.
     /// </summary>
     [DoesNotReturn]
-    public static T NullNestedRow<T>(string query, string member, string columns) =>
+    public static void ThrowNullNestedRow(string query, string member, string columns) =>
         throw new InvalidOperationException(
             $"{query}: every column of the nested row {member} ({columns}) is NULL, as a LEFT JOIN without a match returns, but {member} is not nullable; declare it nullable (a '?' on its type) to read null, or join with an INNER JOIN.");
-
-    /// <summary>Like <see cref="NullNestedRow{T}"/>, for a reader that has found the cause of a failed read.</summary>
-    [DoesNotReturn]
-    public static void ThrowNullNestedRow(string query, string member, string columns) => NullNestedRow<object>(query, member, columns);
 
     /// <summary>Throws when a statement meant to return one value per key returned two.</summary>
     [DoesNotReturn]
