@@ -100,7 +100,13 @@ public static partial class NestedRowQueries
     [Query("SELECT o.customer, o.id AS order_id, o.status AS order_status FROM orders o ORDER BY o.id")]
     public static partial Task<List<NestedCustomer>> CustomersAsync(this SqliteConnection db, CancellationToken cancellationToken = default);
 
+    [BulkLoader(PeopleSql + " WHERE p.id IN (SELECT value FROM json_each($1))")]
+    public static partial Task<IReadOnlyDictionary<long, NestedPerson>> PeopleByIdAsync(this SqliteConnection db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
+
     // ------------------------------------------------------------ PostgreSQL
+
+    [BulkLoader(PeopleSql + " WHERE p.id = ANY($1)")]
+    public static partial Task<IReadOnlyDictionary<long, NestedPerson>> PeopleByIdAsync(this NpgsqlConnection db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
 
     [Query(PeopleSql + " ORDER BY p.id")]
     public static partial Task<List<NestedPerson>> PeopleAsync(this NpgsqlConnection db, CancellationToken cancellationToken = default);

@@ -33,7 +33,20 @@ public abstract class NestedRowTestBase
 
     protected abstract Task<List<NestedCustomer>> CustomersAsync();
 
+    protected abstract Task<IReadOnlyDictionary<long, NestedPerson>> PeopleByIdAsync(IReadOnlyCollection<long> ids);
+
     protected abstract Task ExecuteAsync(string sql);
+
+    [Fact]
+    public async Task A_bulk_loader_reads_nested_rows_keyed_by_the_parent_in_request_order()
+    {
+        var people = await PeopleByIdAsync([3, 2, 42]);
+
+        Assert.Equal([3L, 2L], people.Keys);
+        Assert.Equal(new NestedPerson(3, "cy", Side, Main, new NestedContact(null, null)), people[3]);
+        Assert.Null(people[2].Home);
+        Assert.Equal(Bill, people[2].Billing);
+    }
 
     [Fact]
     public async Task Nested_rows_fill_from_their_prefixes_and_a_nullable_one_is_null_when_the_left_join_finds_nothing()
@@ -186,6 +199,8 @@ public sealed class SqliteNestedRowTests : NestedRowTestBase, IDisposable
 
     protected override Task<List<NestedCustomer>> CustomersAsync() => _db.CustomersAsync();
 
+    protected override Task<IReadOnlyDictionary<long, NestedPerson>> PeopleByIdAsync(IReadOnlyCollection<long> ids) => _db.PeopleByIdAsync(ids);
+
     protected override Task ExecuteAsync(string sql)
     {
         Execute(sql);
@@ -197,7 +212,7 @@ public sealed class SqliteNestedRowTests : NestedRowTestBase, IDisposable
     {
         var report = await SluiceCatalog.VerifyAsync(_db, s => NestedStatements(s) && s.Dialect == "Sqlite");
         Assert.True(report.Ok, report.ToString());
-        Assert.Equal(7, report.Checks.Count);
+        Assert.Equal(8, report.Checks.Count);
 
         Execute("ALTER TABLE addresses RENAME COLUMN lat TO latitude");
         var drifted = await SluiceCatalog.VerifyAsync(_db, s => NestedStatements(s) && s.Dialect == "Sqlite");
@@ -247,6 +262,8 @@ public sealed class NpgsqlNestedRowTests(PostgresDatabaseFixture<NpgsqlNestedRow
 
     protected override Task<List<NestedCustomer>> CustomersAsync() => _db.CustomersAsync();
 
+    protected override Task<IReadOnlyDictionary<long, NestedPerson>> PeopleByIdAsync(IReadOnlyCollection<long> ids) => _db.PeopleByIdAsync(ids);
+
     protected override Task ExecuteAsync(string sql) => _db.ExecuteAsync(sql);
 
     [Fact]
@@ -254,7 +271,7 @@ public sealed class NpgsqlNestedRowTests(PostgresDatabaseFixture<NpgsqlNestedRow
     {
         var report = await SluiceCatalog.VerifyAsync(_db, s => NestedStatements(s) && s.Dialect == "Npgsql");
         Assert.True(report.Ok, report.ToString());
-        Assert.Equal(7, report.Checks.Count);
+        Assert.Equal(8, report.Checks.Count);
 
         await _db.ExecuteAsync("ALTER TABLE addresses ALTER COLUMN lat TYPE text");
         var drifted = await SluiceCatalog.VerifyAsync(_db, s => NestedStatements(s) && s.Dialect == "Npgsql");
