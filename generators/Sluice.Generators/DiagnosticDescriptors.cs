@@ -391,6 +391,57 @@ internal static class DiagnosticDescriptors
         "SL0109",
         "Array element type is not supported",
         "'{0}' has type '{1}'; a PostgreSQL array maps long, int, short, bool, double, float, decimal, string, Guid, DateTime, DateOnly, TimeOnly, TimeSpan and typed ids as T[] or List<T> (typed ids: T[] only)");
+    // ---- Nested rows and one-to-many (SL0120–SL0129)
+
+    public static readonly DiagnosticDescriptor NestedRowWithoutColumns = Error(
+        "SL0120",
+        "Nested row has no columns",
+        "'{0}' is a nested row of type '{1}', but no column of the SELECT list of '{2}' ({3}) has its prefix '{4}'; alias its columns with the prefix (e.g. 'a.{5} AS {6}'), or name the prefix with [ColumnPrefix(\"...\")]");
+
+    public static readonly DiagnosticDescriptor OneToManyWithoutKey = Error(
+        "SL0121",
+        "One-to-many row has no parent key",
+        "'{0}' has the child list '{1}', so the rows of '{2}' are grouped by the parent's key, but '{0}' has no member marked [RowKey] and no 'Id' member; mark the members that identify a parent with [RowKey]");
+
+    public static readonly DiagnosticDescriptor AmbiguousNestedColumn = Error(
+        "SL0122",
+        "Column claimed by two row members",
+        "Column '{0}' of '{1}' is read by both '{2}' and '{3}'; give the nested row a distinct prefix with [ColumnPrefix(\"...\")] or alias the columns apart");
+
+    public static readonly DiagnosticDescriptor OneToManyShape = Error(
+        "SL0123",
+        "Child list not supported by this method",
+        "'{0}' has the child list '{1}', which only a [Query] returning a list (Task<List<T>>, Task<IReadOnlyList<T>>) or one row (Task<T?>) can fill; a bulk loader, cursor feed or stream reads one object per result row, so return a list or drop the child list");
+
+    public static readonly DiagnosticDescriptor OneToManyDepth = Error(
+        "SL0124",
+        "Only one child list, on the top-level row",
+        "'{0}' is a child list inside '{1}'; a row may hold one child list, on the row the query returns, and a child row may not hold another; load the other level with a second query or a [BulkLoader]");
+
+    public static readonly DiagnosticDescriptor NestedRowType = Error(
+        "SL0125",
+        "Nested row type cannot be constructed",
+        "'{0}' has type '{1}', which Sluice cannot build as a nested row: {2}; use a non-abstract record or class with a public constructor whose parameters are columns or nested rows");
+
+    public static readonly DiagnosticDescriptor NestedRowSelectStar = Error(
+        "SL0126",
+        "Nested rows need an explicit SELECT list",
+        "'{0}' of '{1}' is a nested row or child list, whose columns are matched by prefix at build time; 'SELECT *' names its columns only at run time, so list the columns (e.g. 'SELECT u.id, u.name, a.street AS address_street ...')");
+
+    public static readonly DiagnosticDescriptor RowKeyMember = Error(
+        "SL0127",
+        "[RowKey] member must be a non-nullable column",
+        "'{0}' is marked [RowKey] (or is the parent key 'Id') but {1}; a parent key must be a non-nullable column member of the row the query returns");
+
+    public static readonly DiagnosticDescriptor ColumnPrefixOnColumn = Warning(
+        "SL0128",
+        "[ColumnPrefix] on a column member does nothing",
+        "'{0}' is read from one column, so [ColumnPrefix(\"{1}\")] on it does nothing; put it on a nested row or child list member, or use [Column(\"...\")] to rename the column");
+
+    public static readonly DiagnosticDescriptor ChildCollectionType = Error(
+        "SL0129",
+        "Child collection type not supported",
+        "'{0}' has type '{1}'; a child list of rows is declared as IReadOnlyList<T>, List<T>, IList<T>, IReadOnlyCollection<T> or IEnumerable<T> of a row type");
 
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",

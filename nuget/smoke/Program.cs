@@ -21,6 +21,14 @@ var dataLoaders = new DataLoaderScope();
 var notes = new NoteQueries.NotesByIdLoader(reader, dataLoaders);
 var texts = await dataLoaders.RunAsync(async _ => await Task.WhenAll(notes.LoadAsync(id), notes.LoadAsync(second.TryGetValue(out var secondId) ? secondId : -1)));
 if (notes.BatchCount != 1 || texts[0]?.Text != "hello" || texts[1]?.Text != "world") { Console.Error.WriteLine($"DataLoader: {notes.BatchCount} batches"); return 1; }
+// Nested rows and one-to-many from a join: each note with its text as a nested record and its tags (LEFT JOIN).
+using (var ddl = reader.CreateCommand())
+{
+    ddl.CommandText = $"CREATE TABLE tags (note_id INTEGER NOT NULL, name TEXT NOT NULL); INSERT INTO tags VALUES ({id}, 'b'), ({id}, 'a')";
+    ddl.ExecuteNonQuery();
+}
+var tagged = await NoteQueries.NotesWithTagsAsync(reader);
+if (tagged.Count != 2 || tagged[0].Body.Text != "hello" || string.Join(",", tagged[0].Tags.Select(t => t.Name)) != "a,b" || tagged[1].Tags.Count != 0) { Console.Error.WriteLine($"nested rows: {string.Join("; ", tagged)}"); return 1; }
 // A [WireErrors] union through a source-generated JSON context (the NativeAOT setup) keeps its wire form.
 var json = System.Text.Json.JsonSerializer.Serialize<NoteError>(new NoteError.NotFound(7), SmokeJson.Default.NoteError);
 if (json != """{"reason":"not-found","error":{"id":7}}""") { Console.Error.WriteLine($"JSON context wrote {json}"); return 1; }
@@ -54,7 +62,7 @@ catch (ValueMappingException exception)
 }
 
 if (rejected != "parameter 'price'" || (await reader.CardsAsync([new CardId(3)])).Count != 0) { Console.Error.WriteLine($"converter rejection: {rejected}"); return 1; }
-Console.WriteLine($"smoke ok: note {id}, {missing}, loaded {texts.Length} in {notes.BatchCount} batch, {json}, card {card.Id.Value} {card.State} {card.Price.Amount} {card.Meta.Color} stored '{stored}', rejected {rejected}");
+Console.WriteLine($"smoke ok: note {id}, {missing}, loaded {texts.Length} in {notes.BatchCount} batch, {tagged[0].Tags.Count} tags of '{tagged[0].Body.Text}', {json}, card {card.Id.Value} {card.State} {card.Price.Amount} {card.Meta.Color} stored '{stored}', rejected {rejected}");
 return 0;
 
 [WireErrors]
@@ -89,10 +97,17 @@ public sealed partial class Notes
 
 public sealed record NoteRow(long Id, string Text);
 
+public sealed record NoteBody(string Text);
+public sealed record NoteTag(string Name);
+public sealed record TaggedNote(long Id, NoteBody Body, IReadOnlyList<NoteTag> Tags);
+
 public static partial class NoteQueries
 {
     [BulkLoader("SELECT id, text FROM notes WHERE id IN (SELECT value FROM json_each($1))", DataLoader = true)]
     public static partial Task<IReadOnlyDictionary<long, NoteRow>> NotesByIdAsync(SqliteConnection db, IReadOnlyCollection<long> ids);
+
+    [Query("SELECT n.id, n.text AS body_text, t.name AS tag_name FROM notes n LEFT JOIN tags t ON t.note_id = n.id ORDER BY n.id, t.name")]
+    public static partial Task<List<TaggedNote>> NotesWithTagsAsync(SqliteConnection db);
 }
 
 public readonly record struct CardId(long Value);

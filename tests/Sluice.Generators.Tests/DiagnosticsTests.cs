@@ -371,6 +371,97 @@ public sealed class DiagnosticsTests
                 public static partial Task<List<Event>> EventsAfterAsync(this SqliteConnection db, long after, int pageSize);
             }
             """, []),
+        // Nested rows and one-to-many (SL0120–SL0129).
+        ["SL0120"] = ("""
+            public sealed record Address(string Street, string City);
+            public sealed record User(long Id, string Name, Address Address);
+            public static partial class Q
+            {
+                [Query("SELECT u.id, u.name, a.street, a.city FROM users u JOIN addresses a ON a.user_id = u.id")]
+                public static partial Task<List<User>> Users(this SqliteConnection db);
+            }
+            """, []),
+        ["SL0121"] = ("""
+            public sealed record Line(long LineId, string Sku);
+            public sealed record Order(long Number, string Customer, IReadOnlyList<Line> Lines);
+            public static partial class Q
+            {
+                [Query("SELECT o.number, o.customer, l.id AS line_line_id, l.sku AS line_sku FROM orders o JOIN lines l ON l.order_number = o.number")]
+                public static partial Task<List<Order>> Orders(this SqliteConnection db);
+            }
+            """, []),
+        ["SL0122"] = ("""
+            public sealed record Address(string Street);
+            public sealed record User(long Id, [ColumnPrefix("")] Address Home, [ColumnPrefix("")] Address Work);
+            public static partial class Q
+            {
+                [Query("SELECT id, street FROM users")]
+                public static partial Task<List<User>> Users(this SqliteConnection db);
+            }
+            """, []),
+        ["SL0123"] = ("""
+            public sealed record Line(long Id, string Sku);
+            public sealed record Order(long Id, IReadOnlyList<Line> Lines);
+            public static partial class Q
+            {
+                [Query("SELECT o.id, l.id AS line_id, l.sku AS line_sku FROM orders o JOIN lines l ON l.order_id = o.id")]
+                public static partial IAsyncEnumerable<Order> Orders(this SqliteConnection db);
+            }
+            """, []),
+        ["SL0124"] = ("""
+            public sealed record Parcel(long Id);
+            public sealed record Line(long Id, IReadOnlyList<Parcel> Parcels);
+            public sealed record Order(long Id, IReadOnlyList<Line> Lines);
+            public static partial class Q
+            {
+                [Query("SELECT o.id, l.id AS line_id, p.id AS line_parcel_id FROM orders o JOIN lines l ON l.order_id = o.id JOIN parcels p ON p.line_id = l.id")]
+                public static partial Task<List<Order>> Orders(this SqliteConnection db);
+            }
+            """, []),
+        ["SL0125"] = ("""
+            public abstract record Address(string Street);
+            public sealed record User(long Id, Address Address);
+            public static partial class Q
+            {
+                [Query("SELECT id, street AS address_street FROM users")]
+                public static partial Task<List<User>> Users(this SqliteConnection db);
+            }
+            """, []),
+        ["SL0126"] = ("""
+            public sealed record Address(string Street);
+            public sealed record User(long Id, Address Address);
+            public static partial class Q
+            {
+                [Query("SELECT * FROM users")]
+                public static partial Task<List<User>> Users(this SqliteConnection db);
+            }
+            """, []),
+        ["SL0127"] = ("""
+            public sealed record Line(long Id);
+            public sealed record Order([property: RowKey] string? Number, IReadOnlyList<Line> Lines);
+            public static partial class Q
+            {
+                [Query("SELECT o.number, l.id AS line_id FROM orders o JOIN lines l ON l.order_number = o.number")]
+                public static partial Task<List<Order>> Orders(this SqliteConnection db);
+            }
+            """, []),
+        ["SL0128"] = ("""
+            public sealed record User(long Id, [ColumnPrefix("u_")] string Name);
+            public static partial class Q
+            {
+                [Query("SELECT id, name FROM users")]
+                public static partial Task<List<User>> Users(this SqliteConnection db);
+            }
+            """, []),
+        ["SL0129"] = ("""
+            public sealed record Line(long Id);
+            public sealed record Order(long Id, Line[] Lines);
+            public static partial class Q
+            {
+                [Query("SELECT o.id, l.id AS line_id FROM orders o JOIN lines l ON l.order_id = o.id")]
+                public static partial Task<List<Order>> Orders(this SqliteConnection db);
+            }
+            """, []),
         ["SL0060"] = ("""
             [ChunkedBatch("b_v1", Table = "transmissions", Key = "id")]
             public partial class B

@@ -79,7 +79,7 @@ public sealed class ModelShapeTests
             .ToList();
     }
 
-    private static void Walk(object? value, HashSet<object> seen, string path)
+    internal static void Walk(object? value, HashSet<object> seen, string path)
     {
         if (value is null || value is string || value.GetType().IsPrimitive || value is Enum)
         {

@@ -233,7 +233,7 @@ public sealed partial class SluiceGenerator
 
             if (spec.Row is { } row)
             {
-                columns.AddRange(row.Members.Select(m => (m.Value, row.DisplayName + "." + m.MemberName.TrimStart('@'))));
+                columns.AddRange(row.AllColumnMembers()); // nested rows' and children's columns too
             }
             else if (spec.Scalar is { } scalar && scalar.Ordinal >= 0 && scalar.Column != "0")
             {

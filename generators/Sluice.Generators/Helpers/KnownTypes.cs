@@ -75,6 +75,8 @@ internal sealed class KnownTypes
         BulkLoaderAttribute = compilation.GetBestTypeByMetadataName("Sluice.BulkLoaderAttribute");
         CursorFeedAttribute = compilation.GetBestTypeByMetadataName("Sluice.CursorFeedAttribute");
         ColumnAttribute = compilation.GetBestTypeByMetadataName("Sluice.ColumnAttribute");
+        ColumnPrefixAttribute = compilation.GetBestTypeByMetadataName("Sluice.ColumnPrefixAttribute");
+        RowKeyAttribute = compilation.GetBestTypeByMetadataName("Sluice.RowKeyAttribute");
         CachedAttribute = compilation.GetBestTypeByMetadataName("Sluice.CachedAttribute");
         SluiceConverterOfTModelTProvider = compilation.GetBestTypeByMetadataName("Sluice.ISluiceConverter`2");
         SluiceConverterAttribute = compilation.GetBestTypeByMetadataName("Sluice.SluiceConverterAttribute");
@@ -199,6 +201,10 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? CursorFeedAttribute { get; }
 
     public INamedTypeSymbol? ColumnAttribute { get; }
+
+    public INamedTypeSymbol? ColumnPrefixAttribute { get; }
+
+    public INamedTypeSymbol? RowKeyAttribute { get; }
 
     public INamedTypeSymbol? CachedAttribute { get; }
 

@@ -208,8 +208,9 @@ internal sealed class ValueMappings
         ITypeSymbol? element = underlying is IArrayTypeSymbol { Rank: 1 } array ? array.ElementType
             : KnownTypes.IsConstructedFrom(underlying, _known.ListOfT) ? ((INamedTypeSymbol)underlying).TypeArguments[0]
             : null;
-        if (element is null)
+        if (element is null || (TypedId(element) is null && SluiceGenerator.QueryParser.IsNestedRowCandidate(element)))
         {
+            // A list of the user's rows is a child list of a one-to-many row, not an array column.
             return new Description(Outcome.NotAValue, null, null);
         }
 

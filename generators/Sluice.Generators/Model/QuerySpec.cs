@@ -65,7 +65,96 @@ internal sealed record RowSpec(
     string ConstructedTypeFullyQualifiedName,
     string DisplayName,
     bool ColumnsKnown,
-    EquatableArray<RowMemberSpec> Members);
+    EquatableArray<RowMemberSpec> Members)
+{
+    /// <summary>
+    /// Members that are rows themselves (<c>Address Address</c>), each filled from the columns of its prefix
+    /// (<c>address_street</c>) or its <c>[ColumnPrefix]</c>; empty for a flat row.
+    /// </summary>
+    public EquatableArray<NestedRowMemberSpec> Nested { get; init; } = EquatableArray<NestedRowMemberSpec>.Empty;
+
+    /// <summary>The one-to-many member (<c>IReadOnlyList&lt;OrderLine&gt; Lines</c>) whose rows a join repeats per parent key; null when there is none.</summary>
+    public ChildListSpec? Children { get; init; }
+
+    /// <summary>Every column with the member path that reads it (<c>User.Address.Street</c>), nested rows' and children's too.</summary>
+    public System.Collections.Generic.IEnumerable<(ColumnValueSpec Value, string Member)> AllColumnMembers()
+    {
+        foreach (var member in Members)
+        {
+            yield return (member.Value, DisplayName + "." + member.MemberName.TrimStart('@'));
+        }
+
+        foreach (var nested in Nested)
+        {
+            foreach (var column in nested.Row.AllColumnMembers())
+            {
+                yield return column;
+            }
+        }
+
+        if (Children is { } children)
+        {
+            foreach (var column in children.Row.AllColumnMembers())
+            {
+                yield return column;
+            }
+        }
+    }
+
+    /// <summary>Every column the row reads, its nested rows' and children's included, in member order.</summary>
+    public System.Collections.Generic.IEnumerable<ColumnValueSpec> AllColumns()
+    {
+        foreach (var member in Members)
+        {
+            yield return member.Value;
+        }
+
+        foreach (var nested in Nested)
+        {
+            foreach (var column in nested.Row.AllColumns())
+            {
+                yield return column;
+            }
+        }
+
+        if (Children is { } children)
+        {
+            foreach (var column in children.Row.AllColumns())
+            {
+                yield return column;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// A row member that is a row itself, read from the columns that follow its prefix. <paramref name="DisplayPath"/> is how
+/// errors name it (<c>User.Address</c>); <paramref name="IsNullable"/> makes it null when every one of its columns is NULL
+/// (a LEFT JOIN without a match), where a non-nullable one throws naming the query and the columns.
+/// </summary>
+internal sealed record NestedRowMemberSpec(
+    string MemberName,
+    bool ViaConstructor,
+    string? PropertyName,
+    string DisplayPath,
+    bool IsNullable,
+    RowSpec Row);
+
+/// <summary>
+/// The one-to-many member of a row: its children (<paramref name="Row"/>) come from the same join, one per result row,
+/// grouped in one pass by the parent key (<paramref name="Key"/>, the parent's <c>[RowKey]</c> or <c>Id</c> columns, of
+/// type <paramref name="KeyTypeFullyQualifiedName"/>). A result row whose child columns are all NULL (a LEFT JOIN
+/// without children) adds no child.
+/// </summary>
+internal sealed record ChildListSpec(
+    string MemberName,
+    bool ViaConstructor,
+    string? PropertyName,
+    string DisplayPath,
+    string ElementTypeFullyQualifiedName,
+    EquatableArray<ColumnValueSpec> Key,
+    string KeyTypeFullyQualifiedName,
+    RowSpec Row);
 
 /// <summary>
 /// One member of a row type and the column it is read from. <paramref name="AssignedAfter"/> marks an optional settable

@@ -13,7 +13,7 @@ public sealed partial class SluiceGenerator
     /// SQLite bodies run synchronously and return completed tasks (Microsoft.Data.Sqlite's async methods are synchronous
     /// anyway); PostgreSQL bodies are truly asynchronous with typed, positional <c>NpgsqlParameter&lt;T&gt;</c>s.
     /// </summary>
-    internal static class QueryEmitter
+    internal static partial class QueryEmitter
     {
         public static string Emit(QuerySpec spec)
         {
@@ -58,7 +58,7 @@ public sealed partial class SluiceGenerator
         /// <summary>Every mapping the query's parameters, columns and keys use.</summary>
         internal static System.Collections.Generic.IEnumerable<ValueMapping?> Mappings(QuerySpec spec) =>
             spec.BoundParameters.Select(p => p.Mapping)
-                .Concat(spec.Row?.Members.Select(m => m.Value.Mapping) ?? Enumerable.Empty<ValueMapping?>())
+                .Concat(spec.Row?.AllColumns().Select(c => c.Mapping) ?? Enumerable.Empty<ValueMapping?>())
                 .Concat(new[] { spec.Scalar?.Mapping, spec.Loader?.KeyColumn.Mapping })
                 .Concat(spec.Loader?.KeyParts.Select(p => p.Column.Mapping) ?? Enumerable.Empty<ValueMapping?>());
 
@@ -314,6 +314,12 @@ public sealed partial class SluiceGenerator
             var execute = async ? $"await dbCommand.ExecuteReaderAsync({token}).ConfigureAwait(false)" : "dbCommand.ExecuteReader()";
             var read = async ? $"await dbReader.ReadAsync({token}).ConfigureAwait(false)" : "dbReader.Read()";
             var usingReader = async ? "await using var dbReader" : "using var dbReader";
+            if (spec.Row?.Children is { } children)
+            {
+                WriteGroupedShape(writer, spec, children, execute, read, usingReader);
+                return;
+            }
+
             switch (spec.Shape)
             {
                 case QueryShape.NonQuery:
@@ -601,88 +607,6 @@ public sealed partial class SluiceGenerator
 
                 WriteLoaderResult(writer, spec, loader);
                 writer.WriteLine(loader.IsLookup ? "return result;" : "return ToValues(result);");
-            }
-        }
-
-        private static string RowReaderName(QuerySpec spec) => "Read" + spec.MemberStem + "Row";
-
-        /// <summary>One method per query that builds a row from the current reader position, one member per line.</summary>
-        private static void WriteRowReader(SourceWriter writer, QuerySpec spec)
-        {
-            var row = spec.Row!;
-            var type = row.ConstructedTypeFullyQualifiedName;
-            var readerType = spec.Dialect == Dialect.Sqlite ? "global::Microsoft.Data.Sqlite.SqliteDataReader" : "global::Npgsql.NpgsqlDataReader";
-            var ordinals = row.ColumnsKnown ? string.Empty : string.Concat(row.Members.Select(m => ", int " + OrdinalLocal(m.Value)));
-            var arguments = row.Members.Where(m => m.ViaConstructor).ToArray();
-            var initializers = row.Members.Where(m => !m.ViaConstructor && !m.AssignedAfter).ToArray();
-            var assignedAfter = row.Members.Where(m => m.AssignedAfter).ToArray();
-            var unguarded = row.Members.Where(m => ReadsWithoutGuard(m.Value)).ToArray();
-            writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
-            using (writer.Braces($"private static {type} {RowReaderName(spec)}({readerType} reader{ordinals})"))
-            {
-                if (unguarded.Length > 0)
-                {
-                    writer.WriteLine("try");
-                    writer.WriteLine("{");
-                    writer.Indentation++;
-                }
-
-                var close = initializers.Length == 0 ? ");" : ")";
-                writer.WriteLine($"{(assignedAfter.Length == 0 ? "return" : "var row =")} new {type}({(arguments.Length == 0 ? close : string.Empty)}");
-                writer.Indentation++;
-                for (var i = 0; i < arguments.Length; i++)
-                {
-                    var last = i == arguments.Length - 1;
-                    writer.WriteLine($"{arguments[i].MemberName}: {MemberRead(arguments[i].Value, row.DisplayName, QueryName(spec))}{(last ? close : ",")}");
-                }
-
-                writer.Indentation--;
-                if (initializers.Length > 0)
-                {
-                    writer.WriteLine("{");
-                    writer.Indentation++;
-                    foreach (var member in initializers)
-                    {
-                        writer.WriteLine($"{member.MemberName} = {MemberRead(member.Value, row.DisplayName, QueryName(spec))},");
-                    }
-
-                    writer.Indentation--;
-                    writer.WriteLine("};");
-                }
-
-                if (assignedAfter.Length > 0)
-                {
-                    foreach (var member in assignedAfter)
-                    {
-                        using (writer.Braces($"if ({OrdinalLocal(member.Value)} >= 0)"))
-                        {
-                            writer.WriteLine($"row.{member.MemberName} = {MemberRead(member.Value, row.DisplayName, QueryName(spec))};");
-                        }
-                    }
-
-                    writer.WriteLine();
-                    writer.WriteLine("return row;");
-                }
-
-                if (unguarded.Length > 0)
-                {
-                    writer.Indentation--;
-                    writer.WriteLine("}");
-                    writer.WriteLine("catch (global::System.Exception)");
-                    writer.WriteLine("{");
-                    writer.Indentation++;
-                    writer.WriteLine("// Typed getters throw on NULL; only now is it worth finding which column it was, to name it.");
-                    foreach (var member in unguarded)
-                    {
-                        var ordinal = member.Value.Ordinal >= 0 ? member.Value.Ordinal.ToString(CultureInfo.InvariantCulture) : OrdinalLocal(member.Value);
-                        var guard = member.AssignedAfter ? $"{ordinal} >= 0 && " : string.Empty;
-                        writer.WriteLine($"if ({guard}reader.IsDBNull({ordinal})) global::Sluice.QueryRuntime.ThrowNullColumn({Naming.Literal(member.Value.Column)}, {Naming.Literal(row.DisplayName)});");
-                    }
-
-                    writer.WriteLine("throw;");
-                    writer.Indentation--;
-                    writer.WriteLine("}");
-                }
             }
         }
 

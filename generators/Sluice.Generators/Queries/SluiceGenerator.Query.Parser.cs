@@ -897,66 +897,92 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
-            var row = DescribeRow(rowType!, columns, core, memberTypes, diagnostics);
+            var row = DescribeRow(rowType!, columns, core, shape, isLoader, memberTypes, diagnostics);
             return row is null ? null : new ResultDescription(shape, row, null, memberTypes);
         }
 
-        private static RowSpec? DescribeRow(ITypeSymbol rowType, List<string>? columns, QueryCore core, List<ITypeSymbol> memberTypes, List<DiagnosticInfo> diagnostics)
+        private static RowSpec? DescribeRow(ITypeSymbol rowType, List<string>? columns, QueryCore core, QueryShape shape, bool isLoader, List<ITypeSymbol> memberTypes, List<DiagnosticInfo> diagnostics)
         {
             var method = core.Method;
-            var known = core.Known;
             var location = core.Location;
-            if (rowType is not INamedTypeSymbol named || named.TypeKind is not (TypeKind.Class or TypeKind.Struct) || named.IsAbstract)
+            if (rowType is not INamedTypeSymbol named || named.TypeKind is not (TypeKind.Class or TypeKind.Struct) || named.IsAbstract || RowConstructor(named) is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryReturnType, location, method.Name));
                 return null;
             }
 
-            var members = new List<RowMemberSpec>();
-            var properties = named.GetMembers().OfType<IPropertySymbol>().Where(p => !p.IsStatic && p.DeclaredAccessibility == Accessibility.Public && !p.IsIndexer).ToList();
-            var constructor = named.InstanceConstructors
+            var walk = new RowWalk(core, columns, diagnostics)
+            {
+                ChildrenAllowed = !isLoader && core.Signature.Return != ReturnKind.AsyncEnumerable && shape is QueryShape.List or QueryShape.Single,
+            };
+            return DescribeRowType(walk, named, prefix: string.Empty, path: named.Name, depth: 0, memberTypes, diagnostics);
+        }
+
+        /// <summary>What describing one query's row (and its nested rows) shares: the columns and which member claimed each.</summary>
+        private sealed class RowWalk
+        {
+            public RowWalk(QueryCore core, List<string>? columns, List<DiagnosticInfo> diagnostics)
+            {
+                Core = core;
+                Columns = columns;
+                Diagnostics = diagnostics;
+            }
+
+            public QueryCore Core { get; }
+
+            public List<string>? Columns { get; }
+
+            public List<DiagnosticInfo> Diagnostics { get; }
+
+            /// <summary>Whether the method's shape can fill a child list (a [Query] list or single row).</summary>
+            public bool ChildrenAllowed { get; set; }
+
+            /// <summary>Column ordinal → the member path that reads it, and whether that member sits in a nested row.</summary>
+            public Dictionary<int, (string Path, bool Nested)> Claims { get; set; } = new();
+
+            /// <summary>The nested row types being described, outermost first (a type that contains itself is a cycle).</summary>
+            public List<ITypeSymbol> Visiting { get; } = new();
+
+            /// <summary>Scalar members that found their column, and those that did not, since the walk began.</summary>
+            public int Matched { get; set; }
+
+            public int Missing { get; set; }
+        }
+
+        /// <summary>The widest public constructor of a row type (a record's copy constructor does not count).</summary>
+        private static IMethodSymbol? RowConstructor(INamedTypeSymbol named) =>
+            named.InstanceConstructors
                 .Where(c => c.DeclaredAccessibility == Accessibility.Public && !(c.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(c.Parameters[0].Type, named)))
                 .OrderByDescending(c => c.Parameters.Length)
                 .FirstOrDefault();
-            if (constructor is null)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.QueryReturnType, location, method.Name));
-                return null;
-            }
+
+        /// <summary>
+        /// Describes a row type whose columns follow <paramref name="prefix"/> (empty for the row the query returns):
+        /// its column members, its nested rows (recursively) and, on the top-level row only, its child list.
+        /// </summary>
+        private static RowSpec? DescribeRowType(RowWalk walk, INamedTypeSymbol named, string prefix, string path, int depth, List<ITypeSymbol>? memberTypes, List<DiagnosticInfo> diagnostics)
+        {
+            var core = walk.Core;
+            var method = core.Method;
+            var known = core.Known;
+            var location = core.Location;
+            var columns = walk.Columns;
+            var members = new List<RowMemberSpec>();
+            var nested = new List<NestedRowMemberSpec>();
+            ChildListSpec? children = null;
+            (ISymbol Member, string Path, ITypeSymbol ElementType, string? Prefix, bool ViaConstructor, string? PropertyName, bool Optional)? childMember = null;
+            var keyMembers = new List<(ISymbol Symbol, ITypeSymbol Type, ColumnValueSpec? Value, bool Marked)>();
+            var properties = named.GetMembers().OfType<IPropertySymbol>().Where(p => !p.IsStatic && p.DeclaredAccessibility == Accessibility.Public && !p.IsIndexer).ToList();
+            var constructor = RowConstructor(named)!;
 
             var ok = true;
             var covered = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var candidates = new List<(ISymbol Symbol, ITypeSymbol Type, IPropertySymbol? Property, bool ViaConstructor, bool Required)>();
             foreach (var parameter in constructor.Parameters)
             {
                 var property = properties.FirstOrDefault(p => string.Equals(p.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
                 covered.Add(parameter.Name);
-                var column = ColumnOverride(parameter, known) ?? (property is null ? null : ColumnOverride(property, known)) ?? parameter.Name;
-                var ordinal = columns?.FindIndex(c => Naming.NormalizeColumn(c) == Naming.NormalizeColumn(column)) ?? -1;
-                if (columns is not null && ordinal < 0)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RowMemberWithoutColumn, location, named.Name + "." + parameter.Name, method.Name, string.Join(", ", columns), Naming.ToSnakeCase(column)));
-                    ok = false;
-                    continue;
-                }
-
-                var value = core.Mappings.Describe(parameter.Type, property is null ? new ISymbol[] { parameter } : new ISymbol[] { parameter, property }, named, named.Name + "." + parameter.Name, diagnostics);
-                if (!value.IsValue)
-                {
-                    if (value.Outcome == ValueMappings.Outcome.NotAValue)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedColumnType, location, named.Name + "." + parameter.Name, parameter.Type.ToDisplayString()));
-                    }
-
-                    ok = false;
-                    continue;
-                }
-
-                members.Add(new RowMemberSpec(
-                    Naming.EscapeIdentifier(parameter.Name),
-                    true,
-                    ColumnValue(columns is null ? column : columns[ordinal], ordinal, parameter.Type, value),
-                    PropertyName: property is { GetMethod.DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
-                memberTypes.Add(parameter.Type);
+                candidates.Add((parameter, parameter.Type, property, true, true));
             }
 
             foreach (var property in properties)
@@ -966,39 +992,362 @@ public sealed partial class SluiceGenerator
                     continue;
                 }
 
-                var column = ColumnOverride(property, known) ?? property.Name;
-                var ordinal = columns?.FindIndex(c => Naming.NormalizeColumn(c) == Naming.NormalizeColumn(column)) ?? -1;
-                if (columns is not null && ordinal < 0)
+                candidates.Add((property, property.Type, property, false, property.IsRequired));
+            }
+
+            foreach (var (symbol, type, property, viaConstructor, required) in candidates)
+            {
+                var optional = !viaConstructor && !required;
+                var memberPath = path + "." + symbol.Name;
+                var readableProperty = property is { GetMethod.DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null;
+                var columnPrefix = PrefixOverride(symbol, known) ?? (property is null ? null : PrefixOverride(property, known));
+                var isKey = KnownTypes.HasAttribute(symbol, known.RowKeyAttribute) || (property is not null && KnownTypes.HasAttribute(property, known.RowKeyAttribute));
+                var value = core.Mappings.Describe(type, property is null || SymbolEqualityComparer.Default.Equals(property, symbol) ? new ISymbol[] { symbol } : new ISymbol[] { symbol, property }, named, memberPath, diagnostics);
+                if (value.Outcome == ValueMappings.Outcome.Error)
                 {
-                    if (property.IsRequired)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RowMemberWithoutColumn, location, named.Name + "." + property.Name, method.Name, string.Join(", ", columns), Naming.ToSnakeCase(column)));
-                        ok = false;
-                    }
-
-                    continue; // An optional settable property the statement does not select keeps its default.
-                }
-
-                var propertyValue = core.Mappings.Describe(property.Type, new ISymbol[] { property }, named, named.Name + "." + property.Name, diagnostics);
-                if (!propertyValue.IsValue)
-                {
-                    if (propertyValue.Outcome == ValueMappings.Outcome.NotAValue)
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedColumnType, location, named.Name + "." + property.Name, property.Type.ToDisplayString()));
-                    }
-
                     ok = false;
                     continue;
                 }
 
-                var assignedAfter = columns is null && !property.IsRequired && property.SetMethod is { IsInitOnly: false };
-                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(property.Name), false, ColumnValue(columns is null ? column : columns[ordinal], ordinal, property.Type, propertyValue), assignedAfter, property.GetMethod is { DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
-                memberTypes.Add(property.Type);
+                if (value.IsValue)
+                {
+                    if (columnPrefix is not null)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ColumnPrefixOnColumn, location, memberPath, columnPrefix));
+                    }
+
+                    var column = ColumnOverride(symbol, known) ?? (property is null ? null : ColumnOverride(property, known)) ?? symbol.Name;
+                    var ordinal = columns?.FindIndex(c => Naming.NormalizeColumn(c) == Naming.NormalizeColumn(prefix + column)) ?? -1;
+                    if (columns is not null && ordinal < 0)
+                    {
+                        if (optional)
+                        {
+                            continue; // An optional settable property the statement does not select keeps its default.
+                        }
+
+                        walk.Missing++;
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RowMemberWithoutColumn, location, memberPath, method.Name, string.Join(", ", columns), SuggestedColumn(prefix, column)));
+                        ok = false;
+                        continue;
+                    }
+
+                    walk.Matched++;
+                    if (ordinal >= 0)
+                    {
+                        if (walk.Claims.TryGetValue(ordinal, out var claim) && (claim.Nested || depth > 0))
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AmbiguousNestedColumn, location, columns![ordinal], method.Name, claim.Path, memberPath));
+                            ok = false;
+                            continue;
+                        }
+
+                        walk.Claims[ordinal] = (memberPath, depth > 0);
+                    }
+
+                    var columnValue = ColumnValue(columns is null ? column : columns[ordinal], ordinal, type, value);
+                    var assignedAfter = optional && columns is null && property!.SetMethod is { IsInitOnly: false };
+                    members.Add(new RowMemberSpec(Naming.EscapeIdentifier(symbol.Name), viaConstructor, columnValue, assignedAfter, readableProperty));
+                    memberTypes?.Add(type);
+                    if (depth == 0 && (isKey || string.Equals(symbol.Name, "Id", StringComparison.OrdinalIgnoreCase)))
+                    {
+                        keyMembers.Add((symbol, type, columnValue, isKey));
+                    }
+
+                    continue;
+                }
+
+                if (isKey && depth == 0)
+                {
+                    keyMembers.Add((symbol, type, null, true));
+                }
+
+                if (ChildElementType(type, known, out var collectionProblem) is { } elementType)
+                {
+                    if (columns is null)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NestedRowSelectStar, location, memberPath, method.Name));
+                        ok = false;
+                        continue;
+                    }
+
+                    if (depth > 0 || childMember is not null)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OneToManyDepth, location, memberPath, childMember is null ? path : path + " beside " + childMember.Value.Path));
+                        ok = false;
+                        continue;
+                    }
+
+                    if (!walk.ChildrenAllowed)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OneToManyShape, location, method.Name, memberPath));
+                        ok = false;
+                        continue;
+                    }
+
+                    childMember = (symbol, memberPath, elementType, columnPrefix, viaConstructor, readableProperty, optional);
+                    continue;
+                }
+
+                if (collectionProblem)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ChildCollectionType, location, memberPath, type.ToDisplayString()));
+                    ok = false;
+                    continue;
+                }
+
+                if (!IsNestedRowCandidate(type))
+                {
+                    if (optional && columns is not null && !columns.Any(c => Naming.NormalizeColumn(c) == Naming.NormalizeColumn(prefix + symbol.Name)))
+                    {
+                        continue; // An optional settable property the statement does not select keeps its default.
+                    }
+
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedColumnType, location, memberPath, type.ToDisplayString()));
+                    ok = false;
+                    continue;
+                }
+
+                if (columns is null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NestedRowSelectStar, location, memberPath, method.Name));
+                    ok = false;
+                    continue;
+                }
+
+                var nestedType = (INamedTypeSymbol)KnownTypes.Underlying(type);
+                var nestedRow = DescribeNested(walk, nestedType, new[] { prefix + PrefixPart(columnPrefix ?? symbol.Name) }, memberPath, depth + 1, optional, diagnostics, out var skipped);
+                if (nestedRow is null)
+                {
+                    ok &= skipped; // An optional settable property none of whose columns is selected keeps its default.
+                    continue;
+                }
+
+                nested.Add(new NestedRowMemberSpec(Naming.EscapeIdentifier(symbol.Name), viaConstructor, readableProperty, memberPath, IsNullable(type), nestedRow));
+            }
+
+            if (childMember is { } child && ok)
+            {
+                var childType = (INamedTypeSymbol)KnownTypes.Underlying(child.ElementType);
+                var prefixes = child.Prefix is not null ? new[] { prefix + PrefixPart(child.Prefix) } : Singular(child.Member.Name) is { } singular ? new[] { prefix + PrefixPart(child.Member.Name), prefix + PrefixPart(singular) } : new[] { prefix + PrefixPart(child.Member.Name) };
+                var childRow = DescribeNested(walk, childType, prefixes, child.Path, depth + 1, child.Optional, diagnostics, out var skipped);
+                var keys = keyMembers.Any(k => k.Marked) ? keyMembers.Where(k => k.Marked).ToList() : keyMembers;
+                if (childRow is null)
+                {
+                    ok &= skipped;
+                }
+                else if (keys.Count == 0)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OneToManyWithoutKey, location, path, child.Path, method.Name));
+                    ok = false;
+                }
+                else if (keys.FirstOrDefault(k => k.Value is null || k.Value.IsNullable) is { Symbol: not null } badKey)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RowKeyMember, location, path + "." + badKey.Symbol.Name, badKey.Value is null ? "it is not read from one column" : "it is nullable"));
+                    ok = false;
+                }
+                else
+                {
+                    var keyType = keys.Count == 1
+                        ? keys[0].Value!.RuntimeTypeFullyQualifiedName
+                        : "(" + string.Join(", ", keys.Select(k => k.Value!.RuntimeTypeFullyQualifiedName)) + ")";
+                    children = new ChildListSpec(
+                        Naming.EscapeIdentifier(child.Member.Name),
+                        child.ViaConstructor,
+                        child.PropertyName,
+                        child.Path,
+                        childType.ToFullyQualified(),
+                        keys.Select(k => k.Value!).ToEquatableArray(),
+                        keyType,
+                        childRow);
+                }
+            }
+            else if (depth == 0 && ok && keyMembers.FirstOrDefault(k => k.Marked && k.Value is null) is { Symbol: not null } misplaced)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RowKeyMember, location, path + "." + misplaced.Symbol.Name, "it is not read from one column"));
+                ok = false;
             }
 
             return ok
-                ? new RowSpec(named.ToFullyQualified(), KnownTypes.Underlying(named).ToFullyQualified(), named.Name, columns is not null, members.ToEquatableArray())
+                ? new RowSpec(named.ToFullyQualified(), KnownTypes.Underlying(named).ToFullyQualified(), depth == 0 ? named.Name : path, columns is not null, members.ToEquatableArray())
+                {
+                    Nested = nested.ToEquatableArray(),
+                    Children = children,
+                }
                 : null;
+        }
+
+        /// <summary>
+        /// Describes a nested row (or a child row) under the first of <paramref name="prefixes"/> that its columns use. A
+        /// prefix none of its columns use is SL0120; two that both fit (<c>Lines</c> and <c>Line</c>) are SL0122.
+        /// </summary>
+        private static RowSpec? DescribeNested(RowWalk walk, INamedTypeSymbol nestedType, string[] prefixes, string path, int depth, bool optional, List<DiagnosticInfo> diagnostics, out bool skipped)
+        {
+            skipped = false;
+            var core = walk.Core;
+            var location = core.Location;
+            var typeName = nestedType.ToDisplayString();
+            if (nestedType.TypeKind is not (TypeKind.Class or TypeKind.Struct) || nestedType.IsAbstract || RowConstructor(nestedType) is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NestedRowType, location, path, typeName, nestedType.IsAbstract ? "it is abstract" : "it has no public constructor"));
+                return null;
+            }
+
+            if (depth > MaxNestingDepth || walk.Visiting.Any(t => SymbolEqualityComparer.Default.Equals(t, nestedType)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NestedRowType, location, path, typeName, depth > MaxNestingDepth ? $"rows nest at most {MaxNestingDepth} levels deep" : "it contains itself"));
+                return null;
+            }
+
+            RowSpec? found = null;
+            string? foundPrefix = null;
+            List<DiagnosticInfo>? foundDiagnostics = null;
+            var claimsBefore = walk.Claims;
+            Dictionary<int, (string Path, bool Nested)>? foundClaims = null;
+            walk.Visiting.Add(nestedType);
+            try
+            {
+                foreach (var prefix in prefixes)
+                {
+                    var local = new List<DiagnosticInfo>();
+                    walk.Claims = new Dictionary<int, (string Path, bool Nested)>(claimsBefore);
+                    var (matched, missing) = (walk.Matched, walk.Missing);
+                    walk.Matched = 0;
+                    walk.Missing = 0;
+                    var row = DescribeRowType(walk, nestedType, prefix, path, depth, memberTypes: null, local);
+                    var anyColumn = walk.Matched > 0;
+                    (walk.Matched, walk.Missing) = (matched + walk.Matched, missing + walk.Missing);
+                    if (!anyColumn)
+                    {
+                        continue; // None of its columns use this prefix.
+                    }
+
+                    if (foundPrefix is not null)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AmbiguousNestedColumn, location, foundPrefix + "… / " + prefix + "…", core.Method.Name, path + " (prefix '" + foundPrefix + "')", path + " (prefix '" + prefix + "')"));
+                        walk.Claims = claimsBefore;
+                        return null;
+                    }
+
+                    (found, foundPrefix, foundDiagnostics, foundClaims) = (row, prefix, local, walk.Claims);
+                }
+            }
+            finally
+            {
+                walk.Visiting.RemoveAt(walk.Visiting.Count - 1);
+            }
+
+            if (foundPrefix is null)
+            {
+                walk.Claims = claimsBefore;
+                if (optional)
+                {
+                    skipped = true;
+                    return null;
+                }
+
+                var first = RowConstructor(nestedType)!.Parameters.FirstOrDefault()?.Name ?? "id";
+                var prefix = prefixes[0];
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.NestedRowWithoutColumns,
+                    location,
+                    path,
+                    typeName,
+                    core.Method.Name,
+                    string.Join(", ", walk.Columns!),
+                    prefix.Length == 0 ? "(none)" : prefix,
+                    Naming.ToSnakeCase(first),
+                    SuggestedColumn(prefix, first)));
+                return null;
+            }
+
+            walk.Claims = foundClaims!;
+            diagnostics.AddRange(foundDiagnostics!);
+            return found;
+        }
+
+        /// <summary>How deep nested rows may go (a row in a row in a row …), which also bounds the walk.</summary>
+        private const int MaxNestingDepth = 4;
+
+        /// <summary>The column a member of a nested row reads: the prefix, then the member's column, in snake_case.</summary>
+        private static string SuggestedColumn(string prefix, string column)
+        {
+            var name = Naming.ToSnakeCase(column);
+            if (prefix.Length == 0)
+            {
+                return name;
+            }
+
+            return PrefixPart(prefix) + name;
+        }
+
+        /// <summary>A prefix as columns spell it: <c>Address</c> → <c>address_</c>, <c>billing_</c> stays, an empty one stays empty.</summary>
+        private static string PrefixPart(string raw) =>
+            raw.Length == 0 ? string.Empty : raw.EndsWith("_", StringComparison.Ordinal) ? raw : Naming.ToSnakeCase(raw) + "_";
+
+        /// <summary><c>Lines</c> → <c>Line</c>, <c>Addresses</c> → <c>Address</c>; null when the name does not end in <c>s</c>.</summary>
+        private static string? Singular(string name) =>
+            name.Length > 3 && name.EndsWith("ses", StringComparison.Ordinal) ? name.Substring(0, name.Length - 2)
+            : name.Length > 1 && name.EndsWith("s", StringComparison.Ordinal) ? name.Substring(0, name.Length - 1)
+            : null;
+
+        private static string? PrefixOverride(ISymbol symbol, KnownTypes known) =>
+            KnownTypes.Attribute(symbol, known.ColumnPrefixAttribute)?.ConstructorArguments.FirstOrDefault().Value as string;
+
+        /// <summary>
+        /// A type a row member may be as a nested row: a record, class or struct of the user's (types of the BCL and the
+        /// providers, such as <c>Uri</c>, stay column types Sluice does not read). Only asked about types that are not
+        /// column values (<see cref="ValueMappings"/>), so a column mapping always wins over nesting.
+        /// </summary>
+        internal static bool IsNestedRowCandidate(ITypeSymbol type)
+        {
+            var underlying = KnownTypes.Underlying(type);
+            if (underlying is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named || named.IsGenericType || named.SpecialType != SpecialType.None)
+            {
+                return false;
+            }
+
+            var root = named.ContainingNamespace;
+            while (root is { ContainingNamespace.IsGlobalNamespace: false })
+            {
+                root = root.ContainingNamespace;
+            }
+
+            return root is null || root.IsGlobalNamespace || root.Name is not ("System" or "Microsoft" or "Npgsql");
+        }
+
+        /// <summary>
+        /// The row type of a child list member (<c>IReadOnlyList&lt;OrderLine&gt;</c>, <c>List&lt;OrderLine&gt;</c>, …);
+        /// null when <paramref name="type"/> is not a collection of rows. <paramref name="unsupported"/> is set for a
+        /// collection of rows Sluice cannot fill (an array, a set, a dictionary).
+        /// </summary>
+        private static ITypeSymbol? ChildElementType(ITypeSymbol type, KnownTypes known, out bool unsupported)
+        {
+            unsupported = false;
+            var underlying = KnownTypes.Underlying(type);
+            if (underlying is IArrayTypeSymbol array)
+            {
+                unsupported = IsNestedRowCandidate(array.ElementType);
+                return null;
+            }
+
+            if (underlying is not INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } generic)
+            {
+                return null;
+            }
+
+            var element = generic.TypeArguments[0];
+            if (!IsNestedRowCandidate(element) || IsNullable(element))
+            {
+                return null;
+            }
+
+            if (KnownTypes.DefinitionOf(generic, known.ListOfT, known.IReadOnlyListOfT, known.IListOfT, known.IEnumerableOfT, known.IReadOnlyCollectionOfT) is not null)
+            {
+                return element;
+            }
+
+            unsupported = true;
+            return null;
         }
 
         private static string? ColumnOverride(ISymbol symbol, KnownTypes known) =>
@@ -1042,26 +1391,6 @@ public sealed partial class SluiceGenerator
 
         /// <summary>Whether <paramref name="type"/> is read from one column (a scalar, or a mapped value), judged without member attributes.</summary>
         internal static bool IsColumnValue(ITypeSymbol type, QueryCore core) => core.Mappings.IsValue(type, new ISymbol[] { core.Method });
-
-        internal static bool IsScalarType(ITypeSymbol type, KnownTypes known)
-        {
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-            {
-                type = nullable.TypeArguments[0];
-            }
-
-            if (type is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Byte, Rank: 1 })
-            {
-                return true;
-            }
-
-            return type.TypeKind == TypeKind.Enum
-                || type.SpecialType is SpecialType.System_Int64 or SpecialType.System_Int32 or SpecialType.System_Int16 or SpecialType.System_Byte
-                    or SpecialType.System_Boolean or SpecialType.System_Double or SpecialType.System_Single or SpecialType.System_Decimal
-                    or SpecialType.System_String or SpecialType.System_DateTime or SpecialType.System_Char
-                || KnownTypes.Is(type, known.Guid) || KnownTypes.Is(type, known.DateTimeOffset) || KnownTypes.Is(type, known.TimeSpan)
-                || KnownTypes.Is(type, known.DateOnly) || KnownTypes.Is(type, known.TimeOnly);
-        }
 
         private static KeyKind? KeyKindOf(ITypeSymbol type, KnownTypes known) => type.SpecialType switch
         {

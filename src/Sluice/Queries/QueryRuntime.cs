@@ -102,6 +102,15 @@ public static class QueryRuntime
     [DoesNotReturn]
     public static void ThrowNullColumn(string column, string rowType) => NullColumn<object>(column, rowType);
 
+    /// <summary>
+    /// Throws the error a non-nullable nested row whose columns are all NULL produces (a LEFT JOIN without a match),
+    /// naming the query, the member and its columns.
+    /// </summary>
+    [DoesNotReturn]
+    public static void ThrowNullNestedRow(string query, string member, string columns) =>
+        throw new InvalidOperationException(
+            $"{query}: every column of the nested row {member} ({columns}) is NULL, as a LEFT JOIN without a match returns, but {member} is not nullable; declare it nullable (a '?' on its type) to read null, or join with an INNER JOIN.");
+
     /// <summary>Throws when a statement meant to return one value per key returned two.</summary>
     [DoesNotReturn]
     public static void DuplicateKey<TKey>(TKey key, string loader) =>
