@@ -51,7 +51,7 @@ public static class SqlitePositionalBinder
     {
         if (double.IsNaN(value))
         {
-            throw new ArgumentException("SQLite cannot store NaN (it would read back as NULL).", nameof(value));
+            throw new InvalidOperationException("SQLite cannot store NaN (it would read back as NULL).");
         }
 
         Check(raw.sqlite3_bind_double(statement, index, value), index);

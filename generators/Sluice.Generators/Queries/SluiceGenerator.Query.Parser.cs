@@ -48,7 +48,7 @@ public sealed partial class SluiceGenerator
             return result with { Stub = RejectedMethod(method, known, hintPart, id, cancellationToken) };
         }
 
-        private static QuerySpec? ParseQuery(QueryCore core, List<DiagnosticInfo> diagnostics)
+        internal static QuerySpec? ParseQuery(QueryCore core, List<DiagnosticInfo> diagnostics)
         {
             var shape = ClassifyShape(core, out var rowType);
             if (shape is null)
@@ -356,7 +356,7 @@ public sealed partial class SluiceGenerator
         }
 
         /// <summary>The implementation that stands in for a rejected partial method; null when none can be written.</summary>
-        private static RejectedMethodSpec? RejectedMethod(IMethodSymbol method, KnownTypes known, string hintPart, string diagnosticId, CancellationToken cancellationToken)
+        internal static RejectedMethodSpec? RejectedMethod(IMethodSymbol method, KnownTypes known, string hintPart, string diagnosticId, CancellationToken cancellationToken)
         {
             var declaration = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
             if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || method.IsGenericMethod || declaration is null)
@@ -925,10 +925,10 @@ public sealed partial class SluiceGenerator
                 : null;
         }
 
-        private static string? ColumnOverride(ISymbol symbol, KnownTypes known) =>
+        internal static string? ColumnOverride(ISymbol symbol, KnownTypes known) =>
             KnownTypes.Attribute(symbol, known.ColumnAttribute)?.ConstructorArguments.FirstOrDefault().Value as string;
 
-        private static ColumnValueSpec ColumnValue(string column, int ordinal, ITypeSymbol type, KnownTypes known)
+        internal static ColumnValueSpec ColumnValue(string column, int ordinal, ITypeSymbol type, KnownTypes known)
         {
             var isNullable = IsNullable(type);
             var underlying = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : type;

@@ -158,7 +158,7 @@ public static class NpgsqlBulk
                 }
                 catch (Exception exception) when (exception is not (BulkWriteException or OperationCanceledException or NpgsqlException))
                 {
-                    throw new BulkWriteException(statement.Table, index, null, "a value could not be written: " + exception.Message, exception);
+                    throw new BulkWriteException(statement.Table, index, (exception as ArgumentNullException)?.ParamName, "a value could not be written: " + exception.Message, exception);
                 }
 
                 index++;

@@ -261,7 +261,7 @@ public static class SqliteBulk
                 catch (Exception exception) when (exception is not BulkWriteException)
                 {
                     raw.sqlite3_clear_bindings(statement);
-                    throw new BulkWriteException(_statement.Table, first + i, null, "a value could not be bound: " + exception.Message, exception);
+                    throw new BulkWriteException(_statement.Table, first + i, (exception as ArgumentNullException)?.ParamName, "a value could not be bound: " + exception.Message, exception);
                 }
             }
         }
