@@ -18,7 +18,7 @@ public sealed partial class SluiceGenerator
         private const string OrdinalColumn = "sluice_ord";
 
         public static string HintName(BulkSpec spec) =>
-            GeneratedFile.HintName(spec.Type, spec.MethodName + "_" + spec.ParameterCount.ToString(CultureInfo.InvariantCulture) + ".Bulk");
+            GeneratedFile.HintName(spec.Type, spec.MemberStem + "_" + spec.ParameterCount.ToString(CultureInfo.InvariantCulture) + ".Bulk");
 
         public static string Emit(BulkSpec spec)
         {
@@ -37,7 +37,7 @@ public sealed partial class SluiceGenerator
             return writer.ToString();
         }
 
-        private static string Stem(BulkSpec spec) => spec.MethodName + (spec.ParameterCount > 0 ? "_" + spec.ParameterCount.ToString(CultureInfo.InvariantCulture) : string.Empty);
+        private static string Stem(BulkSpec spec) => spec.MemberStem;
 
         private static string ColumnList(BulkSpec spec, string? prefix = null) =>
             string.Join(", ", spec.Columns.Select(c => (prefix ?? string.Empty) + Quote(c.Column)));
@@ -101,7 +101,7 @@ public sealed partial class SluiceGenerator
             var binder = "Bind" + Stem(spec) + "Row";
             var prefix = $"INSERT INTO {spec.Table} ({ColumnList(spec)}) VALUES ";
             var suffix = Conflict(spec, "excluded") + Returning(spec);
-            writer.WriteLine($"/// <summary>The statement <see cref=\"{spec.MethodName}\"/> prepares once per connection (SQLite): {spec.Columns.Count.ToString(CultureInfo.InvariantCulture)} parameters per row, bound by position.</summary>");
+            writer.WriteLine($"/// <summary>The statement {spec.DocReference} prepares once per connection (SQLite): {spec.Columns.Count.ToString(CultureInfo.InvariantCulture)} parameters per row, bound by position.</summary>");
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             writer.WriteLine($"internal static readonly global::Sluice.Sqlite.SqliteBulkStatement {statement} = new(");
             writer.WriteLine($"    {Naming.Literal(spec.Table)},");
@@ -194,7 +194,7 @@ public sealed partial class SluiceGenerator
             var rowWriter = "Write" + Stem(spec) + "Row";
             var staged = spec.Kind != BulkKind.Insert || spec.Returning is not null;
             var ordinal = spec.Returning is not null;
-            writer.WriteLine($"/// <summary>The statements of <see cref=\"{spec.MethodName}\"/> (PostgreSQL): {(staged ? "binary COPY into a temporary table, then one INSERT … SELECT" : "one binary COPY")}.</summary>");
+            writer.WriteLine($"/// <summary>The statements of {spec.DocReference} (PostgreSQL): {(staged ? "binary COPY into a temporary table, then one INSERT … SELECT" : "one binary COPY")}.</summary>");
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             if (!staged)
             {

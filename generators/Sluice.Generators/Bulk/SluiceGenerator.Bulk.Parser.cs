@@ -85,6 +85,23 @@ public sealed partial class SluiceGenerator
             return (type, declaration, signature);
         }
 
+        /// <summary>
+        /// 0 when <paramref name="method"/> is the only bulk or batch method of its name in its type; otherwise its 1-based
+        /// position among them in declaration order, so overloads (one per connection type, say) get distinct members.
+        /// </summary>
+        internal static int OverloadNumber(IMethodSymbol method)
+        {
+            var siblings = method.ContainingType.GetMembers(method.Name)
+                .OfType<IMethodSymbol>()
+                .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is BulkInsertAttribute or BulkUpsertAttribute or QueryBatchParser.QueryBatchAttribute))
+                .Select(m => m.Locations.FirstOrDefault())
+                .Where(l => l is not null && l.IsInSource)
+                .OrderBy(l => l!.SourceTree!.FilePath, StringComparer.Ordinal)
+                .ThenBy(l => l!.SourceSpan.Start)
+                .ToList();
+            return siblings.Count < 2 ? 0 : siblings.FindIndex(l => l!.Equals(method.Locations.FirstOrDefault())) + 1;
+        }
+
         internal static EquatableArray<MethodParameterSpec> Parameters(IMethodSymbol method) =>
             method.Parameters.Select((p, i) => new MethodParameterSpec(Naming.EscapeIdentifier(p.Name), p.Type.ToFullyQualified(), i == 0 && method.IsExtensionMethod, false)).ToEquatableArray();
 
@@ -236,6 +253,7 @@ public sealed partial class SluiceGenerator
             return new BulkSpec(
                 type,
                 method.Name,
+                OverloadNumber(method),
                 method.Parameters.Length,
                 declaration.Modifiers.Select(m => m.Text).ToEquatableArray(),
                 method.ReturnType.ToFullyQualified(),

@@ -17,7 +17,7 @@ public sealed partial class SluiceGenerator
     internal static class QueryBatchEmitter
     {
         public static string HintName(QueryBatchSpec spec) =>
-            GeneratedFile.HintName(spec.Type, spec.MethodName + "_" + spec.ParameterCount.ToString(CultureInfo.InvariantCulture) + ".QueryBatch");
+            GeneratedFile.HintName(spec.Type, spec.MemberStem + "_" + spec.ParameterCount.ToString(CultureInfo.InvariantCulture) + ".QueryBatch");
 
         public static string Emit(QueryBatchSpec spec)
         {
@@ -144,7 +144,7 @@ public sealed partial class SluiceGenerator
         }
 
         private static string ReaderName(QueryBatchSpec spec, int index) =>
-            "Read" + spec.MethodName + "Result" + index.ToString(CultureInfo.InvariantCulture);
+            "Read" + spec.MemberStem + "Result" + index.ToString(CultureInfo.InvariantCulture);
 
         /// <summary>Reads one query's result set as the query itself reads it (same row reader, same NULL and missing-row rules).</summary>
         private static void WriteReader(SourceWriter writer, QueryBatchSpec spec, int index)

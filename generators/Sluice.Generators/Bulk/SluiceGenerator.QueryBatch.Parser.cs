@@ -50,8 +50,11 @@ public sealed partial class SluiceGenerator
             foreach (var name in names)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var candidates = name is null ? new List<IMethodSymbol>() : method.ContainingType.GetMembers(name).OfType<IMethodSymbol>()
+                var all = name is null ? new List<IMethodSymbol>() : method.ContainingType.GetMembers(name).OfType<IMethodSymbol>()
                     .Where(m => KnownTypes.HasAttribute(m, known.QueryAttribute)).ToList();
+
+                // Overloads of a query (one per connection type) are told apart by the batch's connection.
+                var candidates = all.Count < 2 ? all : all.Where(m => m.Parameters.Length > 0 && SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type, signature.Connection.Type)).ToList();
                 if (candidates.Count != 1)
                 {
                     var why = candidates.Count == 0 ? "is no [Query] method of " + method.ContainingType.Name : "is overloaded (a batch needs one method per name)";
@@ -141,6 +144,7 @@ public sealed partial class SluiceGenerator
             return new QueryBatchSpec(
                 type,
                 method.Name,
+                BulkParser.OverloadNumber(method),
                 method.Parameters.Length,
                 declaration.Modifiers.Select(m => m.Text).ToEquatableArray(),
                 method.ReturnType.ToFullyQualified(),

@@ -7,6 +7,7 @@ namespace Sluice.Generators.Model;
 internal sealed record BulkSpec(
     TypeDeclarationSpec Type,
     string MethodName,
+    int OverloadNumber,
     int ParameterCount,
     EquatableArray<string> Modifiers,
     string ReturnTypeFullyQualifiedName,
@@ -25,7 +26,14 @@ internal sealed record BulkSpec(
     EquatableArray<BulkColumnSpec> Columns,
     EquatableArray<string> ConflictColumns,
     EquatableArray<string> UpdateColumns,
-    BulkReturningSpec? Returning);
+    BulkReturningSpec? Returning)
+{
+    /// <summary>The stem of generated member names: the method's name, numbered when it is overloaded.</summary>
+    public string MemberStem => OverloadNumber == 0 ? MethodName : MethodName + "_" + OverloadNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>How generated docs name the method: a cref, or plain text when a cref would be ambiguous.</summary>
+    public string DocReference => OverloadNumber == 0 ? $"<see cref=\"{MethodName}\"/>" : $"<c>{MethodName}</c> (overload {OverloadNumber})";
+}
 
 /// <summary>One written column: its name, the row member read for it and how the value is read (<see cref="ColumnValueSpec"/>, shared with row reading).</summary>
 internal sealed record BulkColumnSpec(string Column, string MemberName, ColumnValueSpec Value);
@@ -64,6 +72,7 @@ internal enum BulkKind
 internal sealed record QueryBatchSpec(
     TypeDeclarationSpec Type,
     string MethodName,
+    int OverloadNumber,
     int ParameterCount,
     EquatableArray<string> Modifiers,
     string ReturnTypeFullyQualifiedName,
@@ -74,7 +83,11 @@ internal sealed record QueryBatchSpec(
     string ConnectionParameter,
     string? TransactionParameter,
     string? CancellationTokenParameter,
-    EquatableArray<BatchedQuerySpec> Queries);
+    EquatableArray<BatchedQuerySpec> Queries)
+{
+    /// <summary>The stem of generated member names: the method's name, numbered when it is overloaded.</summary>
+    public string MemberStem => OverloadNumber == 0 ? MethodName : MethodName + "_" + OverloadNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
 
 /// <summary>One query of a batch: its spec, whether its result is part of the batch's result, and its arguments.</summary>
 internal sealed record BatchedQuerySpec(QuerySpec Query, bool HasValue, EquatableArray<BatchArgumentSpec> Arguments);
