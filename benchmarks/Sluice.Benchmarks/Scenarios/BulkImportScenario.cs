@@ -23,7 +23,7 @@ namespace Sluice.Benchmarks.Scenarios;
 /// </summary>
 internal sealed class BulkImportScenario : IScenario
 {
-    private const int Runs = 5;
+    private const int Runs = 7;
     private const int BatchCalls = 300;
 
     public string Name => "bulk-import";
@@ -138,6 +138,8 @@ internal sealed class BulkImportScenario : IScenario
             await engine.RawAsync(data, cancellationToken);
             var (batchMs, sequentialMs, batchTrips, sequentialTrips, sameResults) = await engine.BatchAsync(BatchCalls, cancellationToken);
 
+            // raw/Sluice per run (the two ran back to back), median: a load spike slows both of a run alike.
+            var rawOverSluice = Statistics.Median(raw.Rates.Zip(sluice.Rates, (r, b) => r / b));
             result.Metrics.Add(new Metric("rows", rows, "rows"));
             result.Metrics.Add(new Metric("rows_per_s_sluice", sluice.RowsPerSecond, "rows/s"));
             result.Metrics.Add(new Metric("rows_per_s_per_row", perRow.RowsPerSecond, "rows/s"));
@@ -151,7 +153,7 @@ internal sealed class BulkImportScenario : IScenario
             result.Rows.Add(new ComparisonRow("insert rows/s (median)", Rate(perRow.RowsPerSecond), Rate(sluice.RowsPerSecond)));
             result.Rows.Add(new ComparisonRow("insert bytes allocated/row", Bytes(perRow.BytesPerRow), Bytes(sluice.BytesPerRow)));
             result.Rows.Add(new ComparisonRow("insert speedup vs per-row", "", Ratio(sluice.RowsPerSecond / perRow.RowsPerSecond)));
-            result.Rows.Add(new ComparisonRow("hand-written fastest rows/s", "", $"{Rate(raw.RowsPerSecond)} ({Bytes(raw.BytesPerRow)} B/row); raw/Sluice {Ratio(raw.RowsPerSecond / sluice.RowsPerSecond)}"));
+            result.Rows.Add(new ComparisonRow("hand-written fastest rows/s", "", $"{Rate(raw.RowsPerSecond)} ({Bytes(raw.BytesPerRow)} B/row); raw/Sluice per run, median {Ratio(rawOverSluice)}"));
             result.Rows.Add(new ComparisonRow("upsert rows/s (half new)", Rate(upsertPerRow.RowsPerSecond), Rate(upsert.RowsPerSecond)));
             result.Rows.Add(new ComparisonRow("upsert bytes allocated/row", Bytes(upsertPerRow.BytesPerRow), Bytes(upsert.BytesPerRow)));
             result.Rows.Add(new ComparisonRow("5 queries: ms per call (median)", sequentialMs.ToString("0.000", CultureInfo.InvariantCulture), batchMs.ToString("0.000", CultureInfo.InvariantCulture)));
@@ -165,7 +167,7 @@ internal sealed class BulkImportScenario : IScenario
             result.Checks.Add(new CheckResult("rolled_back_on_error", error is not null && afterError.Count == 0 && error.RowIndex == failAt,
                 error is null ? "the duplicate key was not reported" : $"BulkWriteException at row {error.RowIndex}, column {error.Column}; {afterError.Count} rows in the table afterwards"));
 
-            foreach (var target in engine.Targets(sluice.RowsPerSecond, perRow.RowsPerSecond, raw.RowsPerSecond, upsert.RowsPerSecond, upsertPerRow.RowsPerSecond, batchTrips, batchMs, sequentialMs))
+            foreach (var target in engine.Targets(sluice.RowsPerSecond, perRow.RowsPerSecond, rawOverSluice, upsert.RowsPerSecond, upsertPerRow.RowsPerSecond, batchTrips, batchMs, sequentialMs))
             {
                 result.Targets.Add(target);
             }
@@ -229,7 +231,7 @@ internal sealed class BulkImportScenario : IScenario
 
         public abstract Task<(double BatchMs, double SequentialMs, int BatchTrips, int SequentialTrips, bool SameResults)> BatchAsync(int calls, CancellationToken cancellationToken);
 
-        public abstract IEnumerable<TargetResult> Targets(double sluice, double perRow, double raw, double upsert, double upsertPerRow, int batchTrips, double batchMs, double sequentialMs);
+        public abstract IEnumerable<TargetResult> Targets(double sluice, double perRow, double rawOverSluice, double upsert, double upsertPerRow, int batchTrips, double batchMs, double sequentialMs);
 
         public abstract Task TearDownAsync();
 
@@ -337,10 +339,10 @@ internal sealed class BulkImportScenario : IScenario
             return (batchMs, sequentialMs, 0, 0, same);
         }
 
-        public override IEnumerable<TargetResult> Targets(double sluice, double perRow, double raw, double upsert, double upsertPerRow, int batchTrips, double batchMs, double sequentialMs)
+        public override IEnumerable<TargetResult> Targets(double sluice, double perRow, double rawOverSluice, double upsert, double upsertPerRow, int batchTrips, double batchMs, double sequentialMs)
         {
             yield return new TargetResult("rows_per_s_sluice/rows_per_s_per_row", ">= 5", sluice / perRow, sluice / perRow >= 5);
-            yield return new TargetResult("rows_per_s_raw/rows_per_s_sluice", "<= 1.15", raw / sluice, raw / sluice <= 1.15);
+            yield return new TargetResult("rows_per_s_raw/rows_per_s_sluice (per run, median)", "<= 1.15", rawOverSluice, rawOverSluice <= 1.15);
         }
 
         public override Task TearDownAsync()
@@ -438,10 +440,10 @@ internal sealed class BulkImportScenario : IScenario
             return Volatile.Read(ref count);
         }
 
-        public override IEnumerable<TargetResult> Targets(double sluice, double perRow, double raw, double upsert, double upsertPerRow, int batchTrips, double batchMs, double sequentialMs)
+        public override IEnumerable<TargetResult> Targets(double sluice, double perRow, double rawOverSluice, double upsert, double upsertPerRow, int batchTrips, double batchMs, double sequentialMs)
         {
             yield return new TargetResult("rows_per_s_sluice/rows_per_s_per_row", ">= 10", sluice / perRow, sluice / perRow >= 10);
-            yield return new TargetResult("rows_per_s_raw/rows_per_s_sluice", "<= 1.15", raw / sluice, raw / sluice <= 1.15);
+            yield return new TargetResult("rows_per_s_raw/rows_per_s_sluice (per run, median)", "<= 1.15", rawOverSluice, rawOverSluice <= 1.15);
             yield return new TargetResult("rows_per_s_upsert/rows_per_s_upsert_per_row", ">= 5", upsert / upsertPerRow, upsert / upsertPerRow >= 5);
             yield return new TargetResult("batch_round_trips", "= 1", batchTrips, batchTrips == 1);
             yield return new TargetResult("ms_batch/ms_sequential", "<= 0.4", batchMs / sequentialMs, batchMs / sequentialMs <= 0.4);
