@@ -135,6 +135,10 @@ public static partial class NpgsqlBulkWrites
     [Query("SELECT id, payload FROM bulk_events ORDER BY id")]
     public static partial Task<List<EventRow>> EventsAsync(this NpgsqlConnection db);
 
+    [QueryBatch(nameof(CountAtLeastAsync), nameof(BumpAsync), nameof(ItemBySkuAsync), nameof(BumpAsync), nameof(ItemBySkuAsync))]
+    public static partial Task<(long Count, int Bumped, BulkItemRow? Item, int BumpedAgain, BulkItemRow? Again)> BumpBetweenReadsAsync(
+        this NpgsqlConnection db, long quantity, string bumpSku, string sku, string bumpAgainSku, string againSku);
+
     [QueryBatch(nameof(ItemBySkuAsync), nameof(CountAtLeastAsync), nameof(ItemsAsync), nameof(NamesWithoutQuantityAsync), nameof(BumpAsync))]
     public static partial Task<(BulkItemRow? Item, long Count, List<BulkItemRow> Items, List<string> Names, int Bumped)> DashboardAsync(
         this NpgsqlConnection db, string sku, long quantity, string bumpSku, NpgsqlTransaction? transaction = null, CancellationToken cancellationToken = default);

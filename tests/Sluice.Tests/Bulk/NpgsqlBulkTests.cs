@@ -108,6 +108,20 @@ public sealed class NpgsqlBulkTests(PostgresDatabaseFixture<NpgsqlBulkTests> dat
     }
 
     [Fact]
+    public async Task Statements_that_return_no_rows_between_queries_run_in_order_and_each_result_is_its_own()
+    {
+        await InsertItemsAsync(Items(10)); // quantities NULL (sku-000000 and sku-000007), 1..6, 8, 9
+
+        var (count, bumped, item, bumpedAgain, again) = await Db.BumpBetweenReadsAsync(5, "sku-000003", "sku-000003", "missing", "sku-000004");
+
+        Assert.Equal(4, count); // 5, 6, 8, 9: counted before the bump of sku-000003 (3 → 4)
+        Assert.Equal(1, bumped);
+        Assert.Equal(4, item!.Quantity); // read after the bump that precedes it
+        Assert.Equal(0, bumpedAgain);
+        Assert.Equal(4, again!.Quantity);
+    }
+
+    [Fact]
     public async Task A_query_batch_runs_in_the_callers_transaction()
     {
         await InsertItemsAsync(Items(10));
