@@ -19,15 +19,17 @@ namespace Sluice.Benchmarks.Benchmarks;
 
 /// <summary>
 /// One invocation per iteration on a fresh table (a bulk write cannot be repeated into the same keys): 2 warm-ups, 7
-/// measured iterations. SLUICE_BENCH_DRY=1: one cold iteration per case.
+/// measured iterations, in process (building a separate benchmark project timed out on the shared machine).
+/// SLUICE_BENCH_DRY=1: one cold iteration per case.
 /// </summary>
 internal sealed class BulkBenchConfig : ManualConfig
 {
     public BulkBenchConfig()
     {
-        AddJob(Environment.GetEnvironmentVariable("SLUICE_BENCH_DRY") == "1"
+        AddJob((Environment.GetEnvironmentVariable("SLUICE_BENCH_DRY") == "1"
             ? Job.Dry
-            : Job.Default.WithStrategy(RunStrategy.Monitoring).WithInvocationCount(1).WithUnrollFactor(1).WithWarmupCount(2).WithIterationCount(7).WithId("Bulk7"));
+            : Job.Default.WithStrategy(RunStrategy.Monitoring).WithInvocationCount(1).WithUnrollFactor(1).WithWarmupCount(2).WithIterationCount(7).WithId("Bulk7"))
+            .WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(BaselineRatioColumn.RatioMean);
         SummaryStyle = SummaryStyle.Default.WithRatioStyle(RatioStyle.Value);
@@ -179,11 +181,29 @@ public class BulkInsertBenchmarks
     }
 }
 
+/// <summary>The query suites' short job (<see cref="QueryBenchConfig"/>), run in process.</summary>
+internal sealed class BatchBenchConfig : ManualConfig
+{
+    public BatchBenchConfig()
+    {
+        var query = new QueryBenchConfig();
+        foreach (var job in query.GetJobs())
+        {
+            AddJob(job.WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance));
+        }
+
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(BaselineRatioColumn.RatioMean);
+        SummaryStyle = SummaryStyle.Default.WithRatioStyle(RatioStyle.Value);
+        AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByParams);
+    }
+}
+
 /// <summary>
 /// Five small generated queries: one <c>[QueryBatch]</c> (one <c>NpgsqlBatch</c> round trip on PostgreSQL) against
 /// the same five awaited one after another (Baseline), on a table of 10,000 rows.
 /// </summary>
-[Config(typeof(QueryBenchConfig))]
+[Config(typeof(BatchBenchConfig))]
 public class QueryBatchBenchmarks
 {
     private SqliteConnection? _sqlite;
