@@ -62,12 +62,12 @@ internal static class Program
         IReadOnlyList<IScenario> selected = ScenarioCatalog.Implemented;
         if (arguments.Only is { } only)
         {
-            var scenario = ScenarioCatalog.Implemented.FirstOrDefault(s => s.Name == only);
+            var scenario = ScenarioCatalog.Implemented.Concat(ScenarioCatalog.OptIn).FirstOrDefault(s => s.Name == only);
             if (scenario is null)
             {
                 Console.Error.WriteLine(ScenarioCatalog.Planned.Contains(only)
                     ? $"scenario '{only}' is not implemented yet (implemented: {string.Join(", ", ScenarioCatalog.Implemented.Select(s => s.Name))})."
-                    : $"unknown scenario '{only}'. Scenarios: {string.Join(", ", ScenarioCatalog.Implemented.Select(s => s.Name).Concat(ScenarioCatalog.Planned.Select(p => p + " (not implemented yet)")))}.");
+                    : $"unknown scenario '{only}'. Scenarios: {string.Join(", ", ScenarioCatalog.Implemented.Select(s => s.Name).Concat(ScenarioCatalog.OptIn.Select(o => o.Name + " (--only)")).Concat(ScenarioCatalog.Planned.Select(p => p + " (not implemented yet)")))}.");
                 return Usage;
             }
 
@@ -209,6 +209,6 @@ internal static class Program
               runs the BenchmarkDotNet suites, e.g. bench --filter *Worker*
           Sluice.Benchmarks paired [--filter NAME] [--seconds PER_CASE]
               runs a suite's approaches interleaved in one process and reports per-round ratios with 95% intervals
-        scenarios: {string.Join(", ", ScenarioCatalog.Implemented.Select(s => s.Name))}{(ScenarioCatalog.Planned.Count == 0 ? "" : "; planned (not implemented yet): " + string.Join(", ", ScenarioCatalog.Planned))}
+        scenarios: {string.Join(", ", ScenarioCatalog.Implemented.Select(s => s.Name))}; with --only only: {string.Join(", ", ScenarioCatalog.OptIn.Select(s => s.Name))}{(ScenarioCatalog.Planned.Count == 0 ? "" : "; planned (not implemented yet): " + string.Join(", ", ScenarioCatalog.Planned))}
         """;
 }

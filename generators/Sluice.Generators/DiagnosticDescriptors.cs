@@ -442,6 +442,95 @@ internal static class DiagnosticDescriptors
         "SL0129",
         "Child collection type not supported",
         "'{0}' has type '{1}'; a child list of rows is declared as IReadOnlyList<T>, List<T>, IList<T>, IReadOnlyCollection<T> or IEnumerable<T> of a row type");
+    public static readonly DiagnosticDescriptor BulkNotStaticPartial = Error(
+        "SL0130",
+        "Bulk or batch method must be static partial in a partial type",
+        "Method '{0}' must be a non-generic 'static partial' method of a partial type so Sluice can write its body; write 'public static partial Task<long> {0}(...)' inside 'static partial class ...'");
+
+    public static readonly DiagnosticDescriptor BulkConnection = Error(
+        "SL0131",
+        "Bulk or batch method needs a connection first",
+        "The first parameter of '{0}' must be a SqliteConnection or an NpgsqlConnection (a bulk write and a batch run on one open connection; open one from an NpgsqlDataSource first)");
+
+    public static readonly DiagnosticDescriptor BulkRowsParameter = Error(
+        "SL0132",
+        "Bulk method needs one collection of rows",
+        "'{0}' must take exactly one collection of rows after the connection (IEnumerable<T>, IReadOnlyList<T>, a list or array of T, or IAsyncEnumerable<T>, where T is a class or struct with a property per column), then an optional transaction and CancellationToken");
+
+    public static readonly DiagnosticDescriptor BulkReturnType = Error(
+        "SL0133",
+        "Unsupported bulk method return type",
+        "'{0}' must return Task, Task<int> or Task<long> (the rows written; ValueTask too){1}");
+
+    public static readonly DiagnosticDescriptor BulkMemberType = Error(
+        "SL0134",
+        "Row member has no column type",
+        "Member '{0}' of row type '{1}' has type '{2}', which has no column mapping; use a scalar (integers, bool, double, float, decimal, string, char, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, byte[], an enum, or their nullable forms), or make the member non-public");
+
+    public static readonly DiagnosticDescriptor BulkIdentifier = Error(
+        "SL0135",
+        "Invalid bulk table or column name",
+        "'{0}' is not a valid {1} name for '{2}'; use an unquoted SQL identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63 characters; a table may be schema-qualified)");
+
+    public static readonly DiagnosticDescriptor BulkConflictColumns = Error(
+        "SL0136",
+        "Upsert key names a column the row type lacks",
+        "[BulkUpsert] on '{0}' detects conflicts on '{1}', but row type '{2}' has no member for column '{3}' (its columns: {4}); set ConflictColumns to the columns of a unique key the row type writes");
+
+    public static readonly DiagnosticDescriptor BulkUpdateColumns = Error(
+        "SL0137",
+        "Upsert update columns are invalid",
+        "[BulkUpsert] on '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor BulkDuplicateColumn = Error(
+        "SL0138",
+        "Two row members map to one column",
+        "Members '{0}' and '{1}' of row type '{2}' both map to column '{3}'; rename one of them or give it a [Column(\"...\")]");
+
+    public static readonly DiagnosticDescriptor BulkReturningDoNothing = Error(
+        "SL0139",
+        "RETURNING with DO NOTHING cannot keep input order",
+        "[BulkUpsert] on '{0}' sets both DoNothing and Returning, but a skipped row returns no key, so the keys could not be given back in input order; drop Returning, or update instead of DoNothing");
+
+    public static readonly DiagnosticDescriptor BulkNullableConflictKey = Warning(
+        "SL0140",
+        "Upsert key member is nullable",
+        "Member '{0}' of row type '{1}' is part of the upsert key of '{2}' but is nullable; NULL never conflicts, so such rows are always inserted; make the member non-nullable");
+
+    public static readonly DiagnosticDescriptor BulkNoColumns = Error(
+        "SL0141",
+        "Row type has no columns to write",
+        "Row type '{0}' of '{1}' has no public readable property to write (besides the Returning column); declare the columns as properties, e.g. 'record {0}(long Id, string Name)'");
+
+    public static readonly DiagnosticDescriptor QueryBatchUnknownQuery = Error(
+        "SL0142",
+        "[QueryBatch] names no usable [Query] method",
+        "[QueryBatch] on '{0}' names '{1}', which {2}; name [Query] methods of the same type (nameof(...)), one method per name");
+
+    public static readonly DiagnosticDescriptor QueryBatchShape = Error(
+        "SL0143",
+        "Query cannot be part of a batch",
+        "Query '{1}' in [QueryBatch] '{0}' {2}; a batch reads whole result sets: batch queries returning one row, a scalar, a list or the rows affected");
+
+    public static readonly DiagnosticDescriptor QueryBatchParameters = Error(
+        "SL0144",
+        "[QueryBatch] parameters do not match its queries",
+        "After the connection, '{0}' must take the value parameters of its queries in order ({1}), then an optional transaction and CancellationToken; it takes ({2})");
+
+    public static readonly DiagnosticDescriptor QueryBatchReturnType = Error(
+        "SL0145",
+        "[QueryBatch] return type does not match its queries",
+        "'{0}' must return {1}: a Task (or ValueTask) of the results of its queries in order, as a tuple when there are several");
+
+    public static readonly DiagnosticDescriptor QueryBatchDialect = Error(
+        "SL0146",
+        "[QueryBatch] mixes connections",
+        "Query '{1}' takes a different connection than [QueryBatch] '{0}'; every query of a batch must take the batch's connection type as its first parameter");
+
+    public static readonly DiagnosticDescriptor BulkNoProvider = Error(
+        "SL0147",
+        "Bulk or batch method without its provider package",
+        "'{0}' runs on {1} but the project does not reference {2}; add the package");
 
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",

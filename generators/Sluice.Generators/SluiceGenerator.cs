@@ -97,6 +97,20 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(AuditEntryParser.AuditEntryAttribute, static (node, _) => node is TypeDeclarationSyntax, AuditEntryParser.Parse)
             .WithTrackingName(TrackingNames.AuditEntryParse);
         Register(context, auditEntries, TrackingNames.AuditEntrySpec, AuditEntryEmitter.Emit, AuditEntryEmitter.HintName, static spec => spec.Type.DisplayName);
+
+        // Bulk writes and statement batches (Bulk/).
+        var bulkInserts = context.SyntaxProvider
+            .ForAttributeWithMetadataName(BulkParser.BulkInsertAttribute, static (node, _) => node is MethodDeclarationSyntax, BulkParser.ParseInsert)
+            .WithTrackingName(TrackingNames.BulkInsertParse);
+        Register(context, bulkInserts, TrackingNames.BulkInsertSpec, BulkEmitter.Emit, BulkEmitter.HintName, static spec => spec.MethodName);
+        var bulkUpserts = context.SyntaxProvider
+            .ForAttributeWithMetadataName(BulkParser.BulkUpsertAttribute, static (node, _) => node is MethodDeclarationSyntax, BulkParser.ParseUpsert)
+            .WithTrackingName(TrackingNames.BulkUpsertParse);
+        Register(context, bulkUpserts, TrackingNames.BulkUpsertSpec, BulkEmitter.Emit, BulkEmitter.HintName, static spec => spec.MethodName);
+        var queryBatches = context.SyntaxProvider
+            .ForAttributeWithMetadataName(QueryBatchParser.QueryBatchAttribute, static (node, _) => node is MethodDeclarationSyntax, QueryBatchParser.Parse)
+            .WithTrackingName(TrackingNames.QueryBatchParse);
+        Register(context, queryBatches, TrackingNames.QueryBatchSpec, QueryBatchEmitter.Emit, QueryBatchEmitter.HintName, static spec => spec.MethodName);
     }
 
     private static IncrementalValuesProvider<TSpec> Register<TSpec>(

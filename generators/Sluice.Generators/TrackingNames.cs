@@ -24,4 +24,10 @@ internal static class TrackingNames
     public const string InvalidatesSpec = nameof(InvalidatesSpec);
     public const string AuditEntryParse = nameof(AuditEntryParse);
     public const string AuditEntrySpec = nameof(AuditEntrySpec);
+    public const string BulkInsertParse = nameof(BulkInsertParse);
+    public const string BulkInsertSpec = nameof(BulkInsertSpec);
+    public const string BulkUpsertParse = nameof(BulkUpsertParse);
+    public const string BulkUpsertSpec = nameof(BulkUpsertSpec);
+    public const string QueryBatchParse = nameof(QueryBatchParse);
+    public const string QueryBatchSpec = nameof(QueryBatchSpec);
 }

@@ -748,6 +748,168 @@ public sealed class DiagnosticsTests
                 public static partial Task<Post?> Post(this NpgsqlConnection db, long id);
             }
             """, []),
+        ["SL0130"] = ("""
+            public sealed record R(long Id, string Name);
+            public partial class W
+            {
+                [BulkInsert("items")]
+                public partial Task<long> InsertAsync(SqliteConnection db, IEnumerable<R> rows);
+            }
+            """, []),
+        ["SL0131"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [BulkInsert("items")]
+                public static partial Task<long> InsertAsync(this NpgsqlDataSource db, IEnumerable<R> rows);
+            }
+            """, []),
+        ["SL0132"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [BulkInsert("items")]
+                public static partial Task<long> InsertAsync(this SqliteConnection db, IEnumerable<R> rows, long tenant);
+            }
+            """, []),
+        ["SL0133"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [BulkInsert("items")]
+                public static partial Task<string> InsertAsync(this SqliteConnection db, IEnumerable<R> rows);
+            }
+            """, []),
+        ["SL0134"] = ("""
+            public sealed record R(long Id, List<string> Tags);
+            public static partial class W
+            {
+                [BulkInsert("items")]
+                public static partial Task<long> InsertAsync(this SqliteConnection db, IEnumerable<R> rows);
+            }
+            """, []),
+        ["SL0135"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [BulkInsert("items; DROP TABLE users")]
+                public static partial Task<long> InsertAsync(this SqliteConnection db, IEnumerable<R> rows);
+            }
+            """, []),
+        ["SL0136"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [BulkUpsert("items", ConflictColumns = "email")]
+                public static partial Task<long> UpsertAsync(this SqliteConnection db, IEnumerable<R> rows);
+            }
+            """, []),
+        ["SL0137"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [BulkUpsert("items", ConflictColumns = "id", UpdateColumns = "title")]
+                public static partial Task<long> UpsertAsync(this NpgsqlConnection db, IEnumerable<R> rows);
+            }
+            """, []),
+        ["SL0138"] = ("""
+            public sealed record R(long UserId, long User_Id);
+            public static partial class W
+            {
+                [BulkInsert("items")]
+                public static partial Task<long> InsertAsync(this SqliteConnection db, IEnumerable<R> rows);
+            }
+            """, []),
+        ["SL0139"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [BulkUpsert("items", ConflictColumns = "name", DoNothing = true, Returning = "id")]
+                public static partial Task<IReadOnlyList<long>> UpsertAsync(this NpgsqlConnection db, IEnumerable<R> rows);
+            }
+            """, []),
+        ["SL0140"] = ("""
+            public sealed record R(string? Sku, string Name);
+            public static partial class W
+            {
+                [BulkUpsert("items", ConflictColumns = "sku")]
+                public static partial Task<long> UpsertAsync(this SqliteConnection db, IEnumerable<R> rows);
+            }
+            """, []),
+        ["SL0141"] = ("""
+            public sealed class R { internal long Id { get; set; } }
+            public static partial class W
+            {
+                [BulkInsert("items")]
+                public static partial Task<long> InsertAsync(this SqliteConnection db, IEnumerable<R> rows);
+            }
+            """, []),
+        ["SL0142"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [QueryBatch("ItemAsync")]
+                public static partial Task<R?> BatchAsync(this NpgsqlConnection db, long id);
+            }
+            """, []),
+        ["SL0143"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [Query("SELECT id, name FROM items")]
+                public static partial IAsyncEnumerable<R> ItemsAsync(this NpgsqlConnection db);
+
+                [QueryBatch(nameof(ItemsAsync))]
+                public static partial Task BatchAsync(this NpgsqlConnection db);
+            }
+            """, []),
+        ["SL0144"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [Query("SELECT id, name FROM items WHERE id = $1")]
+                public static partial Task<R?> ItemAsync(this NpgsqlConnection db, long id);
+
+                [Query("SELECT count(*) FROM items WHERE name = $1")]
+                public static partial Task<long> CountAsync(this NpgsqlConnection db, string name);
+
+                [QueryBatch(nameof(ItemAsync), nameof(CountAsync))]
+                public static partial Task<(R?, long)> BatchAsync(this NpgsqlConnection db, string name, long id);
+            }
+            """, []),
+        ["SL0145"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [Query("SELECT id, name FROM items WHERE id = $1")]
+                public static partial Task<R?> ItemAsync(this NpgsqlConnection db, long id);
+
+                [Query("SELECT count(*) FROM items")]
+                public static partial Task<long> CountAsync(this NpgsqlConnection db);
+
+                [QueryBatch(nameof(ItemAsync), nameof(CountAsync))]
+                public static partial Task<(long, R?)> BatchAsync(this NpgsqlConnection db, long id);
+            }
+            """, []),
+        ["SL0146"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [Query("SELECT id, name FROM items WHERE id = $1")]
+                public static partial Task<R?> ItemAsync(this NpgsqlConnection db, long id);
+
+                [QueryBatch(nameof(ItemAsync))]
+                public static partial Task<R?> BatchAsync(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0147"] = ("""
+            public sealed record R(long Id, string Name);
+            public static partial class W
+            {
+                [BulkInsert("items")]
+                public static partial Task<long> InsertAsync(this SqliteConnection db, IEnumerable<R> rows);
+            }
+            """, ["Sluice.Sqlite"]),
     };
 
     public static TheoryData<string> Ids => new(Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));

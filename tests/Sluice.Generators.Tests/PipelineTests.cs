@@ -48,6 +48,21 @@ public sealed class PipelineTests
 
             [CursorFeed("SELECT seq, payload FROM events WHERE seq > @after ORDER BY seq LIMIT @pageSize")]
             public static partial IAsyncEnumerable<ChatEvent> EventsAsync(this SqliteConnection db, long after, int pageSize, CancellationToken cancellationToken = default);
+
+            [Query("SELECT count(*) FROM users")]
+            public static partial Task<long> UserCountAsync(this SqliteConnection db);
+
+            [QueryBatch(nameof(UserAsync), nameof(UserCountAsync))]
+            public static partial Task<(User? User, long Count)> UserAndCountAsync(this SqliteConnection db, long id);
+        }
+
+        public static partial class UserWrites
+        {
+            [BulkInsert("users")]
+            public static partial Task<long> InsertUsersAsync(this SqliteConnection db, IEnumerable<User> rows, CancellationToken cancellationToken = default);
+
+            [BulkUpsert("users", ConflictColumns = "id")]
+            public static partial Task<long> UpsertUsersAsync(this SqliteConnection db, IReadOnlyList<User> rows);
         }
 
         [Invalidates(typeof(UserQueries), Key = nameof(Id))]
@@ -122,6 +137,9 @@ public sealed class PipelineTests
     [InlineData(TrackingNames.InvalidatesSpec, "[Invalidates(typeof(UserQueries), Key = nameof(Id))]", "[Invalidates(typeof(UserQueries))]", "Relay.Data.RenameUser.Invalidates.g.cs", "AddClear(")]
     [InlineData(TrackingNames.ChunkedBatchSpec, "at < 100", "at < 200", "Relay.Data.PurgeOld.ChunkedBatch.g.cs", "at < 200")]
     [InlineData(TrackingNames.AuditEntrySpec, "string Actor)", "string Actor, string Action)", "Relay.Data.AuditRecord.AuditEntry.g.cs", "\"action\"")]
+    [InlineData(TrackingNames.BulkInsertSpec, "[BulkInsert(\"users\")]", "[BulkInsert(\"users_archive\")]", "Relay.Data.UserWrites.InsertUsersAsync_3.Bulk.g.cs", "users_archive")]
+    [InlineData(TrackingNames.BulkUpsertSpec, "ConflictColumns = \"id\")]", "ConflictColumns = \"id\", DoNothing = true)]", "Relay.Data.UserWrites.UpsertUsersAsync_2.Bulk.g.cs", "DO NOTHING")]
+    [InlineData(TrackingNames.QueryBatchSpec, "(User? User, long Count)", "(User? User, long Total)", "Relay.Data.UserQueries.UserAndCountAsync_2.QueryBatch.g.cs", "long Total")]
     [InlineData(TrackingNames.WireErrorsSpec, "Missing(long Id)", "Missing(long Id, string? Why)", "Relay.Data.UserError.WireErrors.g.cs", "Why")]
     public void An_edit_to_a_declaration_regenerates_its_step_only(string step, string oldText, string newText, string file, string expected)
     {

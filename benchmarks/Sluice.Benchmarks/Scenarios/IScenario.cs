@@ -35,6 +35,12 @@ internal static class ScenarioCatalog
     public static IReadOnlyList<IScenario> Implemented { get; } =
         [new PurgeWorkerScenario(), new ChannelsBulkScenario(), new EventsFeedScenario(), new BackfillScenario(), new MembershipCacheScenario(), new AuditScenario(), new GraphqlLevelsScenario()];
 
+    /// <summary>
+    /// Implemented, but run only when named with <c>--only</c>: not part of the default run, which stays short.
+    /// bulk-import writes 100,000 rows five ways (over a minute on this machine) and holds targets SQLite does not reach.
+    /// </summary>
+    public static IReadOnlyList<IScenario> OptIn { get; } = [new BulkImportScenario()];
+
     /// <summary>Named in DESIGN.md; not implemented yet.</summary>
     public static IReadOnlyList<string> Planned { get; } = [];
 }

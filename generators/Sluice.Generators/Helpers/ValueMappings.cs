@@ -32,6 +32,9 @@ internal sealed class ValueMappings
         _queryName = queryName;
     }
 
+    /// <summary>How errors of mapped values name the query (<c>Type.Method</c>).</summary>
+    public string QueryName => _queryType.Name + "." + _queryName;
+
     /// <summary>What <see cref="Describe"/> found.</summary>
     public enum Outcome
     {

@@ -655,7 +655,7 @@ public sealed partial class SluiceGenerator
         }
 
         /// <summary>Reads one column; <paramref name="reader"/> is <c>reader</c> in row-reader methods and <c>dbReader</c> in query bodies.</summary>
-        private static string ColumnExpression(ColumnValueSpec value, string owner, string query, string reader = "dbReader")
+        internal static string ColumnExpression(ColumnValueSpec value, string owner, string query, string reader = "dbReader")
         {
             var ordinal = value.Ordinal >= 0 ? value.Ordinal.ToString(CultureInfo.InvariantCulture) : OrdinalLocal(value);
             var read = Read(value, reader, ordinal, query);

@@ -48,7 +48,7 @@ public sealed partial class SluiceGenerator
             return result with { Stub = RejectedMethod(method, known, hintPart, id, cancellationToken) };
         }
 
-        private static QuerySpec? ParseQuery(QueryCore core, List<DiagnosticInfo> diagnostics)
+        internal static QuerySpec? ParseQuery(QueryCore core, List<DiagnosticInfo> diagnostics)
         {
             var shape = ClassifyShape(core, out var rowType);
             if (shape is null)
@@ -360,7 +360,7 @@ public sealed partial class SluiceGenerator
         }
 
         /// <summary>The implementation that stands in for a rejected partial method; null when none can be written.</summary>
-        private static RejectedMethodSpec? RejectedMethod(IMethodSymbol method, KnownTypes known, string hintPart, string diagnosticId, CancellationToken cancellationToken)
+        internal static RejectedMethodSpec? RejectedMethod(IMethodSymbol method, KnownTypes known, string hintPart, string diagnosticId, CancellationToken cancellationToken)
         {
             var declaration = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
             if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || method.IsGenericMethod || declaration is null)
@@ -1350,7 +1350,7 @@ public sealed partial class SluiceGenerator
             return null;
         }
 
-        private static string? ColumnOverride(ISymbol symbol, KnownTypes known) =>
+        internal static string? ColumnOverride(ISymbol symbol, KnownTypes known) =>
             KnownTypes.Attribute(symbol, known.ColumnAttribute)?.ConstructorArguments.FirstOrDefault().Value as string;
 
         /// <summary>

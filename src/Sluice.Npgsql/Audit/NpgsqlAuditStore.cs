@@ -61,14 +61,14 @@ public sealed class NpgsqlAuditStore<T> : AuditStore<T>
     public override async ValueTask InsertAsync(IReadOnlyList<AuditRow<T>> rows, CancellationToken cancellationToken = default)
     {
         var connection = _connection ?? throw new InvalidOperationException("BeginAsync was not called.");
-        await using var importer = await connection.BeginBinaryImportAsync(T.NpgsqlCopySql, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < rows.Count; i++)
+        await NpgsqlBulk.CopyAsync(connection, T.NpgsqlCopySql, async importer =>
         {
-            var row = rows[i];
-            await T.NpgsqlWriteRowAsync(importer, row.Seq, row.PrevHash, row.Hash, row.Entry, cancellationToken).ConfigureAwait(false);
-        }
-
-        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var row = rows[i];
+                await T.NpgsqlWriteRowAsync(importer, row.Seq, row.PrevHash, row.Hash, row.Entry, cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

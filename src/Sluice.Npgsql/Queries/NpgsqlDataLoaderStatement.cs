@@ -10,7 +10,7 @@ namespace Sluice.Npgsql;
 /// <summary>
 /// One DataLoader's statement in a round trip shared with the other loaders of its scope on the same
 /// <see cref="NpgsqlConnection"/>: the statements go out as one <see cref="NpgsqlBatch"/> and the result sets are read
-/// in order. Generated PostgreSQL DataLoaders create it.
+/// in order (through an <see cref="NpgsqlStatementBatch"/>). Generated PostgreSQL DataLoaders create it.
 /// </summary>
 /// <typeparam name="TKey">The loader's key.</typeparam>
 /// <typeparam name="TValue">The loader's value per key.</typeparam>
@@ -60,22 +60,15 @@ public sealed class NpgsqlDataLoaderStatement<TKey, TValue> : DataLoaderStatemen
     /// <inheritdoc />
     protected internal override async Task ExecuteCombinedAsync(IReadOnlyList<DataLoaderStatement> statements, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(Connection);
+        // One mechanism for every combined round trip: the statement batch that generated [QueryBatch] methods use.
+        var batch = new NpgsqlStatementBatch(Connection);
         foreach (var statement in statements)
         {
-            batch.BatchCommands.Add(((INpgsqlBatchPart)statement).Command);
+            var part = (INpgsqlBatchPart)statement;
+            batch.Add(part.Command, part.ReadAsync);
         }
 
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < statements.Count; i++)
-        {
-            if (i > 0 && !await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw new InvalidOperationException($"The DataLoader batch returned {i} result sets for {statements.Count} statements.");
-            }
-
-            await ((INpgsqlBatchPart)statements[i]).ReadAsync(reader, cancellationToken).ConfigureAwait(false);
-        }
+        await batch.ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 }
 

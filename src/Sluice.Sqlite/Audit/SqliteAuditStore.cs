@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
+using Sluice.Sqlite.Internal;
 using SQLitePCL;
 
 namespace Sluice.Sqlite;
@@ -239,36 +240,9 @@ public sealed class SqliteAuditStore<T> : AuditStore<T>
     }
 
     /// <summary>Prepares the generated INSERT once per connection and row count; values are bound by position, so binding stays linear in the row count.</summary>
-    private static sqlite3_stmt Prepare(SqliteConnection connection, int rows)
-    {
-        var rc = raw.sqlite3_prepare_v2(connection.Handle, T.SqliteInsertSql(rows), out var statement);
-        if (rc != raw.SQLITE_OK)
-        {
-            statement?.Dispose();
-            SqliteException.ThrowExceptionForRC(rc, connection.Handle);
-        }
+    private static sqlite3_stmt Prepare(SqliteConnection connection, int rows) => SqliteStatements.Prepare(connection, T.SqliteInsertSql(rows));
 
-        return statement ?? throw new InvalidOperationException("SQLite prepared no statement for the audit INSERT.");
-    }
-
-    private static void Step(SqliteConnection connection, sqlite3_stmt statement)
-    {
-        var rc = raw.sqlite3_step(statement);
-        if (rc == raw.SQLITE_DONE)
-        {
-            raw.sqlite3_reset(statement);
-            return;
-        }
-
-        try
-        {
-            SqliteException.ThrowExceptionForRC(rc, connection.Handle);
-        }
-        finally
-        {
-            raw.sqlite3_reset(statement);
-        }
-    }
+    private static void Step(SqliteConnection connection, sqlite3_stmt statement) => SqliteStatements.Step(connection, statement);
 
     private static SqliteCommand CreateCommand(SqliteConnection connection, string sql)
     {
