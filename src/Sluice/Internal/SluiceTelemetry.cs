@@ -20,9 +20,6 @@ internal static class SluiceTelemetry
 
     public static readonly Meter Meter = new(Name, Version);
 
-    /// <summary>The instruments on the static meter.</summary>
-    public static readonly SluiceMetrics Default = new(Meter);
-
     /// <summary>
     /// OpenTelemetry's advice for database operation durations (seconds), also used for Sluice's other durations:
     /// [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10].
@@ -31,6 +28,9 @@ internal static class SluiceTelemetry
     {
         HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
     };
+
+    /// <summary>The instruments on the static meter (declared after the advice: static fields initialize in order).</summary>
+    public static readonly SluiceMetrics Default = new(Meter);
 
     public static UpDownCounter<long> QueueDepth => Default.QueueDepth;
 
