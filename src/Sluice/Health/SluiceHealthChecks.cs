@@ -33,7 +33,7 @@ public static class SluiceHealthChecksBuilderExtensions
         configure?.Invoke(options);
         foreach (var contributor in options.Contributors)
         {
-            builder.Services.AddSingleton(contributor);
+            builder.Services.Add(contributor);
         }
 
         var tags = options.Tags.ToArray();
