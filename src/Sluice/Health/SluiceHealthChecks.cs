@@ -36,8 +36,14 @@ public static class SluiceHealthChecksBuilderExtensions
             builder.Services.Add(contributor);
         }
 
-        var tags = options.Tags.ToArray();
-        builder.Services.AddSingleton<IConfigureOptions<HealthCheckServiceOptions>>(provider => new SluiceHealthRegistrations(provider, tags));
+        // Called twice (say, once more to add a batch), the checks are still registered once, with the first call's tags.
+        if (!builder.Services.Any(d => d.ServiceType == typeof(SluiceHealthRegistrationsAdded)))
+        {
+            var tags = options.Tags.ToArray();
+            builder.Services.AddSingleton<SluiceHealthRegistrationsAdded>();
+            builder.Services.AddSingleton<IConfigureOptions<HealthCheckServiceOptions>>(provider => new SluiceHealthRegistrations(provider, tags));
+        }
+
         return builder;
     }
 
@@ -49,6 +55,9 @@ public static class SluiceHealthChecksBuilderExtensions
         ArgumentNullException.ThrowIfNull(services);
         return services.AddHealthChecks().AddSluiceHealthChecks(configure);
     }
+
+    /// <summary>Marks a service collection whose Sluice checks are registered.</summary>
+    private sealed class SluiceHealthRegistrationsAdded;
 
     /// <summary>Registers a check per contributor when the health check service is built (after every registration).</summary>
     private sealed class SluiceHealthRegistrations(IServiceProvider provider, string[] tags) : IConfigureOptions<HealthCheckServiceOptions>

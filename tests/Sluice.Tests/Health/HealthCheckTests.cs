@@ -258,9 +258,9 @@ public sealed class HealthCheckTests(PostgresDatabaseFixture<HealthCheckTests> p
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<TimeProvider>(time)
-            .AddSluiceHealthChecks(h => h
-                .AddBatch("last_seen_backfill_v1", _ => new SqliteConnection(database.ConnectionString), staleAfter: TimeSpan.FromMinutes(5))
-                .AddBatch("missing_table_v1", _ => new SqliteConnection(database.ConnectionString)))
+            .AddSluiceHealthChecks(h => h.AddBatch("last_seen_backfill_v1", _ => new SqliteConnection(database.ConnectionString), staleAfter: TimeSpan.FromMinutes(5)))
+            .Services
+            .AddSluiceHealthChecks(h => h.AddBatch("missing_table_v1", _ => new SqliteConnection(database.ConnectionString))) // a second call adds, never duplicates
             .Services
             .BuildServiceProvider();
 
