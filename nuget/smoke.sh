@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packaging smoke test. Packs Sluice, Sluice.Sqlite and Sluice.Npgsql (nuget/Packages.slnf, Release) into a temp
+# Packaging smoke test. Packs Sluice, Sluice.Sqlite, Sluice.Npgsql and Sluice.OpenTelemetry (nuget/Packages.slnf, Release) into a temp
 # folder feed and:
 #   1. checks the packed files: one shared version; per package the readme (README.md, referenced by the nuspec), the
 #      license expression, tags, a description of its own, a .snupkg whose PDB belongs to the DLL, a deterministic
@@ -33,7 +33,7 @@ CONSUMER="$WORK/consumer"
 INSPECT="$WORK/inspect"
 mkdir -p "$FEED" "$FEED_URL" "$CONSUMER" "$INSPECT"
 EXAMPLE_URL=https://github.com/example-org/sluice
-PACKAGES=(Sluice Sluice.Sqlite Sluice.Npgsql)
+PACKAGES=(Sluice Sluice.Sqlite Sluice.Npgsql Sluice.OpenTelemetry)
 STARTED=$SECONDS
 
 cleanup() {
@@ -79,7 +79,7 @@ command -v dotnet >/dev/null 2>&1 || fail "dotnet is not on PATH"
 
 VERSION=$(dotnet msbuild src/Sluice/Sluice.csproj -getProperty:Version 2>/dev/null | tr -d '[:space:]') || true
 [[ -n "$VERSION" ]] || fail "could not read the package version from src/Sluice/Sluice.csproj"
-for project in Sluice.Sqlite Sluice.Npgsql; do
+for project in Sluice.Sqlite Sluice.Npgsql Sluice.OpenTelemetry; do
   other=$(dotnet msbuild "src/$project/$project.csproj" -getProperty:Version 2>/dev/null | tr -d '[:space:]') || true
   [[ "$other" == "$VERSION" ]] || fail "$project has version '$other', Sluice has '$VERSION': the packages must share one version"
 done
@@ -260,4 +260,4 @@ if [[ "${SLUICE_SMOKE_AOT:-1}" != "0" ]]; then
 fi
 
 step "done"
-echo "SMOKE PASS: packed Sluice, Sluice.Sqlite, Sluice.Npgsql $VERSION (metadata, symbols, docs checked; with and without SluiceRepositoryUrl); the generator ran in a consumer build, the worker round-trip and the mapped values (typed id, converter, enum by name, JSON column) worked, $AOT_SUMMARY ($((SECONDS - STARTED)) s)"
+echo "SMOKE PASS: packed Sluice, Sluice.Sqlite, Sluice.Npgsql, Sluice.OpenTelemetry $VERSION (metadata, symbols, docs checked; with and without SluiceRepositoryUrl); the generator ran in a consumer build, the worker round-trip and the mapped values (typed id, converter, enum by name, JSON column) and nested rows worked, $AOT_SUMMARY ($((SECONDS - STARTED)) s)"

@@ -53,6 +53,9 @@ if (string.IsNullOrWhiteSpace(postgres))
     builder.Services.AddScoped<IChatBackend, SqliteChatBackend>();
     builder.Services.AddSingleton<IBackfillRunner, SqliteBackfillRunner>();
     // </quickstart-sqlite-setup>
+
+    // Health (/health): the worker and the audit channel are found by themselves; the backfill's row is read here.
+    builder.Services.AddHealthChecks().AddSluiceHealthChecks(h => h.AddBatch("message_body_length_v1", _ => new SqliteConnection(sqlite)));
 }
 else
 {
@@ -80,6 +83,9 @@ else
     builder.Services.AddScoped(services => services.GetRequiredService<NpgsqlDataSource>().OpenConnection());
     builder.Services.AddScoped<IChatBackend, NpgsqlChatBackend>();
     builder.Services.AddSingleton<IBackfillRunner, NpgsqlBackfillRunner>();
+    builder.Services.AddHealthChecks().AddSluiceHealthChecks(h => h
+        .AddBatch("message_body_length_v1", services => services.GetRequiredService<NpgsqlDataSource>().CreateConnection())
+        .AddFeed("messages", services => services.GetRequiredService<NpgsqlNotificationListener>()));
 }
 
 // After the worker's registration: hosted services start in registration order (the backfill runs on the worker) and
@@ -89,6 +95,7 @@ builder.Services.AddHostedService(services => services.GetRequiredService<Backfi
 var app = builder.Build();
 
 app.MapGet("/", () => Results.Content(SamplePage.Html, "text/html; charset=utf-8"));
+app.MapHealthChecks("/health");   // 200 Healthy/Degraded, 503 Unhealthy (docs/configuration.md#health-checks)
 
 var api = app.MapGroup("/api");
 

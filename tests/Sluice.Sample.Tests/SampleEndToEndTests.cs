@@ -148,6 +148,16 @@ public abstract class SampleEndToEndTests(SampleFixture sample)
     }
 
     [Fact]
+    public async Task The_health_endpoint_reports_healthy_once_the_worker_runs_and_the_backfill_is_done()
+    {
+        // The backfill runs on the worker: once it is done, the worker has booted and the batch's row says done.
+        await WaitForBackfillAsync();
+        var health = await _http.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task The_backfill_fills_every_seeded_row_and_reports_done_on_its_status_endpoint()
     {
         var status = await WaitForBackfillAsync();

@@ -145,6 +145,20 @@ internal static class PairedComparison
             Console.WriteLine($"  {approach.Label,-28} {Time(Statistics.Median(approach.Seconds)),12} {(approach == baseline ? "1 (baseline)" : ratio.ToString()),26} {Bytes(Statistics.Median(approach.Bytes)),12} {(Statistics.Median(approach.Bytes) / Math.Max(1, Statistics.Median(baseline.Bytes))).ToString("0.00", CultureInfo.InvariantCulture),11}");
         }
 
+        // A suite with its own limit (a public const double PairedTimeLimit) judges every approach against the baseline.
+        if (suite.GetField("PairedTimeLimit", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } limitField)
+        {
+            var limit = (double)limitField.GetRawConstantValue()!;
+            var misses = 0;
+            foreach (var approach in approaches.Where(a => a != baseline))
+            {
+                var ratio = RatioInterval(approach, baseline);
+                misses += Verdict($"{approach.Label}: time within {limit.ToString("0.00", CultureInfo.InvariantCulture)}x of {baseline.Label}", ratio, limit, ratio.ToString());
+            }
+
+            return misses;
+        }
+
         var sluice = approaches.FirstOrDefault(a => a.Method == "Sluice");
         if (sluice is null)
         {

@@ -317,6 +317,43 @@ internal static class SqlText
         return builder is null ? sql : builder.Append(sql, copied, sql.Length - copied).ToString();
     }
 
+    /// <summary>
+    /// The statement's operation for <c>db.operation.name</c>: its first keyword upper-cased (<c>SELECT</c>, <c>INSERT</c>,
+    /// …), or for <c>WITH</c> the first data keyword after the common table expressions; null when there is none.
+    /// </summary>
+    public static string? OperationName(string sql)
+    {
+        var tokens = Tokenize(sql);
+        if (tokens.Count == 0 || tokens[0].Kind != TokenKind.Word)
+        {
+            return null;
+        }
+
+        if (!tokens[0].Is("WITH"))
+        {
+            return tokens[0].Text.ToUpperInvariant();
+        }
+
+        var depth = 0;
+        foreach (var token in tokens)
+        {
+            if (token.Is("("))
+            {
+                depth++;
+            }
+            else if (token.Is(")"))
+            {
+                depth--;
+            }
+            else if (depth == 0 && (token.Is("SELECT") || token.Is("INSERT") || token.Is("UPDATE") || token.Is("DELETE") || token.Is("MERGE")))
+            {
+                return token.Text.ToUpperInvariant();
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>True when the first keyword makes the statement return rows (SELECT, WITH … SELECT, VALUES, or a RETURNING clause).</summary>
     public static bool ReturnsRows(IReadOnlyList<Token> tokens)
     {

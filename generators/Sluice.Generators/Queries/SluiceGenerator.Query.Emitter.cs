@@ -25,6 +25,11 @@ public sealed partial class SluiceGenerator
                 writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
                 writer.WriteLine($"internal const string {sqlField} = {Naming.Literal(spec.Sql)};");
                 writer.WriteLine();
+                if (IsInstrumented(spec))
+                {
+                    WriteTelemetryField(writer, spec);
+                }
+
                 writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
                 if (spec.Feed is { } feed)
                 {
@@ -138,6 +143,7 @@ public sealed partial class SluiceGenerator
             var resultType = spec.ResultTypeFullyQualifiedName;
             using (writer.Braces(Signature(spec, isAsync: false)))
             {
+                WriteTelemetryStart(writer, spec);
                 writer.WriteLine("try");
                 writer.WriteLine("{");
                 writer.Indentation++;
@@ -172,6 +178,7 @@ public sealed partial class SluiceGenerator
                     WriteShape(writer, spec, async: false);
                 }
 
+                WriteTelemetryComplete(writer, spec);
                 writer.WriteLine(isPlain
                     ? (IsValueTask(spec) ? "return default;" : "return global::System.Threading.Tasks.Task.CompletedTask;")
                     : IsValueTask(spec) ? $"return new global::System.Threading.Tasks.ValueTask<{resultType}>(result);" : $"return global::System.Threading.Tasks.Task.FromResult<{resultType}>(result);");
@@ -180,6 +187,7 @@ public sealed partial class SluiceGenerator
                 writer.WriteLine("catch (global::System.Exception exception)");
                 writer.WriteLine("{");
                 writer.Indentation++;
+                writer.WriteLine("queryTelemetry.Fail(exception);");
                 var generic = isPlain ? string.Empty : $"<{resultType}>";
                 writer.WriteLine(IsValueTask(spec)
                     ? $"return global::System.Threading.Tasks.ValueTask.FromException{generic}(exception);"
@@ -221,6 +229,31 @@ public sealed partial class SluiceGenerator
             var isIterator = IsIterator(spec);
             using (writer.Braces(Signature(spec, isAsync: true)))
             {
+                if (!isIterator)
+                {
+                    // The span and the duration wrap the whole call: every batch of a loader, and the row mapping.
+                    WriteTelemetryStart(writer, spec);
+                    writer.WriteLine("try");
+                    writer.WriteLine("{");
+                    writer.Indentation++;
+                    EmitNpgsqlBody(writer, spec, sqlField, isIterator);
+                    writer.Indentation--;
+                    writer.WriteLine("}");
+                    writer.WriteLine("catch (global::System.Exception exception)");
+                    writer.WriteLine("{");
+                    writer.WriteLine("    queryTelemetry.Fail(exception);");
+                    writer.WriteLine("    throw;");
+                    writer.WriteLine("}");
+                    return;
+                }
+
+                EmitNpgsqlBody(writer, spec, sqlField, isIterator);
+            }
+        }
+
+        private static void EmitNpgsqlBody(SourceWriter writer, QuerySpec spec, string sqlField, bool isIterator)
+        {
+            {
                 if (spec.Loader is { } loader)
                 {
                     WriteLoaderSetup(writer, spec, loader);
@@ -242,6 +275,7 @@ public sealed partial class SluiceGenerator
                     }
 
                     WriteLoaderResult(writer, spec, loader);
+                    WriteTelemetryComplete(writer, spec);
                     writer.WriteLine("return result;");
                     return;
                 }
@@ -262,6 +296,7 @@ public sealed partial class SluiceGenerator
                 }
 
                 WriteShape(writer, spec, async: true);
+                WriteTelemetryComplete(writer, spec);
                 if (spec.ResultTypeFullyQualifiedName is not null)
                 {
                     writer.WriteLine("return result;");
@@ -305,6 +340,48 @@ public sealed partial class SluiceGenerator
         /// <summary>A key (or key member) expression converted to its provider value.</summary>
         private static string KeyValue(QuerySpec spec, ColumnValueSpec column, string key, string keysParameter) =>
             column.Mapping is { } mapping ? ValueMappingCode.ToProvider(mapping, key, QueryName(spec), keysParameter.TrimStart('@')) : key;
+        // ---------------------------------------------------------------- telemetry (the method's prologue and epilogue)
+
+        /// <summary>Queries and bulk loaders that return a task are measured; iterators (and cursor feeds) are not.</summary>
+        private static bool IsInstrumented(QuerySpec spec) => spec.Feed is null && !IsIterator(spec);
+
+        private static string TelemetryField(QuerySpec spec) => spec.MemberStem + "Telemetry";
+
+        private static void WriteTelemetryField(SourceWriter writer, QuerySpec spec)
+        {
+            var system = spec.Dialect == Dialect.Sqlite ? "sqlite" : "postgresql";
+            var operation = SqlText.OperationName(spec.Sql) is { } name ? Naming.Literal(name) : "null";
+            var summary = Naming.Literal(spec.Type.Name + "." + spec.MethodName);
+            var batch = spec.Loader is { } loader ? ", " + loader.MaxBatchSize.ToString(CultureInfo.InvariantCulture) : string.Empty;
+            writer.WriteLine($"/// <summary>How {spec.DocReference} reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>");
+            writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
+            writer.WriteLine($"private static readonly global::Sluice.QueryOperation {TelemetryField(spec)} = new global::Sluice.QueryOperation({Naming.Literal(system)}, {operation}, {summary}{batch});");
+            writer.WriteLine();
+        }
+
+        private static void WriteTelemetryStart(SourceWriter writer, QuerySpec spec)
+        {
+            var connection = spec.ConnectionKind == ConnectionKind.NpgsqlDataSource ? "null" : spec.ConnectionParameter;
+            writer.WriteLine($"var queryTelemetry = global::Sluice.QueryTelemetry.Start({TelemetryField(spec)}, {connection});");
+        }
+
+        private static void WriteTelemetryComplete(SourceWriter writer, QuerySpec spec)
+        {
+            if (spec.Loader is { } loader)
+            {
+                writer.WriteLine(loader.IsLookup
+                    ? "queryTelemetry.CompleteLoad(keySet.Count, result.RowCount);"
+                    : "queryTelemetry.CompleteLoad(keySet.Count, result.Count);");
+            }
+            else if (spec.Shape is QueryShape.List or QueryShape.ListOfScalar)
+            {
+                writer.WriteLine("queryTelemetry.Complete(result.Count);");
+            }
+            else
+            {
+                writer.WriteLine("queryTelemetry.Complete();");
+            }
+        }
 
         // ---------------------------------------------------------------- shared
 

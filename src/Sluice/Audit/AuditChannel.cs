@@ -29,10 +29,13 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly AuditCanonicalWriter _canonical = new();
     private readonly KeyValuePair<string, object?> _tag;
+    private readonly SluiceMetrics _metrics;
     private readonly Task _writer;
     private long _accepted;
     private long _written;
     private long _deadLettered;
+    private Exception? _lastWriteError;
+    private int _consecutiveWriteFailures;
     private object _head = AuditCheckpoint.Empty; // boxed so readers see a whole value
     private int _storeDisposed;
     private AuditRow<T>[]? _inDoubt; // rows of a failed attempt whose commit may have happened (writer only)
@@ -43,8 +46,14 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
     /// <param name="options">Capacity, batch size, retry, checkpoint and dead-letter settings.</param>
     /// <param name="logger">Where failures and drains are logged (<c>AddAuditChannel</c> passes category <see cref="SluiceLogCategory.Audit"/>); nothing is logged when null.</param>
     public AuditChannel(AuditStore<T> store, AuditChannelOptions<T>? options = null, ILogger? logger = null)
+        : this(store, options, logger, SluiceTelemetry.Default)
+    {
+    }
+
+    internal AuditChannel(AuditStore<T> store, AuditChannelOptions<T>? options, ILogger? logger, SluiceMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(store);
+        _metrics = metrics;
         _store = store;
         _options = options ?? new AuditChannelOptions<T>();
         _options.Validate(nameof(options));
@@ -68,6 +77,15 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
 
     /// <summary>Entries handed to the dead-letter handler by this channel.</summary>
     public long DeadLettered => Interlocked.Read(ref _deadLettered);
+
+    /// <summary>The most recent failed batch attempt's error (kept after later successes; see <see cref="ConsecutiveWriteFailures"/>), or null.</summary>
+    public Exception? LastWriteError => Volatile.Read(ref _lastWriteError);
+
+    /// <summary>Batch attempts that failed since the last commit: 0 while writes succeed; above 0 while the writer retries.</summary>
+    public int ConsecutiveWriteFailures => Volatile.Read(ref _consecutiveWriteFailures);
+
+    /// <summary>The queue's capacity (<see cref="AuditChannelOptions{T}.Capacity"/>).</summary>
+    public int Capacity => _options.Capacity;
 
     /// <summary>The chain head after this channel's last commit (<see cref="AuditCheckpoint.Empty"/> before the first).</summary>
     public AuditCheckpoint LastCheckpoint => (AuditCheckpoint)Volatile.Read(ref _head);
@@ -211,7 +229,7 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
         catch (ChannelClosedException)
         {
             // Not lost silently: the caller gets Closed, and whoever runs the system sees it in the log and the metric.
-            AuditTelemetry.RejectedWrites.Add(1, _tag);
+            _metrics.AuditRejected.Add(1, _tag);
             Log.AuditWriteRefused(_logger, T.TableName, pending.Entry.ToString() ?? string.Empty);
             return new AuditWriteResult(AuditWriteStatus.Closed);
         }
@@ -223,7 +241,7 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
     private void OnAccepted()
     {
         Interlocked.Increment(ref _accepted);
-        AuditTelemetry.QueueDepth.Add(1, _tag);
+        _metrics.AuditQueueDepth.Add(1, _tag);
     }
 
     private async Task RunAsync()
@@ -240,7 +258,7 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
                     batch.Add(pending);
                 }
 
-                AuditTelemetry.QueueDepth.Add(-batch.Count, _tag);
+                _metrics.AuditQueueDepth.Add(-batch.Count, _tag);
                 await WriteBatchAsync(batch, token).ConfigureAwait(false);
                 batch.Clear();
             }
@@ -328,7 +346,9 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
             catch (Exception exception) when (!(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
                 await _store.RollbackAsync().ConfigureAwait(false);
-                AuditTelemetry.WriteErrors.Add(1, _tag);
+                _metrics.AuditWriteErrors.Add(1, _tag);
+                Volatile.Write(ref _lastWriteError, exception);
+                Interlocked.Increment(ref _consecutiveWriteFailures);
                 if (!isolate && _inDoubt is not null && _store.IsEntryRejection(exception))
                 {
                     // Not in doubt: the database refused a row, so nothing of this attempt committed.
@@ -371,7 +391,8 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
     private async ValueTask CommittedAsync(List<Pending> batch, AuditRow<T>[] rows, Exception?[]? rejected)
     {
         Interlocked.Add(ref _written, rows.Length);
-        AuditTelemetry.BatchSize.Record(rows.Length, _tag);
+        Volatile.Write(ref _consecutiveWriteFailures, 0);
+        _metrics.AuditBatchSize.Record(rows.Length, _tag);
         var next = 0;
         for (var i = 0; i < batch.Count; i++)
         {
@@ -435,7 +456,7 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
         batch.Clear();
         while (_channel.Reader.TryRead(out var pending))
         {
-            AuditTelemetry.QueueDepth.Add(-1, _tag);
+            _metrics.AuditQueueDepth.Add(-1, _tag);
             await DeadLetterAsync(pending, AuditDeadLetterReason.Abandoned, null, AuditWriteStatus.Abandoned).ConfigureAwait(false);
         }
     }
@@ -443,7 +464,7 @@ public sealed class AuditChannel<T> : IAsyncDisposable, IDisposable
     private async ValueTask DeadLetterAsync(Pending pending, AuditDeadLetterReason reason, Exception? error, AuditWriteStatus status)
     {
         Interlocked.Increment(ref _deadLettered);
-        AuditTelemetry.DeadLetters.Add(1, _tag);
+        _metrics.AuditDeadLetters.Add(1, _tag);
         var letter = new AuditDeadLetter<T>(pending.Entry, reason, error);
         if (_options.OnDeadLetter is { } onDeadLetter)
         {

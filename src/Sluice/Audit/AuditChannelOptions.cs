@@ -38,6 +38,64 @@ public sealed class AuditChannelOptions<T>
     /// </summary>
     public Func<AuditDeadLetter<T>, ValueTask>? OnDeadLetter { get; set; }
 
+    /// <summary>
+    /// Sets the settings present in <paramref name="section"/> (<c>Capacity</c>, <c>MaxBatchSize</c>, <c>RetryDelay</c>,
+    /// <c>MaxRetryDelay</c>, <c>ShutdownTimeout</c>); throws naming the key when a value does not parse.
+    /// </summary>
+    internal void BindFrom(Microsoft.Extensions.Configuration.IConfiguration section)
+    {
+        var owner = $"Sluice audit channel of {typeof(T).Name}";
+        Capacity = Internal.ConfigurationReader.Int(section, nameof(Capacity), Capacity, owner);
+        MaxBatchSize = Internal.ConfigurationReader.Int(section, nameof(MaxBatchSize), MaxBatchSize, owner);
+        RetryDelay = Internal.ConfigurationReader.TimeSpan(section, nameof(RetryDelay), RetryDelay, owner);
+        MaxRetryDelay = Internal.ConfigurationReader.TimeSpan(section, nameof(MaxRetryDelay), MaxRetryDelay, owner);
+        ShutdownTimeout = Internal.ConfigurationReader.TimeSpan(section, nameof(ShutdownTimeout), ShutdownTimeout, owner);
+    }
+
+    /// <summary>Copies every setting to <paramref name="target"/> (the options pattern's first layer).</summary>
+    internal void CopyTo(AuditChannelOptions<T> target)
+    {
+        target.Capacity = Capacity;
+        target.MaxBatchSize = MaxBatchSize;
+        target.RetryDelay = RetryDelay;
+        target.MaxRetryDelay = MaxRetryDelay;
+        target.ShutdownTimeout = ShutdownTimeout;
+        target.OnCheckpoint = OnCheckpoint;
+        target.OnDeadLetter = OnDeadLetter;
+    }
+
+    /// <summary>What is out of range, one message per setting; empty when every setting is valid.</summary>
+    internal System.Collections.Generic.List<string> Problems()
+    {
+        var problems = new System.Collections.Generic.List<string>();
+        if (Capacity < 1)
+        {
+            problems.Add($"Capacity must be at least 1 (was {Capacity}).");
+        }
+
+        if (MaxBatchSize < 1)
+        {
+            problems.Add($"MaxBatchSize must be at least 1 (was {MaxBatchSize}).");
+        }
+
+        if (RetryDelay <= TimeSpan.Zero)
+        {
+            problems.Add($"RetryDelay must be greater than zero (was {RetryDelay}).");
+        }
+
+        if (MaxRetryDelay < RetryDelay)
+        {
+            problems.Add($"MaxRetryDelay must be at least RetryDelay (was {MaxRetryDelay}, RetryDelay {RetryDelay}).");
+        }
+
+        if (ShutdownTimeout < TimeSpan.Zero)
+        {
+            problems.Add($"ShutdownTimeout must not be negative (was {ShutdownTimeout}).");
+        }
+
+        return problems;
+    }
+
     /// <summary>Throws when a setting is out of range; called by the channel.</summary>
     internal void Validate(string parameterName)
     {

@@ -1,7 +1,10 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -25,10 +28,51 @@ public static class AuditServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(store);
-        var options = new AuditChannelOptions<T>();
-        configure?.Invoke(options);
-        services.AddSingleton(provider => new AuditChannel<T>(store(provider), options, SluiceLoggers.Create(provider, SluiceLogCategory.Audit)));
-        services.AddSingleton<IHostedService>(provider => new AuditChannelHostedService<T>(provider.GetRequiredService<AuditChannel<T>>(), options.ShutdownTimeout));
+        return Register(services, store, configure, configuration: null);
+    }
+
+    /// <summary>
+    /// Registers the channel as <see cref="AddAuditChannel{T}(IServiceCollection, Func{IServiceProvider, AuditStore{T}}, Action{AuditChannelOptions{T}}?)"/>
+    /// does, with its <see cref="AuditChannelOptions{T}"/> bound from <paramref name="configuration"/> (keys
+    /// <c>Capacity</c>, <c>MaxBatchSize</c>, <c>RetryDelay</c>, <c>MaxRetryDelay</c>, <c>ShutdownTimeout</c>; values set
+    /// in <paramref name="configure"/> are defaults the section overrides). Invalid values fail the host's start.
+    /// </summary>
+    /// <example><code>services.AddAuditChannel&lt;AuditRecord&gt;(builder.Configuration.GetSection("Sluice:Audit"), _ =&gt; new SqliteAuditStore&lt;AuditRecord&gt;("Data Source=audit.db"));</code></example>
+    public static IServiceCollection AddAuditChannel<T>(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, AuditStore<T>> store, Action<AuditChannelOptions<T>>? configure = null)
+        where T : class, IAuditEntry<T>
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(store);
+        return Register(services, store, configure, configuration);
+    }
+
+    private static IServiceCollection Register<T>(IServiceCollection services, Func<IServiceProvider, AuditStore<T>> store, Action<AuditChannelOptions<T>>? configure, IConfiguration? configuration)
+        where T : class, IAuditEntry<T>
+    {
+        // The options pattern: the values set in code first, then the configuration section, then any
+        // Configure/PostConfigure the app adds; validated when the host starts.
+        var codeOptions = new AuditChannelOptions<T>();
+        configure?.Invoke(codeOptions);
+        var builder = services.AddOptions<AuditChannelOptions<T>>().Configure(o => codeOptions.CopyTo(o));
+        if (configuration is not null)
+        {
+            // Read key by key (the binder's source generator does not bind open generic types): trim- and AOT-safe.
+            builder.Configure(o => o.BindFrom(configuration));
+        }
+
+        builder.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuditChannelOptions<T>>, AuditChannelOptionsValidator<T>>());
+        services.TryAddSingleton<SluiceMetricsHolder>();
+        services.AddSingleton(provider => new AuditChannel<T>(
+            store(provider),
+            provider.GetRequiredService<IOptions<AuditChannelOptions<T>>>().Value,
+            SluiceLoggers.Create(provider, SluiceLogCategory.Audit),
+            SluiceMetrics.From(provider)));
+        services.AddSingleton<IHostedService>(provider => new AuditChannelHostedService<T>(
+            provider.GetRequiredService<AuditChannel<T>>(),
+            provider.GetRequiredService<IOptions<AuditChannelOptions<T>>>().Value.ShutdownTimeout));
+        services.AddSingleton<SluiceHealthContributor>(provider => new AuditHealthContributor<T>(provider.GetRequiredService<AuditChannel<T>>()));
         return services;
     }
 }

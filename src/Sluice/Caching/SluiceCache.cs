@@ -203,13 +203,36 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         _misses.Increment();
         SluiceTelemetry.CacheMisses.Add(1, _tag);
         CountLoad();
-        return await load(key, state, cancellationToken).ConfigureAwait(false);
+        var telemetry = CacheLoadTelemetry.Start(Name, 1, bypassed: true);
+        try
+        {
+            var value = await load(key, state, cancellationToken).ConfigureAwait(false);
+            telemetry.Stop(null);
+            return value;
+        }
+        catch (Exception exception)
+        {
+            telemetry.Stop(exception);
+            throw;
+        }
     }
 
     private async Task<Entry> LoadOneAsync<TState>(TKey key, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, CancellationToken cancellationToken)
     {
         CountLoad();
-        var value = await load(key, state, cancellationToken).ConfigureAwait(false);
+        var telemetry = CacheLoadTelemetry.Start(Name, 1, bypassed: false);
+        TValue value;
+        try
+        {
+            value = await load(key, state, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            telemetry.Stop(exception);
+            throw;
+        }
+
+        telemetry.Stop(null);
         return NewEntry(value, value is not null);
     }
 
@@ -291,7 +314,19 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         var epoch = Volatile.Read(ref _epoch);
 
         // A subset of distinct keys is distinct; when nothing hit, it is the key set itself.
-        var loaded = await loadMissing(missing.Count == keys.Count ? keys : new KeySet<TKey>(missing), state, cancellationToken).ConfigureAwait(false);
+        var telemetry = CacheLoadTelemetry.Start(Name, missing.Count, bypassed);
+        TLoaded loaded;
+        try
+        {
+            loaded = await loadMissing(missing.Count == keys.Count ? keys : new KeySet<TKey>(missing), state, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            telemetry.Stop(exception);
+            throw;
+        }
+
+        telemetry.Stop(null);
         var stored = new List<KeyValuePair<TKey, Entry>>(missing.Count);
         for (var i = 0; i < entries.Length; i++)
         {

@@ -25,6 +25,7 @@ public abstract class FeedNotificationSource : IFeedNotificationSource, IAsyncDi
     private Task? _sessions;
     private Task? _poller;
     private long _sessionCount;
+    private Exception? _lastSessionError;
     private bool _disposed;
 
     /// <summary>Creates the source.</summary>
@@ -44,8 +45,41 @@ public abstract class FeedNotificationSource : IFeedNotificationSource, IAsyncDi
     /// <summary>How many times the subscription was established (the first time plus every re-subscription).</summary>
     public long Sessions => Interlocked.Read(ref _sessionCount);
 
-    /// <summary>A name for logs.</summary>
+    /// <summary>A name for logs and health checks.</summary>
     protected virtual string Name => GetType().Name;
+
+    /// <summary>The name health reports use (<see cref="Name"/>).</summary>
+    public string DisplayName => Name;
+
+    /// <summary>Whether the first subscriber has started the subscription (the source connects on demand).</summary>
+    public bool IsStarted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sessions is not null && !_disposed;
+            }
+        }
+    }
+
+    /// <summary>Whether the subscription is in effect now (connected and listening); false before the first subscriber and while re-subscribing.</summary>
+    public bool IsListening
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return !_disposed && _listening.Task.IsCompletedSuccessfully;
+            }
+        }
+    }
+
+    /// <summary>Whether a polling backstop wakes the drainers while the subscription is lost (<see cref="FeedNotificationOptions.PollInterval"/>).</summary>
+    public bool HasPollingBackstop => Options.PollInterval != Timeout.InfiniteTimeSpan;
+
+    /// <summary>The error that ended the last lost session, or null when none was lost (or it ended without one).</summary>
+    public Exception? LastSessionError => Volatile.Read(ref _lastSessionError);
 
     /// <inheritdoc />
     public async ValueTask<IAsyncDisposable> SubscribeAsync(SerializedDrainer drainer, CancellationToken cancellationToken = default)
@@ -174,6 +208,7 @@ public abstract class FeedNotificationSource : IFeedNotificationSource, IAsyncDi
 
     private void OnSessionLost(Exception? exception, TimeSpan delay)
     {
+        Volatile.Write(ref _lastSessionError, exception);
         if (exception is null)
         {
             Log.FeedSessionEnded(_logger, Name, delay);

@@ -240,6 +240,10 @@ public abstract class DataLoader<TKey, TValue> : IDataLoaderBatchSource
 
         public override object? Connection => loader.Connection;
 
+        public override string LoaderName => loader.GetType().Name;
+
+        public override int KeyCount => keys.Count;
+
         public override DataLoaderStatement? Statement
         {
             get
@@ -274,6 +278,8 @@ public abstract class DataLoader<TKey, TValue> : IDataLoaderBatchSource
             Interlocked.Increment(ref loader._batchCount);
             _values = _statement!.Values ?? throw new InvalidOperationException("The combined round trip returned no result for a statement.");
         }
+
+        public override Exception? Failure => _failure;
 
         public override void Fail(Exception exception)
         {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using Sluice.Internal;
 
 namespace Sluice;
 
@@ -357,6 +358,7 @@ public sealed class DataLoaderScope : IDisposable
         if (_combineStatements && group.Count > 1 && DataLoaderStatement.TryCombine(group, out var statements))
         {
             Interlocked.Increment(ref _roundTripCount);
+            var telemetry = DataLoaderTelemetry.Start(group);
             try
             {
                 await statements[0].ExecuteCombinedAsync(statements, CancellationToken.None).ConfigureAwait(false);
@@ -365,6 +367,7 @@ public sealed class DataLoaderScope : IDisposable
             catch (Exception exception)
 #pragma warning restore CA1031
             {
+                telemetry.Stop(exception);
                 foreach (var slice in group)
                 {
                     slice.Fail(exception);
@@ -373,6 +376,7 @@ public sealed class DataLoaderScope : IDisposable
                 return;
             }
 
+            telemetry.Stop(null);
             foreach (var slice in group)
             {
                 slice.TakeStatementResult();
@@ -384,7 +388,9 @@ public sealed class DataLoaderScope : IDisposable
         foreach (var slice in group)
         {
             Interlocked.Increment(ref _roundTripCount);
+            var telemetry = DataLoaderTelemetry.Start(slice);
             await slice.FetchAsync().ConfigureAwait(false);
+            telemetry.Stop(slice.Failure);
         }
     }
 
@@ -419,6 +425,12 @@ internal abstract class DataLoaderSlice
     /// <summary>The connection the fetch uses, or null when it takes its own (a data source).</summary>
     public abstract object? Connection { get; }
 
+    /// <summary>The loader's type name (<c>sluice.dataloader.name</c>).</summary>
+    public abstract string LoaderName { get; }
+
+    /// <summary>The keys this slice fetches.</summary>
+    public abstract int KeyCount { get; }
+
     /// <summary>The statement to send in a combined round trip, or null when the loader's provider has none.</summary>
     public abstract DataLoaderStatement? Statement { get; }
 
@@ -430,6 +442,9 @@ internal abstract class DataLoaderSlice
 
     /// <summary>Fails every key of the slice.</summary>
     public abstract void Fail(Exception exception);
+
+    /// <summary>The failure of the fetch, once it failed; null otherwise.</summary>
+    public abstract Exception? Failure { get; }
 
     /// <summary>Completes every key of the slice with its fetched value (or its failure).</summary>
     public abstract void Complete();

@@ -32,6 +32,7 @@ public sealed class RowLookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictio
     // Set when the groups are a cache's entries (a cached bulk load shares them instead of copying rows); an Add then
     // copies the group it changes first, once, so the cache never sees it.
     private readonly bool _sharesGroups;
+    private int _rowCount;
     private HashSet<TKey>? _copiedGroups;
 
     /// <summary>Creates a lookup holding <paramref name="keys"/> (distinct, in request order), each with no rows yet.</summary>
@@ -118,7 +119,11 @@ public sealed class RowLookup<TKey, TRow> : ILookup<TKey, TRow>, IReadOnlyDictio
         }
 
         rows.Add(row);
+        _rowCount++;
     }
+
+    /// <summary>The rows added, over every key.</summary>
+    public int RowCount => _rowCount;
 
     /// <summary>Enumerates the groupings (a key and its rows) in request order; the one enumerator <c>foreach</c> binds to.</summary>
     public Enumerator GetEnumerator() => new(_rows.GetEnumerator());

@@ -48,6 +48,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private readonly KeyValuePair<string, object?> _workerTag;
+    private readonly SluiceMetrics _metrics;
     private Thread? _thread;
     private int _state = (int)WorkerState.Created;
     private int _idle;
@@ -60,17 +61,28 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         IWorkerConnectionFactory<TConnection> connections,
         CommandWorkerOptions? options = null,
         ILogger? logger = null)
+        : this(dispatcher, connections, options, logger, SluiceTelemetry.Default)
+    {
+    }
+
+    internal CommandWorker(
+        ICommandDispatcher<TConnection> dispatcher,
+        IWorkerConnectionFactory<TConnection> connections,
+        CommandWorkerOptions? options,
+        ILogger? logger,
+        SluiceMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(dispatcher);
         ArgumentNullException.ThrowIfNull(connections);
+        _metrics = metrics;
         _options = options ?? new CommandWorkerOptions();
         _options.Validate();
         _connections = connections;
         _logger = logger ?? NullLogger.Instance;
-        _pipeline = new CommandPipeline<TConnection>(dispatcher, new ChangeHub(_options.ChangeBufferCapacity), _logger, CommandPipeline<TConnection>.DefaultParticipants(_options.CacheInvalidationPublisher));
+        _pipeline = new CommandPipeline<TConnection>(dispatcher, new ChangeHub(_options.ChangeBufferCapacity), _logger, CommandPipeline<TConnection>.DefaultParticipants(_options.CacheInvalidationPublisher), metrics);
         _fallback = new InProcessExecutor<TConnection>(_pipeline, connections);
         _workerTag = new("sluice.worker", dispatcher.WorkerName);
-        _inbox = new WorkerInbox(_options.InboxCapacity, OnEnqueued, _workerTag);
+        _inbox = new WorkerInbox(_options.InboxCapacity, OnEnqueued, _workerTag, metrics);
     }
 
     /// <summary>The worker's name (its <c>[Worker]</c> class).</summary>
@@ -78,6 +90,12 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
 
     /// <summary>The current life-cycle state.</summary>
     public WorkerState State => (WorkerState)Volatile.Read(ref _state);
+
+    /// <summary>
+    /// Whether commands sent now run in-process: the worker has not booted (or keeps failing to) and
+    /// <see cref="CommandWorkerOptions.InProcessFallback"/> is on.
+    /// </summary>
+    public bool ServesInProcess => State is WorkerState.Created or WorkerState.Booting && _options.InProcessFallback;
 
     /// <summary>Commands waiting in the inbox.</summary>
     public int QueueLength => _inbox.Count;
@@ -121,7 +139,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         var state = State;
         if (state >= WorkerState.Stopping)
         {
-            SluiceTelemetry.RejectedSends.Add(1, _workerTag);
+            _metrics.RejectedSends.Add(1, _workerTag);
             return Task.FromResult(Result<TResult, TError>.Interrupted(Interruption.ShutDown));
         }
 
@@ -151,7 +169,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
         where TError : class, IWireError<TError>
     {
         request.TryInterruptQueued(why);
-        SluiceTelemetry.RejectedSends.Add(1, _workerTag);
+        _metrics.RejectedSends.Add(1, _workerTag);
         return request.Task;
     }
 
@@ -322,7 +340,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
             if (item.TryInterruptQueued(Interruption.ShutDown))
             {
                 rejected++;
-                SluiceTelemetry.RejectedSends.Add(1, _workerTag);
+                _metrics.RejectedSends.Add(1, _workerTag);
             }
         }
 
@@ -354,7 +372,7 @@ public sealed class CommandWorker<TConnection> : ICommandSender, IAsyncDisposabl
                 {
                     if (!item.TryStart())
                     {
-                        SluiceTelemetry.RejectedSends.Add(1, _workerTag);
+                        _metrics.RejectedSends.Add(1, _workerTag);
                         continue; // Cancelled while queued; its caller already has Interrupted.
                     }
 

@@ -37,6 +37,67 @@ public sealed class CommandWorkerOptions
     /// <summary>Name of the worker thread; defaults to the worker's name.</summary>
     public string? ThreadName { get; set; }
 
+    /// <summary>
+    /// Sets the settings present in <paramref name="section"/> (every property but <see cref="CacheInvalidationPublisher"/>,
+    /// by its name); throws naming the key when a value does not parse.
+    /// </summary>
+    internal void BindFrom(Microsoft.Extensions.Configuration.IConfiguration section, string workerName)
+    {
+        var owner = $"Sluice worker '{workerName}'";
+        InboxCapacity = Internal.ConfigurationReader.Int(section, nameof(InboxCapacity), InboxCapacity, owner);
+        BootTimeout = Internal.ConfigurationReader.TimeSpan(section, nameof(BootTimeout), BootTimeout, owner);
+        BootRetryDelay = Internal.ConfigurationReader.TimeSpan(section, nameof(BootRetryDelay), BootRetryDelay, owner);
+        ShutdownTimeout = Internal.ConfigurationReader.TimeSpan(section, nameof(ShutdownTimeout), ShutdownTimeout, owner);
+        InProcessFallback = Internal.ConfigurationReader.Bool(section, nameof(InProcessFallback), InProcessFallback, owner);
+        ChangeBufferCapacity = Internal.ConfigurationReader.Int(section, nameof(ChangeBufferCapacity), ChangeBufferCapacity, owner);
+        ThreadName = Internal.ConfigurationReader.String(section, nameof(ThreadName), ThreadName);
+    }
+
+    /// <summary>Copies every setting to <paramref name="target"/> (the options pattern's first layer).</summary>
+    internal void CopyTo(CommandWorkerOptions target)
+    {
+        target.InboxCapacity = InboxCapacity;
+        target.BootTimeout = BootTimeout;
+        target.BootRetryDelay = BootRetryDelay;
+        target.ShutdownTimeout = ShutdownTimeout;
+        target.InProcessFallback = InProcessFallback;
+        target.ChangeBufferCapacity = ChangeBufferCapacity;
+        target.CacheInvalidationPublisher = CacheInvalidationPublisher;
+        target.ThreadName = ThreadName;
+    }
+
+    /// <summary>What is out of range, one message per setting; empty when every setting is valid.</summary>
+    internal System.Collections.Generic.List<string> Problems()
+    {
+        var problems = new System.Collections.Generic.List<string>();
+        if (InboxCapacity < 1)
+        {
+            problems.Add($"InboxCapacity must be at least 1 (was {InboxCapacity}).");
+        }
+
+        if (ChangeBufferCapacity < 1)
+        {
+            problems.Add($"ChangeBufferCapacity must be at least 1 (was {ChangeBufferCapacity}).");
+        }
+
+        if (BootTimeout < TimeSpan.Zero)
+        {
+            problems.Add($"BootTimeout must not be negative (was {BootTimeout}).");
+        }
+
+        if (ShutdownTimeout < TimeSpan.Zero)
+        {
+            problems.Add($"ShutdownTimeout must not be negative (was {ShutdownTimeout}).");
+        }
+
+        if (BootRetryDelay <= TimeSpan.Zero)
+        {
+            problems.Add($"BootRetryDelay must be greater than zero (was {BootRetryDelay}).");
+        }
+
+        return problems;
+    }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(InboxCapacity, 1, nameof(InboxCapacity));

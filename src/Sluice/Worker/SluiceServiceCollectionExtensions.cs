@@ -1,4 +1,5 @@
 using System;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Sluice;
@@ -21,5 +22,25 @@ public static class SluiceServiceCollectionExtensions
         configure(registration);
         TWorker.AddServices(services, registration);
         return services;
+    }
+
+    /// <summary>
+    /// Registers <typeparamref name="TWorker"/> as <see cref="AddSluiceWorker{TWorker}(IServiceCollection, Action{SluiceWorkerRegistration})"/>
+    /// does, with its <see cref="CommandWorkerOptions"/> bound from <paramref name="configuration"/> (keys are the
+    /// option names: <c>InboxCapacity</c>, <c>BootTimeout</c>, <c>ShutdownTimeout</c>, …; values set in
+    /// <paramref name="configure"/> are defaults the section overrides). Invalid values fail the host's start with a
+    /// message naming the worker and the setting.
+    /// </summary>
+    /// <example><code>services.AddSluiceWorker&lt;SecurityMutations&gt;(builder.Configuration.GetSection("Sluice:Workers:SecurityMutations"), w =&gt; w.UseSqlite("Data Source=app.db"));</code></example>
+    public static IServiceCollection AddSluiceWorker<TWorker>(this IServiceCollection services, IConfiguration configuration, Action<SluiceWorkerRegistration> configure)
+        where TWorker : class, ISluiceWorker<TWorker>
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddSluiceWorker<TWorker>(registration =>
+        {
+            registration.BindConfiguration(configuration);
+            configure(registration);
+        });
     }
 }

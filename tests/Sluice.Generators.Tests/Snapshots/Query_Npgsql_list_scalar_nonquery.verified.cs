@@ -11,18 +11,32 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string MemberIdsAsyncSql = "SELECT user_id FROM members WHERE channel_id = $1 AND role = $2 ORDER BY user_id";
 
+    /// <summary>How <see cref="MemberIdsAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation MemberIdsAsyncTelemetry = new global::Sluice.QueryOperation("postgresql", "SELECT", "Q.MemberIdsAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<long>> MemberIdsAsync(this global::Npgsql.NpgsqlDataSource db, global::System.Guid channelId, global::Relay.Data.Role role, global::System.Threading.CancellationToken cancellationToken)
     {
-        await using var dbCommand = db.CreateCommand(MemberIdsAsyncSql);
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<global::System.Guid> { TypedValue = channelId });
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = (int)role });
-        await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var result = new global::System.Collections.Generic.List<long>();
-        while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(MemberIdsAsyncTelemetry, null);
+        try
         {
-            result.Add((dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<long>("user_id", "MemberIdsAsync") : dbReader.GetInt64(0)));
+            await using var dbCommand = db.CreateCommand(MemberIdsAsyncSql);
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<global::System.Guid> { TypedValue = channelId });
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<int> { TypedValue = (int)role });
+            await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var result = new global::System.Collections.Generic.List<long>();
+            while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result.Add((dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<long>("user_id", "MemberIdsAsync") : dbReader.GetInt64(0)));
+            }
+            queryTelemetry.Complete(result.Count);
+            return result;
         }
-        return result;
+        catch (global::System.Exception exception)
+        {
+            queryTelemetry.Fail(exception);
+            throw;
+        }
     }
 }

@@ -11,24 +11,38 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string MembersAsyncSql = "SELECT channel_id, user_id, role, joined_at, nickname FROM members WHERE channel_id = ANY($1) ORDER BY user_id";
 
+    /// <summary>How <see cref="MembersAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation MembersAsyncTelemetry = new global::Sluice.QueryOperation("postgresql", "SELECT", "Q.MembersAsync", 200);
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::System.Linq.ILookup<global::System.Guid, global::Relay.Data.Member>> MembersAsync(this global::Npgsql.NpgsqlConnection db, global::System.Collections.Generic.IReadOnlyCollection<global::System.Guid> channelIds, global::System.Threading.CancellationToken cancellationToken)
     {
-        var result = global::Sluice.QueryRuntime.EmptyLookup<global::System.Guid, global::Relay.Data.Member>(channelIds, nameof(channelIds), out var keySet);
-        for (var batchStart = 0; batchStart < keySet.Count; batchStart += 200)
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(MembersAsyncTelemetry, db);
+        try
         {
-            var batchSize = global::System.Math.Min(200, keySet.Count - batchStart);
-            await using var dbCommand = new global::Npgsql.NpgsqlCommand(MembersAsyncSql, db);
-            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<global::System.Guid[]> { TypedValue = global::Sluice.QueryRuntime.Slice(keySet, batchStart, batchSize) });
-            await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var result = global::Sluice.QueryRuntime.EmptyLookup<global::System.Guid, global::Relay.Data.Member>(channelIds, nameof(channelIds), out var keySet);
+            for (var batchStart = 0; batchStart < keySet.Count; batchStart += 200)
             {
-                var loadedRow = ReadMembersAsyncRow(dbReader);
-                var rowKey = loadedRow.ChannelId;
-                result.Add(rowKey, loadedRow);
+                var batchSize = global::System.Math.Min(200, keySet.Count - batchStart);
+                await using var dbCommand = new global::Npgsql.NpgsqlCommand(MembersAsyncSql, db);
+                dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<global::System.Guid[]> { TypedValue = global::Sluice.QueryRuntime.Slice(keySet, batchStart, batchSize) });
+                await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var loadedRow = ReadMembersAsyncRow(dbReader);
+                    var rowKey = loadedRow.ChannelId;
+                    result.Add(rowKey, loadedRow);
+                }
             }
+            queryTelemetry.CompleteLoad(keySet.Count, result.RowCount);
+            return result;
         }
-        return result;
+        catch (global::System.Exception exception)
+        {
+            queryTelemetry.Fail(exception);
+            throw;
+        }
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]

@@ -11,9 +11,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string MembersAsyncSql = "SELECT channel_id, user_id, role, joined_at, nickname FROM members WHERE channel_id IN (SELECT value FROM json_each($channel_ids))";
 
+    /// <summary>How <see cref="MembersAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation MembersAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "Q.MembersAsync", 500);
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::System.Linq.ILookup<global::System.Guid, global::Relay.Data.Member>> MembersAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::System.Collections.Generic.IReadOnlyCollection<global::System.Guid> channelIds, global::System.Threading.CancellationToken cancellationToken)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(MembersAsyncTelemetry, db);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -32,10 +37,12 @@ partial class Q
                     result.Add(rowKey, loadedRow);
                 }
             }
+            queryTelemetry.CompleteLoad(keySet.Count, result.RowCount);
             return global::System.Threading.Tasks.Task.FromResult<global::System.Linq.ILookup<global::System.Guid, global::Relay.Data.Member>>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::System.Linq.ILookup<global::System.Guid, global::Relay.Data.Member>>(exception);
         }
     }

@@ -11,9 +11,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string UserAsyncSql = "SELECT id, display_name, avatar FROM users WHERE id = @id";
 
+    /// <summary>How <see cref="UserAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation UserAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "Q.UserAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::Relay.Data.UserRow?> UserAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, long id, global::Microsoft.Data.Sqlite.SqliteTransaction? transaction, global::System.Threading.CancellationToken cancellationToken)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(UserAsyncTelemetry, db);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -23,10 +28,12 @@ partial class Q
             dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("@id", id));
             using var dbReader = dbCommand.ExecuteReader();
             global::Relay.Data.UserRow? result = dbReader.Read() ? ReadUserAsyncRow(dbReader) : default;
+            queryTelemetry.Complete();
             return global::System.Threading.Tasks.Task.FromResult<global::Relay.Data.UserRow?>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::Relay.Data.UserRow?>(exception);
         }
     }

@@ -49,6 +49,15 @@ public sealed class TelemetryTests
         Assert.All(mine, a => Assert.Equal("sluice.command", a.OperationName));
         Assert.Equal(["Probe", "Boom"], mine.Select(a => (string?)a.GetTagItem("sluice.command")));
         Assert.Equal(ActivityStatusCode.Error, mine[1].Status);
+        Assert.Equal("ok", mine[0].GetTagItem("sluice.outcome"));
+        Assert.Null(mine[0].GetTagItem("error.type"));
+
+        // A defect: error.type is the exception's type and the exception is a span event (OpenTelemetry's conventions).
+        Assert.Equal(typeof(InvalidOperationException).FullName, mine[1].GetTagItem("error.type"));
+        Assert.Null(mine[1].GetTagItem("sluice.outcome"));
+        var exceptionEvent = Assert.Single(mine[1].Events, e => e.Name == "exception");
+        Assert.Contains(exceptionEvent.Tags, t => t.Key == "exception.type" && (string?)t.Value == typeof(InvalidOperationException).FullName);
+        Assert.Contains(exceptionEvent.Tags, t => t.Key == "exception.message" && (string?)t.Value == "traced boom");
 
         // The defect carries the trace id so the caller can find the logs.
         Assert.True(boom.TryGetDefect(out var defect));
@@ -64,7 +73,7 @@ public sealed class TelemetryTests
         var client = new TelemetryWorker.Client(worker);
         var name = worker.Name;
 
-        var durations = new ConcurrentQueue<(double Value, string? Outcome)>();
+        var durations = new ConcurrentQueue<(double Value, string? Outcome, string? ErrorType)>();
         long depth = 0, rejected = 0;
         using var listener = new MeterListener
         {
@@ -80,7 +89,7 @@ public sealed class TelemetryTests
         {
             if (instrument.Name == "sluice.command.duration" && Tag(tags, "sluice.worker") == name)
             {
-                durations.Enqueue((value, Tag(tags, "sluice.outcome")));
+                durations.Enqueue((value, Tag(tags, "sluice.outcome"), Tag(tags, "error.type")));
             }
         });
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
@@ -131,7 +140,9 @@ public sealed class TelemetryTests
         Assert.Equal(0, System.Threading.Interlocked.Read(ref depth));
         Assert.Equal(7, durations.Count); // 3 pings, the held one, 2 queued, the last ping; not the cancelled one
         Assert.All(durations, d => Assert.True(d.Value >= 0));
-        Assert.Equal(["ok", "failed", "exception", "ok", "ok", "ok", "ok"], durations.Select(d => d.Outcome));
+        // A defect carries error.type (the exception's type) instead of an outcome.
+        Assert.Equal(["ok", "failed", null, "ok", "ok", "ok", "ok"], durations.Select(d => d.Outcome));
+        Assert.Equal([null, null, typeof(InvalidOperationException).FullName, null, null, null, null], durations.Select(d => d.ErrorType));
 
         Assert.True((await client.PingAsync(0)).IsInterrupted);
         Assert.True((await client.PingAsync(0)).IsInterrupted);

@@ -179,7 +179,7 @@ internal sealed class BatchRunner
             _runBatches++;
             SluiceTelemetry.BatchRowsScanned.Add(step.Scanned, _tag);
             SluiceTelemetry.BatchRowsChanged.Add(step.Changed, _tag);
-            SluiceTelemetry.BatchDuration.Record(step.Duration.TotalMilliseconds, _tag);
+            SluiceTelemetry.BatchDuration.Record(step.Duration.TotalSeconds, _tag);
             SluiceTelemetry.BatchSize.Record(batchSize, _tag);
             sizer.Observe(batchSize, step.Scanned, step.Duration);
 

@@ -14,9 +14,12 @@ internal sealed class CommandPipeline<TConnection>(
     ICommandDispatcher<TConnection> dispatcher,
     ChangeHub changes,
     ILogger logger,
-    ICommitParticipant[] participants)
+    ICommitParticipant[] participants,
+    SluiceMetrics? metrics = null)
     where TConnection : DbConnection
 {
+    private readonly SluiceMetrics _metrics = metrics ?? SluiceTelemetry.Default;
+
     /// <summary>The participants every pipeline has: caching's (local eviction after commit, and the backplane's publish if any).</summary>
     public static ICommitParticipant[] DefaultParticipants(ICacheInvalidationPublisher? cacheInvalidationPublisher) =>
         [new CacheInvalidationParticipant(cacheInvalidationPublisher)];
@@ -28,16 +31,17 @@ internal sealed class CommandPipeline<TConnection>(
     /// <summary>Runs a request that <see cref="WorkerInboxItem.TryStart"/> has claimed.</summary>
     public void Execute(CommandRequest request, WorkerContext<TConnection> context)
     {
-        var timed = SluiceTelemetry.CommandDuration.Enabled;
+        var timed = _metrics.CommandDuration.Enabled;
         var started = timed ? Stopwatch.GetTimestamp() : 0;
         using var activity = SluiceTelemetry.ActivitySource.HasListeners()
             ? SluiceTelemetry.ActivitySource.StartActivity("sluice.command", ActivityKind.Internal, request.Parent?.Context ?? default)
             : null;
         activity?.SetTag("sluice.worker", dispatcher.WorkerName);
         activity?.SetTag("sluice.command", request.Command.GetType().Name);
+        string? errorType = null;
         context.Reset(request.CancellationToken);
         DbTransaction? transaction = null;
-        var outcome = "ok";
+        string? outcome = "ok";
         try
         {
             request.CancellationToken.ThrowIfCancellationRequested();
@@ -74,22 +78,30 @@ internal sealed class CommandPipeline<TConnection>(
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            outcome = "exception";
             context.DiscardChanges();
             RollBackQuietly(transaction, exception);
-            activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
             if (exception is OperationCanceledException)
             {
-                // Cancellation is an interruption, not a failure of the command.
+                // Cancellation is an interruption, not a failure of the command: no error.type, no Error status.
+                outcome = "cancelled";
             }
             else if (request.MapsToTypedError(exception))
             {
                 // [MapDbError]: the caller gets the typed error, so this is a failed command, not a defect.
                 outcome = "failed";
+                activity?.AddException(exception);
                 Log.CommandErrorMapped(logger, request.Command.GetType().Name, dispatcher.WorkerName, exception);
             }
             else
             {
+                // A defect: error.type (the exception's type) instead of an outcome.
+                outcome = null;
+                errorType = SluiceTelemetry.ErrorType(exception);
+                if (activity is not null)
+                {
+                    SluiceTelemetry.RecordException(activity, exception);
+                }
+
                 Log.CommandDefect(logger, request.Command.GetType().Name, dispatcher.WorkerName, exception);
             }
 
@@ -99,12 +111,13 @@ internal sealed class CommandPipeline<TConnection>(
         {
             transaction?.Dispose();
             context.Transaction = null;
+            activity?.SetTag("sluice.outcome", outcome);
             if (timed)
             {
-                SluiceTelemetry.CommandDuration.Record(
-                    Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                _metrics.CommandDuration.Record(
+                    Stopwatch.GetElapsedTime(started).TotalSeconds,
                     new("sluice.worker", dispatcher.WorkerName),
-                    new("sluice.outcome", outcome));
+                    errorType is null ? new("sluice.outcome", outcome) : new("error.type", errorType));
             }
         }
     }

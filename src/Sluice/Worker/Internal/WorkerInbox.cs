@@ -28,6 +28,7 @@ internal sealed class WorkerInbox
     private readonly int _capacity;
     private readonly Action _onEnqueued;
     private readonly KeyValuePair<string, object?> _workerTag;
+    private readonly SluiceMetrics _metrics;
     private readonly Lock _roomGate = new();
     private readonly LinkedList<RoomWaiter> _roomWaiters = new();
     private int _queued;
@@ -37,11 +38,13 @@ internal sealed class WorkerInbox
     /// <param name="capacity">Items the inbox holds before senders wait.</param>
     /// <param name="onEnqueued">Runs after each item is written (the worker's wake-up), after a full fence.</param>
     /// <param name="workerTag">The <c>sluice.worker</c> tag of the queue-depth metric.</param>
-    public WorkerInbox(int capacity, Action onEnqueued, KeyValuePair<string, object?> workerTag)
+    /// <param name="metrics">The instruments to record on (the static ones when null).</param>
+    public WorkerInbox(int capacity, Action onEnqueued, KeyValuePair<string, object?> workerTag, SluiceMetrics? metrics = null)
     {
         _capacity = capacity;
         _onEnqueued = onEnqueued;
         _workerTag = workerTag;
+        _metrics = metrics ?? SluiceTelemetry.Default;
     }
 
     /// <summary>Items waiting (never negative).</summary>
@@ -95,7 +98,7 @@ internal sealed class WorkerInbox
         }
 
         Interlocked.Decrement(ref _queued);
-        SluiceTelemetry.QueueDepth.Add(-1, _workerTag);
+        _metrics.QueueDepth.Add(-1, _workerTag);
         // Pairs with WaitForRoomAsync: a sender counts itself in line before it re-checks for room under the gate.
         if (Volatile.Read(ref _roomWaiterCount) > 0)
         {
@@ -139,7 +142,7 @@ internal sealed class WorkerInbox
             return EnqueueOutcome.Closed;
         }
 
-        SluiceTelemetry.QueueDepth.Add(1, _workerTag);
+        _metrics.QueueDepth.Add(1, _workerTag);
         // Pairs with the reader's fence before it sleeps: either it sees the item, or the callback sees it idle.
         Interlocked.MemoryBarrier();
         _onEnqueued();
