@@ -20,7 +20,8 @@ public static class SqliteHealthSignals
 {
     /// <summary>
     /// Over the limit while the WAL holds more than <paramref name="maxBytes"/> of frames (pages written since the log
-    /// last restarted). This is the WAL's live content, not the file's length on disk, which SQLite does not shrink.
+    /// last restarted and not all checkpointed). This is the WAL's live content, not the file's length on disk, which SQLite
+    /// does not shrink: a WAL checkpointed to its end counts as empty, since the next write starts it again from the top.
     /// </summary>
     /// <param name="maxBytes">The largest WAL the run tolerates, e.g. 64 MB.</param>
     public static BatchHealthSignal WalSize(long maxBytes) =>
@@ -70,7 +71,8 @@ public static class SqliteHealthSignals
                 return BatchHealth.Healthy;
             }
 
-            var frames = backlog ? log - checkpointed : log;
+            // A WAL that is checkpointed to its end restarts with the next write: none of it is live any more.
+            var frames = backlog ? log - checkpointed : log == checkpointed ? 0 : log;
             var bytes = frames * pageSize;
             return bytes > maxBytes
                 ? BatchHealth.OverLimit(backlog

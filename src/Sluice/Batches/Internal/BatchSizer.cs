@@ -28,9 +28,21 @@ internal sealed class BatchSizer
     /// </summary>
     public void Apply(BatchStore.Control control)
     {
+        // The operator's bound wins over the options' other bound: a max below the options' min lowers the min too.
         _min = control.MinBatchSize ?? _options.MinBatchSize;
-        _max = Math.Max(_min, control.MaxBatchSize ?? _options.MaxBatchSize);
-        _min = Math.Min(_min, _max);
+        _max = control.MaxBatchSize ?? _options.MaxBatchSize;
+        if (_min > _max)
+        {
+            if (control.MaxBatchSize is not null && control.MinBatchSize is null)
+            {
+                _min = _max;
+            }
+            else
+            {
+                _max = _min;
+            }
+        }
+
         Size = Clamp(Size);
     }
 
