@@ -181,8 +181,12 @@ internal sealed class BatchRunner
     /// </summary>
     private async Task RunBatchesAsync(CancellationToken cancellationToken)
     {
+        // Reads (the key's type, the statement's plan) off the worker thread in writer-fair mode; the freeze on it.
+        await _session.RunSideAsync(
+            (connection, token) => BatchStore.CheckAsync(connection, _dialect, _definition, _options.CommandTimeoutSeconds, token),
+            cancellationToken).ConfigureAwait(false);
         var prepared = await _session.RunAsync(
-            (connection, token) => BatchStore.PrepareAsync(connection, _dialect, _definition, _options.Owner, _options.CommandTimeoutSeconds, token),
+            (connection, token) => BatchStore.PrepareAsync(connection, _definition, _options.Owner, _options.CommandTimeoutSeconds, token),
             cancellationToken).ConfigureAwait(false);
         var total = prepared.RowsScanned;
         if (prepared.UpperBound is { } bound)

@@ -59,7 +59,10 @@ internal sealed class BatchSizer
     {
         var seconds = Math.Max(duration.TotalSeconds, 0.0001);
         var observed = scanned / seconds;
-        Rate = Rate == 0 ? observed : (0.5 * Rate) + (0.5 * observed);
+
+        // Down at once, up smoothly: a batch that ran slow (a colder part of the table, a busier machine) sizes the next
+        // one from its own rate, so one overrun is not followed by another; a fast one only pulls the average up.
+        Rate = Rate == 0 || observed < Rate ? observed : (0.5 * Rate) + (0.5 * observed);
         var ideal = Rate * _options.TargetBatchDuration.TotalSeconds;
         Size = Clamp(Math.Min(ideal, batchSize * MaxGrowth));
     }

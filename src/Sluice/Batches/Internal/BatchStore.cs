@@ -263,11 +263,11 @@ internal static class BatchStore
     }
 
     /// <summary>
-    /// Before the loop: checks the key is an integer column, freezes the upper bound (first run only) and counts the keys
-    /// left, all under the owner's lease. Any error here fails the run; it never counts as done.
+    /// Before the loop, reading only (so in writer-fair mode it runs off the worker thread): checks the key is an integer
+    /// column and that the statement compiles. Any error here fails the run; it never counts as done.
     /// </summary>
-    public static async ValueTask<Prepared> PrepareAsync(
-        DbConnection connection, BatchDialect dialect, ChunkedBatchDefinition definition, string owner, int commandTimeout, CancellationToken cancellationToken)
+    public static async ValueTask<bool> CheckAsync(
+        DbConnection connection, BatchDialect dialect, ChunkedBatchDefinition definition, int commandTimeout, CancellationToken cancellationToken)
     {
         await using (var keyType = Command(connection, null, dialect.KeyTypeSql(definition.Table), commandTimeout))
         {
@@ -286,7 +286,16 @@ internal static class BatchStore
         }
 
         await CheckStatementAsync(connection, dialect, definition, commandTimeout, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
 
+    /// <summary>
+    /// Under the owner's lease, after <see cref="CheckAsync"/>: freezes the upper bound (first run only). Any error here
+    /// fails the run; it never counts as done.
+    /// </summary>
+    public static async ValueTask<Prepared> PrepareAsync(
+        DbConnection connection, ChunkedBatchDefinition definition, string owner, int commandTimeout, CancellationToken cancellationToken)
+    {
         BatchStatus row;
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
