@@ -114,6 +114,32 @@ public sealed class SqliteBatchControlTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cancel_set_before_the_first_run_keeps_it_from_starting_until_resumed()
+    {
+        await using var connection = _database.OpenConnection();
+        await BatchTestData.CreateAsync(connection);
+        await BatchControl.CancelAsync(connection, Name);
+
+        var refused = await SqliteLastSeenBackfill.RunAsync(connection, Fixed(1_000));
+
+        Assert.Equal(BatchOutcome.Cancelled, refused.Outcome);
+        Assert.Equal(BatchState.Cancelled, refused.Status!.State);
+        Assert.Equal(0, refused.BatchesThisRun);
+        await BatchControl.ResumeAsync(connection, Name);
+        var run = await SqliteLastSeenBackfill.RunAsync(connection, Fixed(1_000));
+        Assert.Equal(BatchOutcome.Done, run.Outcome);
+        Assert.Equal(BatchTestData.ExpectedFingerprint(), await BatchTestData.FingerprintAsync(connection));
+    }
+
+    [Fact]
+    public async Task Batch_size_limits_are_validated()
+    {
+        await using var connection = _database.OpenConnection();
+        await Assert.ThrowsAsync<ArgumentException>(() => BatchControl.SetBatchSizeLimitsAsync(connection, Name, 500, 100));
+        await Assert.ThrowsAsync<ArgumentException>(() => BatchControl.SetBatchSizeLimitsAsync(connection, Name, 0, null));
+    }
+
+    [Fact]
     public async Task A_pause_set_before_the_first_run_holds_it_and_the_callers_token_still_stops_it()
     {
         await using var connection = _database.OpenConnection();

@@ -307,7 +307,7 @@ internal sealed class BatchRunner
     {
         var started = Stopwatch.GetTimestamp();
         var firstReason = reason;
-        string? logged = null;
+        BatchState? logged = null;
         var wait = false;
         try
         {
@@ -341,7 +341,8 @@ internal sealed class BatchRunner
                     (state, reason) = (BatchState.Throttled, unhealthy);
                 }
 
-                if (logged != reason)
+                // Logged once per state entered (the reason's figures change every poll; the row shows the latest).
+                if (logged != state)
                 {
                     if (state == BatchState.Paused)
                     {
@@ -352,7 +353,7 @@ internal sealed class BatchRunner
                         Log.BatchThrottled(_logger, _definition.Name, cursor, reason);
                     }
 
-                    logged = reason;
+                    logged = state;
                 }
 
                 // Status and reason, the lease renewed, the control columns read again — one poll.

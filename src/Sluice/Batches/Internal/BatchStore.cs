@@ -221,6 +221,20 @@ internal static class BatchStore
 
             if (row is { ControlRequest: BatchControlRequest.Cancel })
             {
+                // Cancelled while no runner held it (or its runner is gone): the status says so too.
+                if (row.State != BatchState.Cancelled && (row.Owner is null || row.LeaseExpiresAt is not { } until || until.ToUnixTimeMilliseconds() <= now))
+                {
+                    await using (var cancel = Command(connection, transaction, "UPDATE sluice_batches SET status = 'cancelled', owner = NULL, owner_process = NULL, lease_expires_ms = NULL, throttle_reason = NULL, updated_ms = @now WHERE name = @name", 30))
+                    {
+                        Add(cancel, "now", now);
+                        Add(cancel, "name", name);
+                        await cancel.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    row = await ReadAsync(connection, transaction, name, cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+
                 return (Acquisition.Cancelled, row, null);
             }
 
