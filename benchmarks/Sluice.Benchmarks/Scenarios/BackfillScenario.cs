@@ -262,7 +262,7 @@ internal sealed class BackfillScenario : IScenario
             timeout.CancelAfter(RunTimeout);
             var watch = Stopwatch.StartNew();
             probe.RunStart = Stopwatch.GetTimestamp();
-            var run = await TxLastSeenBackfill.RunAsync(worker, new BatchOptions { TargetBatchDuration = FairTarget }, probe, timeout.Token);
+            var run = await TxLastSeenBackfill.RunAsync(worker, new BatchOptions { TargetBatchDuration = FairTarget, Logger = probe }, probe, timeout.Token);
             watch.Stop();
             probe.RunEnd = Stopwatch.GetTimestamp();
             var (writer, reader) = load.Stop();
@@ -279,7 +279,7 @@ internal sealed class BackfillScenario : IScenario
     /// What a writer-fair round records to explain its slow writes: when each write was sent, started on the worker
     /// thread and completed (and the GC pause time inside it), and when each batch ran.
     /// </summary>
-    private sealed class FairProbe : IProgress<BatchProgress>
+    private sealed class FairProbe : IProgress<BatchProgress>, Microsoft.Extensions.Logging.ILogger
     {
         private readonly System.Collections.Concurrent.ConcurrentDictionary<long, long> _handlerStarts = new();
         private readonly List<(long Sequence, long Start, long End, double GcMs)> _writes = [];
@@ -292,7 +292,25 @@ internal sealed class BackfillScenario : IScenario
 
         public List<double> BatchMs { get; } = [];
 
+        /// <summary>When the runner logged BatchStarted: the end of its pre-loop work (take, check, freeze, count).</summary>
+        public long LoopStart { get; private set; }
+
         public void HandlerStarted(long sequence, long at) => _handlerStarts[sequence] = at;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == SluiceEventId.BatchStarted)
+            {
+                LoopStart = Stopwatch.GetTimestamp();
+            }
+        }
+
+        public double PreLoopMs => (LoopStart - RunStart) * 1000.0 / Stopwatch.Frequency;
 
         public void Written(long sequence, long start, long end, double gcMs)
         {
@@ -339,7 +357,7 @@ internal sealed class BackfillScenario : IScenario
                     }
                     else if (start < firstBatchStart && handler > RunStart)
                     {
-                        cause = "pre-loop work on the worker (take, check, freeze)";
+                        cause = start < LoopStart ? "pre-loop (take, check, freeze, count)" : "the first batch";
                     }
                     else
                     {
@@ -437,6 +455,7 @@ internal sealed class BackfillScenario : IScenario
         var slow = rounds.SelectMany(r => r.Probe!.SlowWrites(SlowWriteMs, FairTarget)).ToList();
         var causes = slow.GroupBy(w => w.Cause).OrderByDescending(g => g.Count())
             .Select(g => $"{g.Key}: {g.Count()} (max {F(g.Max(w => w.Ms))} ms)");
+        result.Notes.Add($"writer-fair pre-loop time per round (take, check, freeze, count the keys left; ms): {string.Join(", ", rounds.Select(r => F(r.Probe!.PreLoopMs)))}");
         result.Notes.Add($"writer-fair waits over {SlowWriteMs} ms by cause, {rounds.Count} rounds, {fairWrites.Count} writes: {(slow.Count == 0 ? "none" : string.Join("; ", causes))}");
         result.Notes.Add($"fair / single wall time = {ratio.ToString("0.00", CultureInfo.InvariantCulture)}; chunked / single = {(chunked.TotalSeconds / single.TotalSeconds).ToString("0.00", CultureInfo.InvariantCulture)}");
     }

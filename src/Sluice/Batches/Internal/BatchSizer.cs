@@ -9,6 +9,7 @@ namespace Sluice.Internal;
 internal sealed class BatchSizer
 {
     private const double MaxGrowth = 1.2;
+    private const double OverrunFactor = 1.5;
     private readonly ResolvedBatchOptions _options;
     private int _min;
     private int _max;
@@ -59,11 +60,16 @@ internal sealed class BatchSizer
     {
         var seconds = Math.Max(duration.TotalSeconds, 0.0001);
         var observed = scanned / seconds;
-
-        // Down at once, up smoothly: a batch that ran slow (a colder part of the table, a busier machine) sizes the next
-        // one from its own rate, so one overrun is not followed by another; a fast one only pulls the average up.
-        Rate = Rate == 0 || observed < Rate ? observed : (0.5 * Rate) + (0.5 * observed);
+        Rate = Rate == 0 ? observed : (0.5 * Rate) + (0.5 * observed);
         var ideal = Rate * _options.TargetBatchDuration.TotalSeconds;
+
+        // A batch that overran its target by half again (a colder part of the table, a busier machine) sizes the next
+        // one from its own rate at once, so one overrun is not followed by another; smaller noise only moves the average.
+        if (duration.TotalSeconds > _options.TargetBatchDuration.TotalSeconds * OverrunFactor)
+        {
+            ideal = Math.Min(ideal, observed * _options.TargetBatchDuration.TotalSeconds);
+        }
+
         Size = Clamp(Math.Min(ideal, batchSize * MaxGrowth));
     }
 

@@ -318,7 +318,9 @@ internal static class BatchStore
                 : throw new LeaseLostException(definition.Name, owner);
             if (row.UpperBound is null)
             {
-                await using var bounds = Command(connection, transaction, $"SELECT MIN({definition.Key}), MAX({definition.Key}) FROM {definition.Table}", commandTimeout);
+                // Two subqueries, not MIN and MAX in one SELECT: SQLite answers each from the end of the key's b-tree
+                // only when it is alone; together they scan the whole table (400 ms over 1.5 M rows, in the write lock).
+                await using var bounds = Command(connection, transaction, $"SELECT (SELECT MIN({definition.Key}) FROM {definition.Table}), (SELECT MAX({definition.Key}) FROM {definition.Table})", commandTimeout);
                 long? min = null, max = null;
                 await using (var reader = await bounds.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
                 {
