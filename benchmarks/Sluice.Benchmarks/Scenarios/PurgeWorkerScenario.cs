@@ -33,8 +33,6 @@ internal sealed class PurgeWorkerScenario : IScenario
     /// <summary>The naive stall the workload must reach at full scale (the incident's purge took 1.4 s on the UI thread).</summary>
     private const double InProcessStallFloorMs = 250;
 
-    /// <summary>How far above the idle baseline's max stall the worker's may be: the worker keeps the UI thread as idle.</summary>
-    private const double IdleMarginMs = 2;
 
     private static readonly JsonSerializerOptions WireOptions = new()
     {
@@ -419,7 +417,11 @@ internal sealed class PurgeWorkerScenario : IScenario
             result.Targets.Add(new TargetResult("inprocess_max_stall_floor_ms", $">= {F(InProcessStallFloorMs)} (the workload is as heavy as the incident's)", inMax, inMax >= InProcessStallFloorMs));
         }
 
-        result.Targets.Add(new TargetResult("worker_max_stall_vs_idle_ms", $"<= idle baseline {F(idleMax)} + {F(IdleMarginMs)}", wMax, wMax <= idleMax + IdleMarginMs));
+        // At the idle baseline: the worker's median max stall within the spread of the idle runs' max stalls (the UI thread
+        // awaiting a timer with no purge at all), i.e. indistinguishable from the machine's own noise.
+        var idleWorst = idle.Max(r => r.MaxGapMs);
+        result.Metrics.Add(new Metric("idle_max_stall_worst_ms", idleWorst, "ms"));
+        result.Targets.Add(new TargetResult("worker_max_stall_vs_idle_ms", $"<= the idle baseline's worst run ({F(idleWorst)}; median {F(idleMax)})", wMax, wMax <= idleWorst));
 
         result.Notes.Add($"stall = the longest interval between two consecutive UI ticks that overlaps the purge window (send -> result back on the UI thread); it includes the nominal {UiThread.NominalTickMs:0} ms tick sleep (not subtracted; Thread.Sleep(1) itself takes ~1.1 ms here)");
         result.Notes.Add("per run max stall (ms): naive " + string.Join(' ', inProcess.Select(r => F(r.MaxGapMs))) + " | worker " + string.Join(' ', worker.Select(r => F(r.MaxGapMs))));
