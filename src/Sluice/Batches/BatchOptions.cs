@@ -37,7 +37,8 @@ public sealed class BatchOptions
     /// <summary>
     /// SQLite: after each batch, run <c>PRAGMA wal_checkpoint(PASSIVE)</c> (no lock, no waiting for readers), so neither a
     /// batch nor an application write inherits a large auto-checkpoint in its commit. On the runner's connection it runs
-    /// during the pause; in writer-fair mode on a connection of its own, off the worker thread, while the worker goes on.
+    /// during the pause; in writer-fair mode on a connection of its own, off the worker thread, while the worker goes on with
+    /// commands (the next batch is queued when it finished).
     /// Null (the default) means on. Ignored on PostgreSQL.
     /// </summary>
     public bool? CheckpointAfterBatch { get; set; }
