@@ -40,6 +40,12 @@ public static class SluiceEventId
     public const int BatchFinished = 64;
     public const int BatchFinishFailed = 65;
 
+    // Chunked batches: throttling, control requests and dead-owner takeover, 66–69.
+    public const int BatchThrottled = 66;
+    public const int BatchThrottleCleared = 67;
+    public const int BatchControlApplied = 68;
+    public const int BatchDeadOwnerTakenOver = 69;
+
     // Audit channel (category Sluice.Audit), 80–89.
     public const int AuditBatchFailed = 80;
     public const int AuditIsolatingBatch = 81;

@@ -24,6 +24,12 @@ internal sealed class BackfillScenario : IScenario
     private const int IntervalMs = 20;
     private const double WriterP99LimitMs = 50;
     private const double FairTotalRatioLimit = 1.5;
+
+    /// <summary>Writer-fair rounds, each on a fresh copy of the seeded file: the p99 target holds only if it holds in all.</summary>
+    private const int FairRounds = 5;
+
+    /// <summary>A competing write slower than this is attributed to a cause in the notes.</summary>
+    private const double SlowWriteMs = 10;
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(15);
 
     /// <summary>
@@ -74,7 +80,19 @@ internal sealed class BackfillScenario : IScenario
 
             var single = await RunSingleAsync(Copy(template, directory, "single"), cancellationToken);
             var chunked = await RunChunkedAsync(Copy(template, directory, "chunked"), cancellationToken);
-            var fair = await RunFairAsync(Copy(template, directory, "fair"), cancellationToken);
+            // Writer-fair in FairRounds rounds, each on a fresh copy: its p99 target must hold in every one.
+            var fair = new List<ModeRun>();
+            for (var round = 1; round <= FairRounds; round++)
+            {
+                var copy = Copy(template, directory, $"fair-{round}");
+                fair.Add(await RunFairAsync(copy, cancellationToken));
+                SqliteConnection.ClearAllPools();
+                foreach (var file in Directory.GetFiles(directory.FullName, $"fair-{round}.db*"))
+                {
+                    File.Delete(file);
+                }
+            }
+
             Report(result, rows, seedWatch.Elapsed, single, chunked, fair);
         }
         finally
@@ -99,6 +117,9 @@ internal sealed class BackfillScenario : IScenario
     {
         /// <summary>Each committed batch's transaction time (BEGIN to COMMIT), from the progress reports.</summary>
         public List<double> BatchMs { get; init; } = [];
+
+        /// <summary>Writer-fair rounds: what explains their slow writes.</summary>
+        public FairProbe? Probe { get; init; }
     }
 
     /// <summary>Collects batch durations on the runner's thread.</summary>
@@ -219,24 +240,141 @@ internal sealed class BackfillScenario : IScenario
         }
 
         var client = new IngestWriter.Client(worker);
-        using var load = new Load(path, write: at =>
+        var probe = new FairProbe();
+        IngestWriter.Started = probe.HandlerStarted;
+        try
         {
-            var sent = client.InsertAppEventAsync(at).GetAwaiter().GetResult();
-            if (!sent.IsOk)
+            using var load = new Load(path, write: _ =>
             {
-                throw new InvalidOperationException($"A competing write failed: {sent}");
+                var sequence = Interlocked.Increment(ref probe.Sequence);
+                var start = Stopwatch.GetTimestamp();
+                var gc = GC.GetTotalPauseDuration();
+                var sent = client.InsertAppEventAsync(sequence).GetAwaiter().GetResult();
+                probe.Written(sequence, start, Stopwatch.GetTimestamp(), (GC.GetTotalPauseDuration() - gc).TotalMilliseconds);
+                if (!sent.IsOk)
+                {
+                    throw new InvalidOperationException($"A competing write failed: {sent}");
+                }
+            });
+            using var connection = Open(path);
+            await Task.Delay(200, cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(RunTimeout);
+            var watch = Stopwatch.StartNew();
+            probe.RunStart = Stopwatch.GetTimestamp();
+            var run = await TxLastSeenBackfill.RunAsync(worker, new BatchOptions { TargetBatchDuration = FairTarget, Logger = probe }, probe, timeout.Token);
+            watch.Stop();
+            probe.RunEnd = Stopwatch.GetTimestamp();
+            var (writer, reader) = load.Stop();
+            return Finish(connection, watch.Elapsed.TotalSeconds, writer, reader, run.Outcome == BatchOutcome.Done, Describe(run), run.RowsChangedThisRun, run.BatchesThisRun)
+                with { BatchMs = probe.BatchMs, Probe = probe };
+        }
+        finally
+        {
+            IngestWriter.Started = null;
+        }
+    }
+
+    /// <summary>
+    /// What a writer-fair round records to explain its slow writes: when each write was sent, started on the worker
+    /// thread and completed (and the GC pause time inside it), and when each batch ran.
+    /// </summary>
+    private sealed class FairProbe : IProgress<BatchProgress>, Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<long, long> _handlerStarts = new();
+        private readonly List<(long Sequence, long Start, long End, double GcMs)> _writes = [];
+        private readonly List<(long Start, long End)> _batches = [];
+        public long Sequence;
+
+        public long RunStart { get; set; }
+
+        public long RunEnd { get; set; }
+
+        public List<double> BatchMs { get; } = [];
+
+        /// <summary>When the runner logged BatchStarted: the end of its pre-loop work (take, check, freeze, count).</summary>
+        public long LoopStart { get; private set; }
+
+        public void HandlerStarted(long sequence, long at) => _handlerStarts[sequence] = at;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id == SluiceEventId.BatchStarted)
+            {
+                LoopStart = Stopwatch.GetTimestamp();
             }
-        });
-        using var connection = Open(path);
-        await Task.Delay(200, cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(RunTimeout);
-        var watch = Stopwatch.StartNew();
-        var times = new BatchTimes();
-        var run = await TxLastSeenBackfill.RunAsync(worker, new BatchOptions { TargetBatchDuration = FairTarget }, times, timeout.Token);
-        watch.Stop();
-        var (writer, reader) = load.Stop();
-        return Finish(connection, watch.Elapsed.TotalSeconds, writer, reader, run.Outcome == BatchOutcome.Done, Describe(run), run.RowsChangedThisRun, run.BatchesThisRun) with { BatchMs = times.Ms };
+        }
+
+        public double PreLoopMs => (LoopStart - RunStart) * 1000.0 / Stopwatch.Frequency;
+
+        public void Written(long sequence, long start, long end, double gcMs)
+        {
+            lock (_writes)
+            {
+                _writes.Add((sequence, start, end, gcMs));
+            }
+        }
+
+        public void Report(BatchProgress value)
+        {
+            var end = Stopwatch.GetTimestamp();
+            _batches.Add((end - (long)(value.LastBatchDuration.TotalSeconds * Stopwatch.Frequency), end));
+            BatchMs.Add(value.LastBatchDuration.TotalMilliseconds);
+        }
+
+        /// <summary>Each write of this round that took longer than <paramref name="slowMs"/>, with its cause.</summary>
+        public List<(double Ms, string Cause)> SlowWrites(double slowMs, TimeSpan target)
+        {
+            static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+            var slow = new List<(double, string)>();
+            var firstBatchStart = _batches.Count > 0 ? _batches[0].Start : RunEnd;
+            lock (_writes)
+            {
+                foreach (var (sequence, start, end, gcMs) in _writes)
+                {
+                    var total = Ms(end - start);
+                    if (total <= slowMs)
+                    {
+                        continue;
+                    }
+
+                    var handler = _handlerStarts.TryGetValue(sequence, out var at) ? at : start;
+                    var queued = Ms(handler - start);
+                    var running = Ms(end - handler);
+                    string cause;
+                    if (gcMs >= total / 2)
+                    {
+                        cause = "GC pause";
+                    }
+                    else if (running > queued)
+                    {
+                        cause = "its own command and commit";
+                    }
+                    else if (start < firstBatchStart && handler > RunStart)
+                    {
+                        cause = start < LoopStart ? "pre-loop (take, check, freeze, count)" : "the first batch";
+                    }
+                    else
+                    {
+                        var overlapping = _batches.Where(b => b.Start < handler && b.End > start).ToList();
+                        cause = overlapping.Count == 0
+                            ? "worker hop / scheduling (no batch in the way)"
+                            : overlapping.Any(b => Ms(b.End - b.Start) > target.TotalMilliseconds * 1.5)
+                                ? "a batch over 1.5x its target"
+                                : "the rest of a batch in progress";
+                    }
+
+                    slow.Add((total, cause));
+                }
+            }
+
+            return slow;
+        }
     }
 
     private static string Describe(BatchRunResult run) =>
@@ -262,19 +400,25 @@ internal sealed class BackfillScenario : IScenario
         return new ModeRun(seconds, writer, reader, terminated, outcome, changed, batches, hash, nulls);
     }
 
-    private static void Report(ScenarioResult result, int rows, TimeSpan seed, ModeRun single, ModeRun chunked, ModeRun fair)
+    private static void Report(ScenarioResult result, int rows, TimeSpan seed, ModeRun single, ModeRun chunked, List<ModeRun> rounds)
     {
         static string F(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
+        var fair = rounds[0];
         var singleMax = single.WriterMs.Count == 0 ? 0 : single.WriterMs.Max();
         var chunkedP99 = Statistics.Percentile(chunked.WriterMs, 0.99);
-        var fairP99 = Statistics.Percentile(fair.WriterMs, 0.99);
-        var readerP99 = Statistics.Percentile(single.ReaderMs.Concat(chunked.ReaderMs).Concat(fair.ReaderMs).ToList(), 0.99);
+        var roundP99s = rounds.Select(r => Statistics.Percentile(r.WriterMs, 0.99)).ToList();
+        var fairP99 = roundP99s.Max();
+        var overTarget = roundP99s.Count(p => p > WriterP99LimitMs);
+        var fairTotal = Statistics.Percentile(rounds.Select(r => r.TotalSeconds).ToList(), 0.5);
+        var fairWrites = rounds.SelectMany(r => r.WriterMs).ToList();
+        var fairBatches = rounds.SelectMany(r => r.BatchMs).ToList();
+        var readerP99 = Statistics.Percentile(single.ReaderMs.Concat(chunked.ReaderMs).Concat(rounds.SelectMany(r => r.ReaderMs)).ToList(), 0.99);
 
-        result.Rows.Add(new ComparisonRow("backfill wall time (s)", F(single.TotalSeconds), $"{F(chunked.TotalSeconds)} paused / {F(fair.TotalSeconds)} fair"));
-        result.Rows.Add(new ComparisonRow("competing writer max (ms)", F(singleMax), $"{F(chunked.WriterMs.Max())} / {F(fair.WriterMs.Max())}"));
-        result.Rows.Add(new ComparisonRow("competing writer p99 (ms)", F(Statistics.Percentile(single.WriterMs, 0.99)), $"{F(chunkedP99)} / {F(fairP99)}"));
-        result.Rows.Add(new ComparisonRow("competing writes done", single.WriterMs.Count.ToString(CultureInfo.InvariantCulture), $"{chunked.WriterMs.Count} / {fair.WriterMs.Count}"));
-        result.Rows.Add(new ComparisonRow("reader p99 (ms)", F(Statistics.Percentile(single.ReaderMs, 0.99)), $"{F(Statistics.Percentile(chunked.ReaderMs, 0.99))} / {F(Statistics.Percentile(fair.ReaderMs, 0.99))}"));
+        result.Rows.Add(new ComparisonRow("backfill wall time (s)", F(single.TotalSeconds), $"{F(chunked.TotalSeconds)} paused / {F(fairTotal)} fair (median of {rounds.Count})"));
+        result.Rows.Add(new ComparisonRow("competing writer max (ms)", F(singleMax), $"{F(chunked.WriterMs.Max())} / {F(fairWrites.Max())}"));
+        result.Rows.Add(new ComparisonRow("competing writer p99 (ms)", F(Statistics.Percentile(single.WriterMs, 0.99)), $"{F(chunkedP99)} / {F(fairP99)} (worst of {rounds.Count} rounds)"));
+        result.Rows.Add(new ComparisonRow("competing writes done", single.WriterMs.Count.ToString(CultureInfo.InvariantCulture), $"{chunked.WriterMs.Count} / {fairWrites.Count} in {rounds.Count} rounds"));
+        result.Rows.Add(new ComparisonRow("reader p99 (ms)", F(Statistics.Percentile(single.ReaderMs, 0.99)), $"{F(Statistics.Percentile(chunked.ReaderMs, 0.99))} / {F(Statistics.Percentile(rounds.SelectMany(r => r.ReaderMs).ToList(), 0.99))}"));
         result.Rows.Add(new ComparisonRow("rows changed / batches", $"{single.Changed:N0} / 1", $"{chunked.Changed:N0} / {chunked.Batches:N0}; {fair.Changed:N0} / {fair.Batches:N0}"));
 
         result.Metrics.Add(new Metric("rows", rows, "rows"));
@@ -282,27 +426,37 @@ internal sealed class BackfillScenario : IScenario
         result.Metrics.Add(new Metric("single_writer_max_ms", singleMax, "ms"));
         result.Metrics.Add(new Metric("chunked_total_s", chunked.TotalSeconds, "s"));
         result.Metrics.Add(new Metric("chunked_writer_p99_ms", chunkedP99, "ms"));
-        result.Metrics.Add(new Metric("fair_total_s", fair.TotalSeconds, "s"));
+        result.Metrics.Add(new Metric("fair_total_s", fairTotal, "s"));
         result.Metrics.Add(new Metric("fair_writer_p99_ms", fairP99, "ms"));
+        result.Metrics.Add(new Metric("fair_writer_p99_runs_over_target", overTarget, "runs"));
+        result.Metrics.Add(new Metric("fair_writer_p99_rounds", rounds.Count, "runs"));
+        result.Metrics.Add(new Metric("fair_writer_max_ms", fairWrites.Max(), "ms"));
         result.Metrics.Add(new Metric("reader_p99_ms", readerP99, "ms"));
 
-        var identical = single.Fingerprint == chunked.Fingerprint && single.Fingerprint == fair.Fingerprint;
+        var identical = rounds.All(r => r.Fingerprint == single.Fingerprint && r.NullsLeft == single.NullsLeft) && single.Fingerprint == chunked.Fingerprint;
         result.Checks.Add(new CheckResult(
             "results_identical",
             identical && single.NullsLeft == rows / 10,
-            $"fingerprints {single.Fingerprint:x16} / {chunked.Fingerprint:x16} / {fair.Fingerprint:x16}; rows left NULL (no observations) {single.NullsLeft:N0} / {chunked.NullsLeft:N0} / {fair.NullsLeft:N0}"));
+            $"fingerprints {single.Fingerprint:x16} / {chunked.Fingerprint:x16} / {string.Join(", ", rounds.Select(r => r.Fingerprint.ToString("x16", CultureInfo.InvariantCulture)).Distinct())}; rows left NULL (no observations) {single.NullsLeft:N0} / {chunked.NullsLeft:N0} / {fair.NullsLeft:N0}"));
         result.Checks.Add(new CheckResult(
             "terminated",
-            single.Terminated && chunked.Terminated && fair.Terminated,
-            $"chunked: {chunked.Outcome} after {chunked.Batches:N0} batches; fair: {fair.Outcome} after {fair.Batches:N0} batches (a run that does not finish within {RunTimeout.TotalMinutes} min is cancelled and fails this check)"));
+            single.Terminated && chunked.Terminated && rounds.All(r => r.Terminated),
+            $"chunked: {chunked.Outcome} after {chunked.Batches:N0} batches; fair: {string.Join(", ", rounds.Select(r => r.Outcome).Distinct())} after {fair.Batches:N0} batches per round (a run that does not finish within {RunTimeout.TotalMinutes} min is cancelled and fails this check)"));
 
         result.Targets.Add(new TargetResult("chunked_writer_p99_ms", $"<= {WriterP99LimitMs} ms", chunkedP99, chunkedP99 <= WriterP99LimitMs));
-        result.Targets.Add(new TargetResult("fair_writer_p99_ms", $"<= {WriterP99LimitMs} ms", fairP99, fairP99 <= WriterP99LimitMs));
-        var ratio = fair.TotalSeconds / single.TotalSeconds;
-        result.Targets.Add(new TargetResult("fair_total_s", $"<= {FairTotalRatioLimit} x single_total_s ({F(FairTotalRatioLimit * single.TotalSeconds)} s)", fair.TotalSeconds, ratio <= FairTotalRatioLimit));
+        result.Targets.Add(new TargetResult("fair_writer_p99_ms", $"<= {WriterP99LimitMs} ms in each of {rounds.Count} rounds (worst shown)", fairP99, fairP99 <= WriterP99LimitMs));
+        result.Targets.Add(new TargetResult("fair_writer_p99_runs_over_target", "0 rounds", overTarget, overTarget == 0));
+        var ratio = fairTotal / single.TotalSeconds;
+        result.Targets.Add(new TargetResult("fair_total_s", $"<= {FairTotalRatioLimit} x single_total_s ({F(FairTotalRatioLimit * single.TotalSeconds)} s)", fairTotal, ratio <= FairTotalRatioLimit));
 
         result.Notes.Add($"seeding {rows:N0} transmissions took {F(seed.TotalSeconds)} s (not measured above); writer latency = one autocommit INSERT (modes a, b: own connection, busy_timeout 60 s) or one worker command awaited (mode c), started every {IntervalMs} ms");
-        result.Notes.Add($"batch transaction time p50 / p99 / max (ms): paused {F(Statistics.Percentile(chunked.BatchMs, 0.5))} / {F(Statistics.Percentile(chunked.BatchMs, 0.99))} / {F(chunked.BatchMs.DefaultIfEmpty().Max())}; fair {F(Statistics.Percentile(fair.BatchMs, 0.5))} / {F(Statistics.Percentile(fair.BatchMs, 0.99))} / {F(fair.BatchMs.DefaultIfEmpty().Max())}");
+        result.Notes.Add($"batch transaction time p50 / p99 / max (ms): paused {F(Statistics.Percentile(chunked.BatchMs, 0.5))} / {F(Statistics.Percentile(chunked.BatchMs, 0.99))} / {F(chunked.BatchMs.DefaultIfEmpty().Max())}; fair {F(Statistics.Percentile(fairBatches, 0.5))} / {F(Statistics.Percentile(fairBatches, 0.99))} / {F(fairBatches.DefaultIfEmpty().Max())}");
+        result.Notes.Add($"writer-fair competing writer p99 per round (ms): {string.Join(", ", roundP99s.Select(F))}; {overTarget} of {rounds.Count} over {WriterP99LimitMs} ms");
+        var slow = rounds.SelectMany(r => r.Probe!.SlowWrites(SlowWriteMs, FairTarget)).ToList();
+        var causes = slow.GroupBy(w => w.Cause).OrderByDescending(g => g.Count())
+            .Select(g => $"{g.Key}: {g.Count()} (max {F(g.Max(w => w.Ms))} ms)");
+        result.Notes.Add($"writer-fair pre-loop time per round (take, check, freeze, count the keys left; ms): {string.Join(", ", rounds.Select(r => F(r.Probe!.PreLoopMs)))}");
+        result.Notes.Add($"writer-fair waits over {SlowWriteMs} ms by cause, {rounds.Count} rounds, {fairWrites.Count} writes: {(slow.Count == 0 ? "none" : string.Join("; ", causes))}");
         result.Notes.Add($"fair / single wall time = {ratio.ToString("0.00", CultureInfo.InvariantCulture)}; chunked / single = {(chunked.TotalSeconds / single.TotalSeconds).ToString("0.00", CultureInfo.InvariantCulture)}");
     }
 

@@ -24,9 +24,17 @@ public sealed partial record InsertAppEvent(long At) : ICommand<Done, PurgeError
 [Worker]
 public sealed partial class IngestWriter
 {
+    /// <summary>
+    /// The scenario's probe (not something an application writes): when set, each command reports the timestamp
+    /// (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>) at which the worker thread started it, so a slow write
+    /// can be split into waiting in the worker's inbox and running.
+    /// </summary>
+    public static System.Action<long, long>? Started { get; set; }
+
     [Handler]
     private static Result<Done, PurgeError> Handle(InsertAppEvent command, WorkerContext<SqliteConnection> context)
     {
+        Started?.Invoke(command.At, System.Diagnostics.Stopwatch.GetTimestamp());
         using var insert = context.CreateCommand("INSERT INTO app_events (at, payload) VALUES (@at, 'event')");
         insert.Parameters.Add(new SqliteParameter("at", command.At));
         insert.ExecuteNonQuery();

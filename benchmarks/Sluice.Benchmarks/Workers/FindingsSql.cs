@@ -7,9 +7,11 @@ using Microsoft.Data.Sqlite;
 namespace Sluice.Benchmarks.Workers;
 
 /// <summary>
-/// The schema, seed data and purge statement of the purge-worker scenario. The purge is the incident's fixed
-/// version: everything in one transaction, ids passed in chunks as a JSON array to <c>json_each</c>.
-/// The naive (caller-thread) path and the worker handler run exactly this code.
+/// The schema, seed data and purge statement of the purge-worker scenario, as heavy as the incident's purge: each
+/// finding's text (and its evidence) is masked into an archive row before it goes, an FTS5 index over the findings'
+/// text is kept up to date by a trigger, and another trigger counts the purged findings per session; the evidence goes
+/// by cascade. Everything is one transaction, ids passed in chunks as a JSON array to <c>json_each</c>. The work is SQL
+/// (no managed allocation per row), and the naive (caller-thread) path and the worker handler run exactly this code.
 /// </summary>
 internal static class FindingsSql
 {
@@ -20,7 +22,8 @@ internal static class FindingsSql
         CREATE TABLE IF NOT EXISTS sessions (
             id INTEGER PRIMARY KEY,
             target TEXT NOT NULL,
-            started_at TEXT NOT NULL);
+            started_at TEXT NOT NULL,
+            purged_count INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS findings (
             id INTEGER PRIMARY KEY,
             session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
@@ -36,7 +39,47 @@ internal static class FindingsSql
             finding_id INTEGER NOT NULL REFERENCES findings(id) ON DELETE CASCADE,
             snippet TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS evidence_finding ON evidence(finding_id);
+        CREATE VIRTUAL TABLE IF NOT EXISTS findings_fts USING fts5(rule, path, detail, content='findings', content_rowid='id');
+        CREATE TRIGGER IF NOT EXISTS findings_indexed AFTER INSERT ON findings BEGIN
+            INSERT INTO findings_fts (rowid, rule, path, detail) VALUES (new.id, new.rule, new.path, new.detail);
+        END;
+        CREATE TABLE IF NOT EXISTS purged_findings (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL,
+            rule TEXT NOT NULL,
+            masked_detail TEXT NOT NULL,
+            masked_snippet TEXT NOT NULL);
+        CREATE TRIGGER IF NOT EXISTS findings_purged AFTER DELETE ON findings BEGIN
+            INSERT INTO findings_fts (findings_fts, rowid, rule, path, detail) VALUES ('delete', old.id, old.rule, old.path, old.detail);
+            UPDATE sessions SET purged_count = purged_count + 1 WHERE id = old.session_id;
+        END;
         """;
+
+    /// <summary>Masks every digit of a text column (secrets, ids, line numbers) as the incident's purge did, in SQL.</summary>
+    private static string Mask(string column)
+    {
+        var expression = column;
+        for (var digit = 0; digit <= 9; digit++)
+        {
+            expression = $"replace({expression}, '{digit.ToString(CultureInfo.InvariantCulture)}', '#')";
+        }
+
+        return expression;
+    }
+
+    private static readonly string ArchiveSql =
+        $"INSERT INTO purged_findings (id, session_id, rule, masked_detail, masked_snippet) SELECT f.id, f.session_id, f.rule, {Mask("f.detail")}, {Mask("e.snippet")} "
+        + "FROM findings f JOIN evidence e ON e.finding_id = f.id WHERE f.id IN (SELECT value FROM json_each($ids))";
+
+    private static readonly string[] Words =
+    [
+        "untrusted", "input", "reaches", "sensitive", "sink", "handler", "validate", "encode", "value", "parameterized",
+        "request", "query", "token", "session", "cookie", "header", "redirect", "payload", "script", "template",
+        "render", "buffer", "secret", "password", "apikey", "bearer", "credential", "sanitize", "escape", "concatenated",
+    ];
+
+    /// <summary>Words in each finding's text: findings carry a paragraph of explanation, as the incident's scanner wrote.</summary>
+    public const int DetailWords = 40;
 
     private static readonly string[] Rules =
     [
@@ -100,8 +143,13 @@ internal static class FindingsSql
             severity.Value = random.Next(1, 5);
             path.Value = $"/src/module{random.Next(40)}/handler{random.Next(300)}.cs";
             line.Value = random.Next(1, 2000);
-            detail.Value = $"{r}: untrusted input reaches a sensitive sink in handler {random.Next(300)}; " +
-                "validate and encode the value before use, or use the parameterized API. " + new string('x', random.Next(40, 160));
+            var text = new StringBuilder(r).Append(':');
+            for (var w = 0; w < DetailWords; w++)
+            {
+                text.Append(' ').Append(Words[random.Next(Words.Length)]).Append(random.Next(1000).ToString(CultureInfo.InvariantCulture));
+            }
+
+            detail.Value = text.ToString();
             insertFinding.ExecuteNonQuery();
             efinding.Value = findingId;
             snippet.Value = "var q = \"SELECT * FROM t WHERE id = \" + request.Query[\"id\"]; // " + new string('y', random.Next(20, 120));
@@ -131,6 +179,10 @@ internal static class FindingsSql
         delete.Transaction = transaction;
         delete.CommandText = "DELETE FROM findings WHERE id IN (SELECT value FROM json_each($ids))";
         var deleteIds = delete.Parameters.Add("$ids", SqliteType.Text);
+        using var archive = connection.CreateCommand();
+        archive.Transaction = transaction;
+        archive.CommandText = ArchiveSql;
+        var archiveIds = archive.Parameters.Add("$ids", SqliteType.Text);
 
         var json = new StringBuilder(ChunkSize * 8);
         var purged = 0;
@@ -156,11 +208,25 @@ internal static class FindingsSql
                 return -1;
             }
 
+            // Masked copies first, then the delete: its trigger unindexes each finding from FTS and counts it for its
+            // session, and the evidence goes by cascade.
+            archiveIds.Value = chunk;
+            archive.ExecuteNonQuery();
             deleteIds.Value = chunk;
             purged += delete.ExecuteNonQuery();
         }
 
         return purged;
+    }
+
+    /// <summary>Findings left in the FTS index, archived, and counted as purged over all sessions.</summary>
+    public static (long Indexed, long Archived, long Counted) PurgeLedger(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT count(*) FROM findings_fts_docsize), (SELECT count(*) FROM purged_findings), (SELECT COALESCE(sum(purged_count), 0) FROM sessions)";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
     public static long Count(SqliteConnection connection, string table)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Microsoft.Extensions.Logging;
 
 namespace Sluice;
@@ -36,7 +37,8 @@ public sealed class BatchOptions
     /// <summary>
     /// SQLite: after each batch, run <c>PRAGMA wal_checkpoint(PASSIVE)</c> (no lock, no waiting for readers), so neither a
     /// batch nor an application write inherits a large auto-checkpoint in its commit. On the runner's connection it runs
-    /// during the pause; in writer-fair mode on a connection of its own, off the worker thread, while the worker goes on.
+    /// during the pause; in writer-fair mode on a connection of its own, off the worker thread, while the worker goes on with
+    /// commands (the next batch is queued when it finished).
     /// Null (the default) means on. Ignored on PostgreSQL.
     /// </summary>
     public bool? CheckpointAfterBatch { get; set; }
@@ -56,8 +58,30 @@ public sealed class BatchOptions
     /// <summary>The runner's identity in the state row. Default: machine name, process id and a random suffix.</summary>
     public string? Owner { get; set; }
 
-    /// <summary>Where the runner logs start, take-over, retries and the outcome. Default: none.</summary>
+    /// <summary>Where the runner logs start, take-over, retries, throttling, control requests and the outcome. Default: none.</summary>
     public ILogger? Logger { get; set; }
+
+    /// <summary>
+    /// Database health signals checked before every batch (see <see cref="BatchHealthSignal"/>): while one is over its
+    /// limit the run holds at the batch boundary with status <see cref="BatchState.Throttled"/> and the reason, and goes
+    /// on when all are under it again. Empty by default.
+    /// </summary>
+    public IList<BatchHealthSignal> HealthSignals { get; } = new List<BatchHealthSignal>();
+
+    /// <summary>
+    /// While the run holds (throttled, or paused through <see cref="BatchControl.PauseAsync(System.Data.Common.DbConnection, string, System.Threading.CancellationToken)"/>),
+    /// how often it re-checks the signals and re-reads its state row for control requests (renewing its lease). Default 1 s.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// PostgreSQL: how long a new run waits for the batch's advisory lock when another session holds it, before it
+    /// returns <see cref="BatchOutcome.RunningElsewhere"/>. A runner killed a moment ago (SIGKILL) leaves a session that
+    /// ends, and lets the lock go, within milliseconds of its client's death (or after the batch statement it was
+    /// running); this wait lets a restart take over at once instead of racing that exit. Default 2 s; zero: no wait.
+    /// On SQLite the lease decides (a dead owner process on the same host is detected at once).
+    /// </summary>
+    public TimeSpan TakeoverWait { get; set; } = TimeSpan.FromSeconds(2);
 
     internal void Validate()
     {
@@ -79,6 +103,19 @@ public sealed class BatchOptions
         if (PauseRatio is < 0 || MinPause < TimeSpan.Zero || LeaseDuration <= TimeSpan.Zero || CommandTimeoutSeconds < 0)
         {
             throw new ArgumentException("PauseRatio, MinPause and CommandTimeoutSeconds must not be negative; LeaseDuration must be positive.");
+        }
+
+        if (PollInterval <= TimeSpan.Zero || PollInterval >= LeaseDuration || TakeoverWait < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"PollInterval ({PollInterval}) must be positive and shorter than LeaseDuration ({LeaseDuration}), so a holding run renews its lease; TakeoverWait must not be negative.");
+        }
+
+        foreach (var signal in HealthSignals)
+        {
+            if (signal is null)
+            {
+                throw new ArgumentException("HealthSignals holds a null signal.");
+            }
         }
     }
 }

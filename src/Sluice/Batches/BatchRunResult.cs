@@ -13,6 +13,11 @@ public enum BatchOutcome
     Failed,
     /// <summary>Another runner holds the batch's lease (SQLite) or advisory lock (PostgreSQL); nothing was run.</summary>
     RunningElsewhere,
+    /// <summary>
+    /// Cancelled through the state row (<see cref="BatchControl.CancelAsync(System.Data.Common.DbConnection, string, System.Threading.CancellationToken)"/>):
+    /// the run stopped at a batch boundary, or did not start; status cancelled until <see cref="BatchControl.ResumeAsync(System.Data.Common.DbConnection, string, System.Threading.CancellationToken)"/>.
+    /// </summary>
+    Cancelled,
 }
 
 /// <summary>The outcome of a chunked batch run, with its status row afterwards.</summary>

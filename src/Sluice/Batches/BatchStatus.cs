@@ -20,6 +20,27 @@ public enum BatchState
     Failed,
     /// <summary>Every key up to the frozen upper bound was processed.</summary>
     Done,
+    /// <summary>
+    /// A runner holds the batch but waits at a batch boundary because a health signal is over its limit (see
+    /// <see cref="BatchStatus.ThrottleReason"/>); it goes on by itself when the signal clears.
+    /// </summary>
+    Throttled,
+    /// <summary>
+    /// Cancelled through <see cref="BatchControl.CancelAsync(DbConnection, string, CancellationToken)"/> (or the SQL it
+    /// runs): no run starts it until <see cref="BatchControl.ResumeAsync(DbConnection, string, CancellationToken)"/>.
+    /// </summary>
+    Cancelled,
+}
+
+/// <summary>What an operator asked of a batch through its state row (<see cref="BatchControl"/>, column <c>control</c>).</summary>
+public enum BatchControlRequest
+{
+    /// <summary>Nothing: the batch runs when a runner runs it (column value NULL).</summary>
+    None,
+    /// <summary>Hold at the next batch boundary (status paused, the runner keeps the batch) until resumed (<c>'pause'</c>).</summary>
+    Pause,
+    /// <summary>Stop the run at the next batch boundary (status cancelled); no run starts it until resumed (<c>'cancel'</c>).</summary>
+    Cancel,
 }
 
 /// <summary>
@@ -62,6 +83,30 @@ public sealed record BatchStatus(
     DateTimeOffset UpdatedAt,
     DateTimeOffset? FinishedAt)
 {
+    /// <summary>The runner's scan rate in keys per second as of its last committed batch; null before one.</summary>
+    public double? RowsPerSecond { get; init; }
+
+    /// <summary>The time left at that rate (pauses included) as of the last committed batch; null when unknown, zero when done.</summary>
+    public TimeSpan? EstimatedRemaining { get; init; }
+
+    /// <summary>Why the runner holds: the health signal over its limit (state <see cref="BatchState.Throttled"/>) or "paused by control request"; null otherwise.</summary>
+    public string? ThrottleReason { get; init; }
+
+    /// <summary>The operator's request in the row (<see cref="BatchControl"/>); the runner applies it at the next batch boundary.</summary>
+    public BatchControlRequest ControlRequest { get; init; }
+
+    /// <summary>The smallest batch size set by <see cref="BatchControl.SetBatchSizeLimitsAsync"/>, overriding <see cref="BatchOptions.MinBatchSize"/>; null when not set.</summary>
+    public int? MinBatchSizeLimit { get; init; }
+
+    /// <summary>The largest batch size set by <see cref="BatchControl.SetBatchSizeLimitsAsync"/>, overriding <see cref="BatchOptions.MaxBatchSize"/>; null when not set.</summary>
+    public int? MaxBatchSizeLimit { get; init; }
+
+    /// <summary>The owner's operating-system process (host, boot, pid and start time), by which a runner on the same host detects a dead owner; null when released.</summary>
+    public string? OwnerProcess { get; init; }
+
+    /// <summary>The share of the keys done, <see cref="RowsScanned"/> / <see cref="TotalRows"/>: 1 when done, 0 before the keys were counted.</summary>
+    public double FractionDone => State == BatchState.Done ? 1 : TotalRows <= 0 ? 0 : Math.Min(1, RowsScanned / (double)TotalRows);
+
     /// <summary>
     /// Reads a batch's status from <c>sluice_batches</c>; null when the table or the row does not exist. Never writes.
     /// </summary>

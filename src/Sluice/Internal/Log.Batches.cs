@@ -22,4 +22,16 @@ internal static partial class Log
 
     [LoggerMessage(SluiceEventId.BatchFinishFailed, LogLevel.Error, "Chunked batch {Batch}: could not record its final status {Outcome}; the lease expires on its own.")]
     public static partial void BatchFinishFailed(ILogger logger, string batch, BatchOutcome outcome, Exception exception);
+
+    [LoggerMessage(SluiceEventId.BatchThrottled, LogLevel.Warning, "Chunked batch {Batch} is throttled at cursor {Cursor}: {Reason}. It holds at the batch boundary and goes on when the signal clears.")]
+    public static partial void BatchThrottled(ILogger logger, string batch, long cursor, string reason);
+
+    [LoggerMessage(SluiceEventId.BatchThrottleCleared, LogLevel.Information, "Chunked batch {Batch} goes on after holding for {HeldFor} ({Reason}).")]
+    public static partial void BatchThrottleCleared(ILogger logger, string batch, TimeSpan heldFor, string reason);
+
+    [LoggerMessage(SluiceEventId.BatchControlApplied, LogLevel.Information, "Chunked batch {Batch}: control request {Request} applied at cursor {Cursor}.")]
+    public static partial void BatchControlApplied(ILogger logger, string batch, string request, long cursor);
+
+    [LoggerMessage(SluiceEventId.BatchDeadOwnerTakenOver, LogLevel.Warning, "Chunked batch {Batch}: its owner {DeadOwner} is a process of this host that no longer runs; taken over by {Owner} without waiting for its lease to expire.")]
+    public static partial void BatchDeadOwnerTakenOver(ILogger logger, string batch, string deadOwner, string owner);
 }

@@ -39,35 +39,45 @@ public sealed class SqliteBatchProcessTests : IDisposable
     public void Dispose() => _database.Dispose();
 
     [Fact]
+    public async Task A_live_child_is_refused_and_once_killed_with_SIGKILL_is_taken_over_at_once_to_the_same_table()
+    {
+        await using var connection = _database.OpenConnection();
+        await BatchTestData.CreateAsync(connection);
+
+        // A 60 s lease: only the owner's process being gone can explain a takeover below.
+        using var child = ChildRunner.Start("batch-child", _database.FilePath, "100", "60");
+        await child.WaitForBatchesAsync(5);
+
+        var refused = await SqliteLastSeenBackfill.RunAsync(connection, new BatchOptions { Owner = "successor" });
+        Assert.Equal(BatchOutcome.RunningElsewhere, refused.Outcome);
+        Assert.Equal("child-process", refused.Status!.Owner);
+        Assert.Contains($"pid=", refused.Status.OwnerProcess, StringComparison.Ordinal);
+
+        await child.KillAsync();
+        var crashed = await SqliteLastSeenBackfill.ReadStatusAsync(connection);
+        Assert.Equal(BatchState.Running, crashed!.State);
+        Assert.Equal("child-process", crashed.Owner);
+        Assert.InRange(crashed.RowsScanned, 1_000, BatchTestData.Rows - 1);
+        Assert.Equal(crashed.Cursor, crashed.RowsScanned);
+
+        // The lease is live for about a minute more, but its owner's process is gone: taken over now, not in 60 s.
+        var resumed = await SqliteLastSeenBackfill.RunAsync(connection, new BatchOptions { Owner = "successor" });
+        Assert.True(crashed.LeaseExpiresAt > DateTimeOffset.UtcNow, "the crashed owner's lease is still live");
+        Assert.Equal(BatchOutcome.Done, resumed.Outcome);
+        Assert.Equal(BatchTestData.Rows - crashed.RowsScanned, resumed.RowsScannedThisRun);
+        Assert.Equal(BatchTestData.ExpectedFingerprint(), await BatchTestData.FingerprintAsync(connection));
+        Assert.Equal(BatchTestData.Rows, (await SqliteLastSeenBackfill.ReadStatusAsync(connection))!.RowsScanned);
+    }
+
+    [Fact]
     public async Task A_child_killed_with_SIGKILL_mid_run_is_resumed_by_the_next_run_to_the_same_table()
     {
         await using var connection = _database.OpenConnection();
         await BatchTestData.CreateAsync(connection);
 
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(typeof(BatchChildProgram).Assembly.Location);
-        start.ArgumentList.Add("batch-child");
-        start.ArgumentList.Add(_database.FilePath);
-        using var child = Process.Start(start)!;
-        string? line;
-        var batches = 0;
-        while ((line = await child.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null)
-        {
-            if (line.StartsWith("batch ", StringComparison.Ordinal) && ++batches == 10)
-            {
-                child.Kill(); // SIGKILL on Linux: no finally, no status write, the lease stays.
-                break;
-            }
-        }
-
-        await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(batches == 10, $"the child printed {batches} batches before exiting; stderr: {await child.StandardError.ReadToEndAsync()}");
+        using var child = ChildRunner.Start("batch-child", _database.FilePath);
+        await child.WaitForBatchesAsync(10);
+        await child.KillAsync();
 
         var crashed = await SqliteLastSeenBackfill.ReadStatusAsync(connection);
         Assert.Equal(BatchState.Running, crashed!.State);
@@ -75,30 +85,30 @@ public sealed class SqliteBatchProcessTests : IDisposable
         Assert.InRange(crashed.RowsScanned, 2_000, BatchTestData.Rows - 1);
         Assert.Equal(crashed.Cursor, crashed.RowsScanned);
 
-        // The crashed runner's lease is still live for a moment: a run now is refused, not run twice.
-        var early = await SqliteLastSeenBackfill.RunAsync(connection, new BatchOptions { Owner = "successor" });
-        if (early.Outcome == BatchOutcome.RunningElsewhere)
-        {
-            var wait = crashed.LeaseExpiresAt!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(50);
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait);
-            }
-
-            var resumed = await SqliteLastSeenBackfill.RunAsync(connection, new BatchOptions { Owner = "successor" });
-            Assert.Equal(BatchOutcome.Done, resumed.Outcome);
-            Assert.Equal(BatchTestData.Rows - crashed.RowsScanned, resumed.RowsScannedThisRun);
-        }
-        else
-        {
-            // Only possible when the child stalled past its 2 s lease before the kill; the takeover still resumed.
-            Assert.Equal(BatchOutcome.Done, early.Outcome);
-            Assert.Equal(BatchTestData.Rows - crashed.RowsScanned, early.RowsScannedThisRun);
-        }
-
+        var resumed = await SqliteLastSeenBackfill.RunAsync(connection, new BatchOptions { Owner = "successor" });
+        Assert.Equal(BatchOutcome.Done, resumed.Outcome);
+        Assert.Equal(BatchTestData.Rows - crashed.RowsScanned, resumed.RowsScannedThisRun);
         Assert.Equal(BatchTestData.ExpectedFingerprint(), await BatchTestData.FingerprintAsync(connection));
         Assert.Equal(BatchTestData.Rows, (await SqliteLastSeenBackfill.ReadStatusAsync(connection))!.RowsScanned);
     }
+
+    [Fact]
+    public async Task An_owner_row_of_another_host_is_not_judged_its_live_lease_refuses()
+    {
+        await using var connection = _database.OpenConnection();
+        await BatchTestData.CreateAsync(connection);
+        await SqliteLastSeenBackfill.RunAsync(connection, Fixed(1_000));
+        var lease = DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds();
+        // A runner on another machine (its pid may well be free here): only its lease can tell.
+        await BatchTestData.ExecuteAsync(connection, $"UPDATE sluice_batches SET status = 'running', finished_ms = NULL, owner = 'elsewhere', owner_process = 'host=other-machine;boot=x;pidns=y;pid=999999;start=1', lease_expires_ms = {lease}");
+
+        var refused = await SqliteLastSeenBackfill.RunAsync(connection, new BatchOptions { Owner = "here" });
+
+        Assert.Equal(BatchOutcome.RunningElsewhere, refused.Outcome);
+        Assert.Equal("elsewhere", refused.Status!.Owner);
+    }
+
+    private static BatchOptions Fixed(int size) => new() { MinBatchSize = size, InitialBatchSize = size, MaxBatchSize = size, MinPause = TimeSpan.Zero, PauseRatio = 0 };
 
     [Fact]
     public async Task Writer_fair_mode_runs_commands_queued_during_a_batch_before_the_next_batch()

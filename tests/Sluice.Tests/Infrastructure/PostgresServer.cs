@@ -365,7 +365,7 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    private static string FindBinDirectory()
+    internal static string FindBinDirectory()
     {
         var overridden = Environment.GetEnvironmentVariable(BinDirectoryVariable);
         if (!string.IsNullOrWhiteSpace(overridden))
@@ -411,7 +411,7 @@ public sealed class PostgresServer : IAsyncDisposable
         static string AsVersion(string name) => name.Contains('.', StringComparison.Ordinal) ? name : name + ".0";
     }
 
-    private static Task RunPgAsync(string binDirectory, bool runAsPostgresUser, string workingDirectory, string tool, IReadOnlyList<string> arguments, TimeSpan timeout)
+    internal static Task RunPgAsync(string binDirectory, bool runAsPostgresUser, string workingDirectory, string tool, IReadOnlyList<string> arguments, TimeSpan timeout)
     {
         var executable = Path.Combine(binDirectory, tool);
         return runAsPostgresUser
@@ -419,7 +419,7 @@ public sealed class PostgresServer : IAsyncDisposable
             : RunAsync(executable, arguments, workingDirectory, timeout);
     }
 
-    private static async Task RunAsync(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout)
+    internal static async Task RunAsync(string fileName, IReadOnlyList<string> arguments, string workingDirectory, TimeSpan timeout)
     {
         // Output goes to a file, not a pipe: pg_ctl's server child must not inherit a pipe we wait on.
         // The file lives in the server's folder so that removing the folder removes it too.
@@ -482,7 +482,7 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    private static int FindFreePort()
+    internal static int FindFreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -491,7 +491,7 @@ public sealed class PostgresServer : IAsyncDisposable
         return port;
     }
 
-    private static bool IsRoot()
+    internal static bool IsRoot()
     {
         try
         {
@@ -544,7 +544,7 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    private static void TryDeleteDirectory(string path)
+    internal static void TryDeleteDirectory(string path)
     {
         try
         {

@@ -33,7 +33,7 @@ internal static class BatchDryRunner
         }
         else
         {
-            await using var bounds = BatchStore.Command(connection, null, $"SELECT MIN({definition.Key}), MAX({definition.Key}) FROM {definition.Table}", timeout);
+            await using var bounds = BatchStore.Command(connection, null, $"SELECT (SELECT MIN({definition.Key}) FROM {definition.Table}), (SELECT MAX({definition.Key}) FROM {definition.Table})", timeout);
             await using var reader = await bounds.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (reader.IsDBNull(0))

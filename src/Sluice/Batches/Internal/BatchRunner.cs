@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,9 @@ internal sealed class BatchRunner
 
     // Attempts of the batch that failed the run, for its final status.
     private int _failedAttempts;
+
+    /// <summary>How often a new run retries a session lock another session holds, within <see cref="ResolvedBatchOptions.TakeoverWait"/>.</summary>
+    private static readonly TimeSpan TakeoverPoll = TimeSpan.FromMilliseconds(50);
 
     public BatchRunner(BatchSession session, BatchDialect dialect, ChunkedBatchDefinition definition, BatchOptions? options, IProgress<BatchProgress>? progress)
     {
@@ -64,6 +68,10 @@ internal sealed class BatchRunner
             outcome = BatchOutcome.RunningElsewhere;
             error = exception;
         }
+        catch (BatchCancelledByRequestException)
+        {
+            outcome = BatchOutcome.Cancelled;
+        }
 #pragma warning disable CA1031 // Any error, before or inside the loop, is a failed run — never done.
         catch (Exception exception)
 #pragma warning restore CA1031
@@ -97,11 +105,24 @@ internal sealed class BatchRunner
         var name = _definition.Name;
         BatchStore.Acquisition acquisition;
         BatchStatus? status;
+        string? deadOwner;
         try
         {
-            (acquisition, status) = await _session.RunAsync(
-                (connection, token) => BatchStore.AcquireAsync(connection, _dialect, name, _options.Owner, _options.LeaseDuration, token),
-                cancellationToken).ConfigureAwait(false);
+            // A session lock (PostgreSQL) held by a runner killed a moment ago goes away with its session within
+            // milliseconds (or after the statement it was running): wait up to TakeoverWait for it before giving up.
+            var waitUntil = Stopwatch.GetTimestamp() + (long)(_options.TakeoverWait.TotalSeconds * Stopwatch.Frequency);
+            while (true)
+            {
+                (acquisition, status, deadOwner) = await _session.RunAsync(
+                    (connection, token) => BatchStore.AcquireAsync(connection, _dialect, name, _options.Owner, _options.LeaseDuration, token),
+                    cancellationToken).ConfigureAwait(false);
+                if (acquisition != BatchStore.Acquisition.RunningElsewhere || _dialect.Provider.BatchLeaseExcludes || Stopwatch.GetTimestamp() >= waitUntil)
+                {
+                    break;
+                }
+
+                await Task.Delay(TakeoverPoll, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException exception) when (IsStop(exception, cancellationToken))
         {
@@ -139,7 +160,15 @@ internal sealed class BatchRunner
                 return new BatchRunResult(BatchOutcome.RunningElsewhere, status, null);
             case BatchStore.Acquisition.AlreadyDone:
                 return new BatchRunResult(BatchOutcome.Done, status, null);
+            case BatchStore.Acquisition.Cancelled:
+                Log.BatchControlApplied(_logger, name, "cancel", status?.Cursor ?? 0);
+                return new BatchRunResult(BatchOutcome.Cancelled, status, null);
             default:
+                if (deadOwner is not null)
+                {
+                    Log.BatchDeadOwnerTakenOver(_logger, name, deadOwner, _options.Owner);
+                }
+
                 return null;
         }
     }
@@ -147,24 +176,57 @@ internal sealed class BatchRunner
     /// <summary>
     /// Under the lease: checks the key and the statement, freezes the upper bound, then runs batches up to it — the
     /// cursor advanced by the keys scanned, progress saved in each batch's transaction, the size adapted, a checkpoint
-    /// and a pause between batches. Returns when every key was processed; throws for anything else.
+    /// and a pause between batches, health signals and control requests at every boundary. Returns when every key was
+    /// processed; throws for anything else.
     /// </summary>
     private async Task RunBatchesAsync(CancellationToken cancellationToken)
     {
-        var prepared = await _session.RunAsync(
-            (connection, token) => BatchStore.PrepareAsync(connection, _dialect, _definition, _options.Owner, _options.CommandTimeoutSeconds, token),
+        // Reads (the key's type, the statement's plan) off the worker thread in writer-fair mode; the freeze on it.
+        await _session.RunSideAsync(
+            (connection, token) => BatchStore.CheckAsync(connection, _dialect, _definition, _options.CommandTimeoutSeconds, token),
             cancellationToken).ConfigureAwait(false);
-        Log.BatchStarted(_logger, _definition.Name, _options.Owner, prepared.Cursor, prepared.UpperBound, prepared.TotalRows - prepared.RowsScanned);
+        var prepared = await _session.RunAsync(
+            (connection, token) => BatchStore.PrepareAsync(connection, _definition, _options.Owner, _options.CommandTimeoutSeconds, token),
+            cancellationToken).ConfigureAwait(false);
+        var total = prepared.RowsScanned;
+        if (prepared.UpperBound is { } bound)
+        {
+            // The count reads every key left: off the worker thread in writer-fair mode, so no command waits for it.
+            var remaining = await _session.RunSideAsync(
+                (connection, token) => BatchStore.CountRemainingAsync(connection, _definition, prepared.Cursor, bound, _options.CommandTimeoutSeconds, token),
+                cancellationToken).ConfigureAwait(false);
+            total = prepared.RowsScanned + remaining;
+            await _session.RunAsync(
+                (connection, token) => BatchStore.SaveTotalAsync(connection, _definition.Name, _options.Owner, total, _options.CommandTimeoutSeconds, token),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        Log.BatchStarted(_logger, _definition.Name, _options.Owner, prepared.Cursor, prepared.UpperBound, total - prepared.RowsScanned);
 
         var sizer = new BatchSizer(_options, prepared.BatchSize);
         var cursor = prepared.Cursor;
         var scanned = prepared.RowsScanned;
         var changed = prepared.RowsChanged;
         var batches = prepared.Batches;
+        double? rate = null;
+        TimeSpan? eta = null;
         while (prepared.UpperBound is { } upper)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (step, batchSize) = await StepWithRetryAsync(cursor, upper, sizer.Size, cancellationToken).ConfigureAwait(false);
+            if (_options.HealthSignals.Length > 0 && await CheckHealthAsync(cancellationToken).ConfigureAwait(false) is { } reason)
+            {
+                sizer.Apply(await HoldAsync(BatchState.Throttled, reason, cursor, cancellationToken).ConfigureAwait(false));
+            }
+
+            var (step, batchSize) = await StepWithRetryAsync(cursor, upper, sizer.Size, rate, eta, cancellationToken).ConfigureAwait(false);
+            sizer.Apply(step.Control);
+            if (step.Held)
+            {
+                // A pause or cancel request, read in the batch's transaction: nothing of this batch was written.
+                sizer.Apply(await HoldAsync(BatchState.Paused, BatchStore.PausedReason, cursor, cancellationToken, step.Control).ConfigureAwait(false));
+                continue;
+            }
+
             if (step.Scanned == 0)
             {
                 break;
@@ -189,17 +251,19 @@ internal sealed class BatchRunner
             }
 
             var pause = _options.PauseAfter(step.Duration);
+            rate = sizer.Rate;
+            eta = sizer.Eta(Math.Max(0, total - scanned), pause);
             _progress?.Report(new BatchProgress(
                 _definition.Name,
                 scanned,
                 changed,
-                prepared.TotalRows,
+                total,
                 batches,
                 batchSize,
                 step.Scanned,
                 step.Duration,
                 sizer.Rate,
-                sizer.Eta(Math.Max(0, prepared.TotalRows - scanned), pause),
+                eta,
                 cursor,
                 upper));
 
@@ -210,12 +274,115 @@ internal sealed class BatchRunner
         }
     }
 
+    /// <summary>Checks every health signal (off the worker thread); the reasons of those over their limit, or null.</summary>
+    private async Task<string?> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        return await _session.RunSideAsync(
+            async (connection, token) =>
+            {
+                var context = new BatchHealthContext(connection, _definition.Name, _definition.Table);
+                string? reasons = null;
+                foreach (var signal in _options.HealthSignals)
+                {
+                    var health = await signal.CheckAsync(context, token).ConfigureAwait(false);
+                    if (health.IsOverLimit)
+                    {
+                        BatchTelemetry.Throttled.Add(1, _tag, new("sluice.batch.signal", signal.Name));
+                        reasons = reasons is null ? $"{signal.Name}: {health.Reason}" : $"{reasons}; {signal.Name}: {health.Reason}";
+                    }
+                }
+
+                return reasons;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Holds the run at a batch boundary — throttled by a health signal, or paused by a control request — writing the
+    /// status and reason, renewing the lease and reading the control columns every poll, until the signals clear and no
+    /// pause is requested. A cancel request ends the run (cancelled); the caller's token pauses it. Returns the control
+    /// columns last read (limits included), for the sizer.
+    /// </summary>
+    private async Task<BatchStore.Control> HoldAsync(BatchState state, string reason, long cursor, CancellationToken cancellationToken, BatchStore.Control control = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var firstReason = reason;
+        BatchState? logged = null;
+        var wait = false;
+        try
+        {
+            for (var first = true; ; first = false)
+            {
+                if (wait)
+                {
+                    await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (control.Request == BatchControlRequest.Cancel)
+                {
+                    Log.BatchControlApplied(_logger, _definition.Name, "cancel", cursor);
+                    throw new BatchCancelledByRequestException();
+                }
+
+                if (control.Request == BatchControlRequest.Pause)
+                {
+                    (state, reason) = (BatchState.Paused, BatchStore.PausedReason);
+                }
+                else if (!(first && state == BatchState.Throttled))
+                {
+                    // Resumed, or another poll while throttled: go on as soon as every signal is under its limit.
+                    var unhealthy = _options.HealthSignals.Length > 0 ? await CheckHealthAsync(cancellationToken).ConfigureAwait(false) : null;
+                    if (unhealthy is null)
+                    {
+                        Log.BatchThrottleCleared(_logger, _definition.Name, Stopwatch.GetElapsedTime(started), firstReason);
+                        return control;
+                    }
+
+                    (state, reason) = (BatchState.Throttled, unhealthy);
+                }
+
+                // Logged once per state entered (the reason's figures change every poll; the row shows the latest).
+                if (logged != state)
+                {
+                    if (state == BatchState.Paused)
+                    {
+                        Log.BatchControlApplied(_logger, _definition.Name, "pause", cursor);
+                    }
+                    else
+                    {
+                        Log.BatchThrottled(_logger, _definition.Name, cursor, reason);
+                    }
+
+                    logged = state;
+                }
+
+                // Status and reason, the lease renewed, the control columns read again — one poll.
+                var (holdState, holdReason) = (state, reason);
+                control = await _session.RunAsync(
+                    (connection, token) => BatchStore.HoldAsync(connection, _definition.Name, _options.Owner, holdState, holdReason, _options.LeaseDuration, _options.CommandTimeoutSeconds, token),
+                    cancellationToken).ConfigureAwait(false);
+
+                // A new request (cancel; pause while throttled; resume while paused) is acted on at once, else after a poll.
+                wait = control.Request switch
+                {
+                    BatchControlRequest.Cancel => false,
+                    BatchControlRequest.Pause => state == BatchState.Paused,
+                    _ => state != BatchState.Paused,
+                };
+            }
+        }
+        finally
+        {
+            BatchTelemetry.HoldDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _tag);
+        }
+    }
+
     /// <summary>
     /// One batch of up to <paramref name="size"/> keys after <paramref name="cursor"/>, retried up to the options'
     /// attempts; a lock wait or timeout halves the size of the next attempt. Returns the step and the size it ran with.
     /// Cancellation, a stopped worker and a lost lease are never retried.
     /// </summary>
-    private async Task<(BatchStore.Step Step, int BatchSize)> StepWithRetryAsync(long cursor, long upper, int size, CancellationToken cancellationToken)
+    private async Task<(BatchStore.Step Step, int BatchSize)> StepWithRetryAsync(long cursor, long upper, int size, double? rate, TimeSpan? eta, CancellationToken cancellationToken)
     {
         var batchSize = size;
         for (var attempt = 1; ; attempt++)
@@ -224,9 +391,9 @@ internal sealed class BatchRunner
             {
                 var step = await _session.RunAsync(
                     (connection, token) => BatchStore.StepAsync(
-                        connection, _definition, _options.Owner, cursor, upper, batchSize, _options.LeaseDuration, _options.CommandTimeoutSeconds, token),
+                        connection, _definition, _options.Owner, cursor, upper, batchSize, _options.LeaseDuration, _options.CommandTimeoutSeconds, rate, eta, token),
                     cancellationToken).ConfigureAwait(false);
-                return (step, batchSize);
+                return (step, step.Held ? batchSize : step.Control.ClampToLimits(batchSize));
             }
             catch (Exception exception) when (attempt < _options.MaxAttempts && IsRetryable(exception, cancellationToken))
             {
@@ -292,5 +459,9 @@ internal sealed class BatchRunner
 
     private static bool IsRetryable(Exception exception, CancellationToken cancellationToken) =>
         !(exception is OperationCanceledException canceled && IsStop(canceled, cancellationToken))
-        && exception is not LeaseLostException;
+        && exception is not LeaseLostException
+        && exception is not BatchCancelledByRequestException;
 }
+
+/// <summary>A cancel request in the state row ended the run at a batch boundary.</summary>
+internal sealed class BatchCancelledByRequestException() : Exception("The chunked batch was cancelled through its state row (control = 'cancel').");

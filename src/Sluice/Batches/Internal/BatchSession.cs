@@ -18,6 +18,13 @@ internal abstract class BatchSession
     /// </summary>
     public abstract ValueTask CheckpointAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Runs a read that no batch waits for — counting the keys left, checking health signals — on a connection that no
+    /// batch uses at that moment: the runner's own between batches, or in writer-fair mode a connection of its own, off
+    /// the worker thread, so the application's commands are not queued behind it.
+    /// </summary>
+    public abstract Task<T> RunSideAsync<T>(Func<DbConnection, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken);
+
     /// <summary>Releases what the session opened for itself; the caller's connection or worker stays as it was.</summary>
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -31,6 +38,9 @@ internal sealed class ConnectionBatchSession(DbConnection connection, BatchDiale
     public override bool WriterFair => false;
 
     public override Task<T> RunAsync<T>(Func<DbConnection, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken) =>
+        work(connection, cancellationToken).AsTask();
+
+    public override Task<T> RunSideAsync<T>(Func<DbConnection, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken) =>
         work(connection, cancellationToken).AsTask();
 
     // Between batches, during the pause: nothing else uses this connection then.
@@ -47,21 +57,26 @@ internal sealed class WorkerBatchSession<TConnection>(CommandWorker<TConnection>
     public override bool WriterFair => true;
 
     /// <summary>
-    /// Starts a passive checkpoint on a connection of its own, off the worker thread, and returns without waiting: the
-    /// worker goes on with the application's commands and the next batch while the pages are copied (a passive
-    /// checkpoint never blocks a writer). One at a time; a failed one surfaces here, at the next batch.
+    /// Runs a passive checkpoint on a connection of its own, off the worker thread: the worker goes on with the
+    /// application's commands meanwhile (a passive checkpoint never blocks a writer), and the runner queues the next batch
+    /// only when it is done — so a batch never competes with a checkpoint for the CPU and overruns its target, and the
+    /// WAL stays short.
     /// </summary>
     public override async ValueTask CheckpointAsync(CancellationToken cancellationToken)
     {
-        if (!_checkpoint.IsCompleted)
-        {
-            return;
-        }
-
         await _checkpoint.ConfigureAwait(false);
         _checkpointConnection ??= worker.OpenConnection(cancellationToken);
         var connection = _checkpointConnection;
         _checkpoint = Task.Run(async () => await BatchStore.CheckpointAsync(connection, dialect, CancellationToken.None).ConfigureAwait(false), CancellationToken.None);
+        await _checkpoint.ConfigureAwait(false);
+    }
+
+    /// <summary>On the checkpoint's connection, after the checkpoint in flight (if any) finished: one user at a time.</summary>
+    public override async Task<T> RunSideAsync<T>(Func<DbConnection, CancellationToken, ValueTask<T>> work, CancellationToken cancellationToken)
+    {
+        await _checkpoint.ConfigureAwait(false);
+        _checkpointConnection ??= worker.OpenConnection(cancellationToken);
+        return await Task.Run(async () => await work(_checkpointConnection, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask DisposeAsync()

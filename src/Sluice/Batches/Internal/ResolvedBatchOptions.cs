@@ -21,7 +21,10 @@ internal sealed record ResolvedBatchOptions(
     int CommandTimeoutSeconds,
     TimeSpan LeaseDuration,
     string Owner,
-    ILogger Logger)
+    ILogger Logger,
+    BatchHealthSignal[] HealthSignals,
+    TimeSpan PollInterval,
+    TimeSpan TakeoverWait)
 {
     /// <summary>The pause after a batch by default when the runner holds its own connection.</summary>
     private static readonly TimeSpan DefaultMinPause = TimeSpan.FromMilliseconds(5);
@@ -47,7 +50,10 @@ internal sealed record ResolvedBatchOptions(
             options.CommandTimeoutSeconds,
             options.LeaseDuration,
             options.Owner ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}",
-            options.Logger ?? NullLogger.Instance);
+            options.Logger ?? NullLogger.Instance,
+            [.. options.HealthSignals],
+            options.PollInterval,
+            options.TakeoverWait);
     }
 
     /// <summary>A batch size within [<see cref="MinBatchSize"/>, <see cref="MaxBatchSize"/>].</summary>
