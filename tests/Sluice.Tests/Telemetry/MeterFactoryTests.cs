@@ -50,4 +50,25 @@ public sealed class MeterFactoryTests
         Assert.Equal("s", measured.Unit);
         Assert.Equal("ok", measured.Tag("sluice.outcome"));
     }
+
+    [Fact]
+    public async Task An_audit_channel_registered_through_DI_records_on_the_containers_meter_factory()
+    {
+        using var database = new SqliteTestDatabase(nameof(MeterFactoryTests));
+        using var capture = new TelemetryCapture();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddMetrics();
+        builder.Services.AddAuditChannel(_ => new SqliteAuditStore<Sluice.Tests.Audit.AuditRecord>(database.ConnectionString));
+        using var host = builder.Build();
+        var factory = host.Services.GetRequiredService<IMeterFactory>();
+        await host.StartAsync();
+        var channel = host.Services.GetRequiredService<AuditChannel<Sluice.Tests.Audit.AuditRecord>>();
+        Assert.Equal(AuditWriteStatus.Committed, (await channel.WriteDurableAsync(Sluice.Tests.Audit.AuditData.Entry(7, 1))).Status);
+        await host.StopAsync();
+
+        var batches = capture.Measurements(SluiceInstruments.AuditBatchSize, "sluice.audit.table", "audit_log")
+            .Where(m => ReferenceEquals(m.MeterScope, factory))
+            .ToList();
+        Assert.Equal(1, Assert.Single(batches).Value);
+    }
 }

@@ -150,6 +150,39 @@ public sealed class TelemetryTests
         await worker.DisposeAsync();
     }
 
+    [Fact]
+    public async Task A_command_cancelled_inside_its_handler_is_outcome_cancelled_not_an_error()
+    {
+        using var database = new SqliteTestDatabase(nameof(TelemetryTests));
+        using var probe = new WorkerProbe();
+        await using var worker = TelemetryWorker.CreateWorker(new TelemetryWorker(probe), new SqliteWorkerConnectionFactory(database.ConnectionString));
+        var client = new TelemetryWorker.Client(worker);
+        using var capture = new Sluice.Tests.Telemetry.TelemetryCapture();
+        Assert.True(await worker.StartAsync());
+
+        using var caller = Sluice.Tests.Telemetry.TelemetryCapture.StartRoot("caller");
+        using var cancel = new System.Threading.CancellationTokenSource();
+        var running = client.PingAsync(3, cancel.Token);
+        Assert.True(await probe.Entered.WaitAsync(TimeSpan.FromSeconds(60)));
+        await cancel.CancelAsync(); // the handler observes the caller's token
+        var result = await running;
+        caller.Stop();
+        await worker.StopAsync();
+
+        Assert.True(result.TryGetInterruption(out var why), result.ToString());
+        Assert.Equal(Interruption.Cancelled, why);
+        var span = Assert.Single(capture.Spans(caller.TraceId));
+        Assert.Equal("cancelled", span.GetTagItem("sluice.outcome"));
+        Assert.Null(span.GetTagItem("error.type"));
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+        Assert.DoesNotContain(span.Events, e => e.Name == "exception");
+
+        // Measurements of this worker name come from this class only; the cancelled one has an outcome, no error.type.
+        Assert.Contains(
+            capture.Measurements("sluice.command.duration", "sluice.worker", worker.Name),
+            m => Equals(m.Tag("sluice.outcome"), "cancelled") && m.Tag("error.type") is null && m.Unit == "s");
+    }
+
     private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
     {
         foreach (var tag in tags)

@@ -229,14 +229,25 @@ public sealed partial record PingHold(string Tag) : ICommand<int, PurgeError>;
 [Worker]
 public sealed partial class TelemetryWorker(WorkerProbe probe)
 {
-    /// <summary>Mode 0: Ok; 1: typed failure; 2: throws.</summary>
+    /// <summary>Mode 0: Ok; 1: typed failure; 3: waits for the caller to cancel, then observes it; anything else: throws.</summary>
     [Handler]
-    private Result<int, PurgeError> Handle(Ping command, WorkerContext<SqliteConnection> context) => command.Mode switch
+    private Result<int, PurgeError> Handle(Ping command, WorkerContext<SqliteConnection> context)
     {
-        0 => command.Mode,
-        1 => new PurgeError.NotFound(command.Mode),
-        _ => throw new InvalidOperationException("ping failed"),
-    };
+        switch (command.Mode)
+        {
+            case 0:
+                return command.Mode;
+            case 1:
+                return new PurgeError.NotFound(command.Mode);
+            case 3:
+                probe.Entered.Release();
+                context.CancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(60));
+                context.CancellationToken.ThrowIfCancellationRequested();
+                return command.Mode;
+            default:
+                throw new InvalidOperationException("ping failed");
+        }
+    }
 
     [Handler]
     private Result<int, PurgeError> Handle(PingHold command, WorkerContext<SqliteConnection> context)

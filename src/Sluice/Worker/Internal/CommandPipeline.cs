@@ -80,9 +80,10 @@ internal sealed class CommandPipeline<TConnection>(
         {
             context.DiscardChanges();
             RollBackQuietly(transaction, exception);
-            if (exception is OperationCanceledException)
+            if (exception is OperationCanceledException && request.CancellationToken.IsCancellationRequested)
             {
-                // Cancellation is an interruption, not a failure of the command: no error.type, no Error status.
+                // The caller's cancellation is an interruption, not a failure of the command (the caller gets
+                // Interrupted(Cancelled)): no error.type, no Error status.
                 outcome = "cancelled";
             }
             else if (request.MapsToTypedError(exception))
