@@ -781,7 +781,7 @@ public sealed class DiagnosticsTests
             }
             """, []),
         ["SL0134"] = ("""
-            public sealed record R(long Id, List<string> Tags);
+            public sealed record R(long Id, System.Uri Link);
             public static partial class W
             {
                 [BulkInsert("items")]

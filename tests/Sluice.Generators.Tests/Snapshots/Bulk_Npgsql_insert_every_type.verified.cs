@@ -23,9 +23,9 @@ partial class W
         importer.Write<global::System.Guid>(row.ChannelId, global::NpgsqlTypes.NpgsqlDbType.Uuid);
         importer.Write<long>(row.UserId, global::NpgsqlTypes.NpgsqlDbType.Bigint);
         importer.Write<short>((short)row.Role, global::NpgsqlTypes.NpgsqlDbType.Smallint);
-        if (row.Previous is { } value3)
+        if ((short?)row.Previous is { } value3)
         {
-            importer.Write<short>((short)value3, global::NpgsqlTypes.NpgsqlDbType.Smallint);
+            importer.Write<short>(value3, global::NpgsqlTypes.NpgsqlDbType.Smallint);
         }
         else
         {

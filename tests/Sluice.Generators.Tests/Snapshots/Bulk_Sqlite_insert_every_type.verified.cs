@@ -25,8 +25,8 @@ partial class W
     {
         global::Sluice.Sqlite.SqlitePositionalBinder.BindGuid(statement, index, row.ChannelId);
         global::Sluice.Sqlite.SqlitePositionalBinder.BindInt64(statement, index + 1, row.UserId);
-        global::Sluice.Sqlite.SqlitePositionalBinder.BindInt64(statement, index + 2, (long)(short)row.Role);
-        global::Sluice.Sqlite.SqlitePositionalBinder.BindInt64(statement, index + 3, (long?)(short?)row.Previous);
+        global::Sluice.Sqlite.SqlitePositionalBinder.BindInt64(statement, index + 2, (short)row.Role);
+        global::Sluice.Sqlite.SqlitePositionalBinder.BindInt64(statement, index + 3, (short?)row.Previous);
         global::Sluice.Sqlite.SqlitePositionalBinder.BindDateTimeOffset(statement, index + 4, row.JoinedAt);
         global::Sluice.Sqlite.SqlitePositionalBinder.BindDateTime(statement, index + 5, row.SeenAt);
         global::Sluice.Sqlite.SqlitePositionalBinder.BindText(statement, index + 6, row.Nickname);

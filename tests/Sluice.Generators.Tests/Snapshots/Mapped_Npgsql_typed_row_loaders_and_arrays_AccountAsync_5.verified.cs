@@ -11,16 +11,30 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string AccountAsyncSql = "SELECT id, handle, status, role, balance, preferences, draft, extra FROM accounts WHERE id = $1 AND status = $2 AND balance = $3";
 
+    /// <summary>How <see cref="AccountAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation AccountAsyncTelemetry = new global::Sluice.QueryOperation("postgresql", "SELECT", "Q.AccountAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::Relay.Data.Account?> AccountAsync(this global::Npgsql.NpgsqlConnection db, global::Relay.Data.UserId id, global::Relay.Data.Status status, global::Relay.Data.Money? balance, global::System.Threading.CancellationToken cancellationToken)
     {
-        await using var dbCommand = new global::Npgsql.NpgsqlCommand(AccountAsyncSql, db);
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = id.Value });
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = SluiceEnumText.Relay_Data_Status_SnakeCase_ToText(status, "Q.AccountAsync", "status") });
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long?> { TypedValue = (balance.HasValue ? (long?)global::Sluice.ValueConversions.ToProvider<global::Relay.Data.MoneyConverter, global::Relay.Data.Money, long>(balance.GetValueOrDefault(), "Q.AccountAsync", "balance") : null) });
-        await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        global::Relay.Data.Account? result = await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadAccountAsyncRow(dbReader) : default;
-        return result;
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(AccountAsyncTelemetry, db);
+        try
+        {
+            await using var dbCommand = new global::Npgsql.NpgsqlCommand(AccountAsyncSql, db);
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = id.Value });
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = SluiceEnumText.Relay_Data_Status_SnakeCase_ToText(status, "Q.AccountAsync", "status") });
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long?> { TypedValue = (balance.HasValue ? (long?)global::Sluice.ValueConversions.ToProvider<global::Relay.Data.MoneyConverter, global::Relay.Data.Money, long>(balance.GetValueOrDefault(), "Q.AccountAsync", "balance") : null) });
+            await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            global::Relay.Data.Account? result = await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadAccountAsyncRow(dbReader) : default;
+            queryTelemetry.Complete();
+            return result;
+        }
+        catch (global::System.Exception exception)
+        {
+            queryTelemetry.Fail(exception);
+            throw;
+        }
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]

@@ -11,37 +11,51 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string AccountsAsyncSql = "SELECT id, handle, status, role, balance, preferences, draft, extra FROM accounts WHERE id = ANY($1)";
 
+    /// <summary>How <see cref="AccountsAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation AccountsAsyncTelemetry = new global::Sluice.QueryOperation("postgresql", "SELECT", "Q.AccountsAsync", 1000);
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyDictionary<global::Relay.Data.UserId, global::Relay.Data.Account>> AccountsAsync(this global::Npgsql.NpgsqlConnection db, global::System.Collections.Generic.IReadOnlyCollection<global::Relay.Data.UserId> ids, global::System.Threading.CancellationToken cancellationToken)
     {
-        var keySet = global::Sluice.QueryRuntime.DistinctKeys(ids, nameof(ids));
-        var rowsByKey = new global::System.Collections.Generic.Dictionary<global::Relay.Data.UserId, global::Relay.Data.Account>(keySet.Count);
-        for (var batchStart = 0; batchStart < keySet.Count; batchStart += 1000)
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(AccountsAsyncTelemetry, db);
+        try
         {
-            var batchSize = global::System.Math.Min(1000, keySet.Count - batchStart);
-            await using var dbCommand = new global::Npgsql.NpgsqlCommand(AccountsAsyncSql, db);
-            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static key => key.Value) });
-            await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var keySet = global::Sluice.QueryRuntime.DistinctKeys(ids, nameof(ids));
+            var rowsByKey = new global::System.Collections.Generic.Dictionary<global::Relay.Data.UserId, global::Relay.Data.Account>(keySet.Count);
+            for (var batchStart = 0; batchStart < keySet.Count; batchStart += 1000)
             {
-                var loadedRow = ReadAccountsAsyncRow(dbReader);
-                var rowKey = loadedRow.Id;
-                if (!rowsByKey.TryAdd(rowKey, loadedRow))
+                var batchSize = global::System.Math.Min(1000, keySet.Count - batchStart);
+                await using var dbCommand = new global::Npgsql.NpgsqlCommand(AccountsAsyncSql, db);
+                dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static key => key.Value) });
+                await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    global::Sluice.QueryRuntime.DuplicateKey(rowKey, "AccountsAsync");
+                    var loadedRow = ReadAccountsAsyncRow(dbReader);
+                    var rowKey = loadedRow.Id;
+                    if (!rowsByKey.TryAdd(rowKey, loadedRow))
+                    {
+                        global::Sluice.QueryRuntime.DuplicateKey(rowKey, "AccountsAsync");
+                    }
                 }
             }
-        }
-        // Rows arrive in the database's order; the dictionary enumerates in request order.
-        var result = new global::System.Collections.Generic.Dictionary<global::Relay.Data.UserId, global::Relay.Data.Account>(rowsByKey.Count);
-        foreach (var requestedKey in keySet)
-        {
-            if (rowsByKey.TryGetValue(requestedKey, out var keyedRow))
+            // Rows arrive in the database's order; the dictionary enumerates in request order.
+            var result = new global::System.Collections.Generic.Dictionary<global::Relay.Data.UserId, global::Relay.Data.Account>(rowsByKey.Count);
+            foreach (var requestedKey in keySet)
             {
-                result.Add(requestedKey, keyedRow);
+                if (rowsByKey.TryGetValue(requestedKey, out var keyedRow))
+                {
+                    result.Add(requestedKey, keyedRow);
+                }
             }
+            queryTelemetry.CompleteLoad(keySet.Count, result.Count);
+            return result;
         }
-        return result;
+        catch (global::System.Exception exception)
+        {
+            queryTelemetry.Fail(exception);
+            throw;
+        }
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]

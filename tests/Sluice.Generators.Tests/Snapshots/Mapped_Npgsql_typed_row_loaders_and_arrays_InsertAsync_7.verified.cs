@@ -11,16 +11,30 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string InsertAsyncSql = "INSERT INTO accounts (id, preferences, draft, extra, friends, mood) VALUES ($1, $2, $3, $4, $5, $6)";
 
+    /// <summary>How <see cref="InsertAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation InsertAsyncTelemetry = new global::Sluice.QueryOperation("postgresql", "INSERT", "Q.InsertAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task InsertAsync(this global::Npgsql.NpgsqlDataSource db, global::Relay.Data.UserId id, global::Relay.Data.Preferences preferences, global::Relay.Data.Preferences? draft, global::System.Text.Json.JsonElement extra, global::Relay.Data.UserId[] friends, global::Relay.Data.Mood? mood)
     {
-        await using var dbCommand = db.CreateCommand(InsertAsyncSql);
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = id.Value });
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = global::Sluice.ValueConversions.WriteJson(preferences, global::Relay.Data.AppJson.Default.Preferences, "Q.InsertAsync", "preferences"), NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Jsonb });
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<string?> { TypedValue = (draft is null ? null : (string?)global::Sluice.ValueConversions.WriteJson(draft, global::Relay.Data.AppJson.Default.Preferences, "Q.InsertAsync", "draft")), NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Json });
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = global::Sluice.ValueConversions.WriteJson(extra), NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Jsonb });
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::Sluice.ValueConversions.MapToArray<global::Relay.Data.UserId, long>(friends, static element => element.Value) });
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<global::Relay.Data.Mood?> { TypedValue = mood });
-        await dbCommand.ExecuteNonQueryAsync(default).ConfigureAwait(false);
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(InsertAsyncTelemetry, null);
+        try
+        {
+            await using var dbCommand = db.CreateCommand(InsertAsyncSql);
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = id.Value });
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = global::Sluice.ValueConversions.WriteJson(preferences, global::Relay.Data.AppJson.Default.Preferences, "Q.InsertAsync", "preferences"), NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Jsonb });
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<string?> { TypedValue = (draft is null ? null : (string?)global::Sluice.ValueConversions.WriteJson(draft, global::Relay.Data.AppJson.Default.Preferences, "Q.InsertAsync", "draft")), NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Json });
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<string> { TypedValue = global::Sluice.ValueConversions.WriteJson(extra), NpgsqlDbType = global::NpgsqlTypes.NpgsqlDbType.Jsonb });
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::Sluice.ValueConversions.MapToArray<global::Relay.Data.UserId, long>(friends, static element => element.Value) });
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<global::Relay.Data.Mood?> { TypedValue = mood });
+            await dbCommand.ExecuteNonQueryAsync(default).ConfigureAwait(false);
+            queryTelemetry.Complete();
+        }
+        catch (global::System.Exception exception)
+        {
+            queryTelemetry.Fail(exception);
+            throw;
+        }
     }
 }

@@ -11,38 +11,52 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string MembersAsyncSql = "SELECT channel_id, user_id, status, mood, tags, friends, labels FROM members WHERE (channel_id, user_id) IN (SELECT * FROM unnest($1, $2))";
 
+    /// <summary>How <see cref="MembersAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation MembersAsyncTelemetry = new global::Sluice.QueryOperation("postgresql", "SELECT", "Q.MembersAsync", 1000);
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyDictionary<global::Relay.Data.MemberKey, global::Relay.Data.Member>> MembersAsync(this global::Npgsql.NpgsqlConnection db, global::System.Collections.Generic.IReadOnlyCollection<global::Relay.Data.MemberKey> keys, global::System.Threading.CancellationToken cancellationToken)
     {
-        var keySet = global::Sluice.QueryRuntime.DistinctKeys(keys, nameof(keys));
-        var rowsByKey = new global::System.Collections.Generic.Dictionary<global::Relay.Data.MemberKey, global::Relay.Data.Member>(keySet.Count);
-        for (var batchStart = 0; batchStart < keySet.Count; batchStart += 1000)
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(MembersAsyncTelemetry, db);
+        try
         {
-            var batchSize = global::System.Math.Min(1000, keySet.Count - batchStart);
-            await using var dbCommand = new global::Npgsql.NpgsqlCommand(MembersAsyncSql, db);
-            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<global::System.Guid[]> { TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static compositeKey => compositeKey.ChannelId.Value) });
-            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static compositeKey => compositeKey.UserId.Value) });
-            await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var keySet = global::Sluice.QueryRuntime.DistinctKeys(keys, nameof(keys));
+            var rowsByKey = new global::System.Collections.Generic.Dictionary<global::Relay.Data.MemberKey, global::Relay.Data.Member>(keySet.Count);
+            for (var batchStart = 0; batchStart < keySet.Count; batchStart += 1000)
             {
-                var loadedRow = ReadMembersAsyncRow(dbReader);
-                var rowKey = new global::Relay.Data.MemberKey(loadedRow.ChannelId, loadedRow.UserId);
-                if (!rowsByKey.TryAdd(rowKey, loadedRow))
+                var batchSize = global::System.Math.Min(1000, keySet.Count - batchStart);
+                await using var dbCommand = new global::Npgsql.NpgsqlCommand(MembersAsyncSql, db);
+                dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<global::System.Guid[]> { TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static compositeKey => compositeKey.ChannelId.Value) });
+                dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static compositeKey => compositeKey.UserId.Value) });
+                await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    global::Sluice.QueryRuntime.DuplicateKey(rowKey, "MembersAsync");
+                    var loadedRow = ReadMembersAsyncRow(dbReader);
+                    var rowKey = new global::Relay.Data.MemberKey(loadedRow.ChannelId, loadedRow.UserId);
+                    if (!rowsByKey.TryAdd(rowKey, loadedRow))
+                    {
+                        global::Sluice.QueryRuntime.DuplicateKey(rowKey, "MembersAsync");
+                    }
                 }
             }
-        }
-        // Rows arrive in the database's order; the dictionary enumerates in request order.
-        var result = new global::System.Collections.Generic.Dictionary<global::Relay.Data.MemberKey, global::Relay.Data.Member>(rowsByKey.Count);
-        foreach (var requestedKey in keySet)
-        {
-            if (rowsByKey.TryGetValue(requestedKey, out var keyedRow))
+            // Rows arrive in the database's order; the dictionary enumerates in request order.
+            var result = new global::System.Collections.Generic.Dictionary<global::Relay.Data.MemberKey, global::Relay.Data.Member>(rowsByKey.Count);
+            foreach (var requestedKey in keySet)
             {
-                result.Add(requestedKey, keyedRow);
+                if (rowsByKey.TryGetValue(requestedKey, out var keyedRow))
+                {
+                    result.Add(requestedKey, keyedRow);
+                }
             }
+            queryTelemetry.CompleteLoad(keySet.Count, result.Count);
+            return result;
         }
-        return result;
+        catch (global::System.Exception exception)
+        {
+            queryTelemetry.Fail(exception);
+            throw;
+        }
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]

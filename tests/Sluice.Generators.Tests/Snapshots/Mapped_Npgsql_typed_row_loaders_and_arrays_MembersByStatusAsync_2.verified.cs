@@ -11,24 +11,38 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string MembersByStatusAsyncSql = "SELECT channel_id, user_id, status, mood, tags, friends, labels FROM members WHERE status = ANY($1)";
 
+    /// <summary>How <see cref="MembersByStatusAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation MembersByStatusAsyncTelemetry = new global::Sluice.QueryOperation("postgresql", "SELECT", "Q.MembersByStatusAsync", 1000);
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::Sluice.RowLookup<global::Relay.Data.Status, global::Relay.Data.Member>> MembersByStatusAsync(this global::Npgsql.NpgsqlConnection db, global::System.Collections.Generic.IReadOnlyCollection<global::Relay.Data.Status> statuses)
     {
-        var result = global::Sluice.QueryRuntime.EmptyLookup<global::Relay.Data.Status, global::Relay.Data.Member>(statuses, nameof(statuses), out var keySet);
-        for (var batchStart = 0; batchStart < keySet.Count; batchStart += 1000)
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(MembersByStatusAsyncTelemetry, db);
+        try
         {
-            var batchSize = global::System.Math.Min(1000, keySet.Count - batchStart);
-            await using var dbCommand = new global::Npgsql.NpgsqlCommand(MembersByStatusAsyncSql, db);
-            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<string[]> { TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static key => SluiceEnumText.Relay_Data_Status_SnakeCase_ToText(key, "Q.MembersByStatusAsync", "statuses")) });
-            await using var dbReader = await dbCommand.ExecuteReaderAsync(default).ConfigureAwait(false);
-            while (await dbReader.ReadAsync(default).ConfigureAwait(false))
+            var result = global::Sluice.QueryRuntime.EmptyLookup<global::Relay.Data.Status, global::Relay.Data.Member>(statuses, nameof(statuses), out var keySet);
+            for (var batchStart = 0; batchStart < keySet.Count; batchStart += 1000)
             {
-                var loadedRow = ReadMembersByStatusAsyncRow(dbReader);
-                var rowKey = loadedRow.Status;
-                result.Add(rowKey, loadedRow);
+                var batchSize = global::System.Math.Min(1000, keySet.Count - batchStart);
+                await using var dbCommand = new global::Npgsql.NpgsqlCommand(MembersByStatusAsyncSql, db);
+                dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<string[]> { TypedValue = global::Sluice.QueryRuntime.Column(keySet, batchStart, batchSize, static key => SluiceEnumText.Relay_Data_Status_SnakeCase_ToText(key, "Q.MembersByStatusAsync", "statuses")) });
+                await using var dbReader = await dbCommand.ExecuteReaderAsync(default).ConfigureAwait(false);
+                while (await dbReader.ReadAsync(default).ConfigureAwait(false))
+                {
+                    var loadedRow = ReadMembersByStatusAsyncRow(dbReader);
+                    var rowKey = loadedRow.Status;
+                    result.Add(rowKey, loadedRow);
+                }
             }
+            queryTelemetry.CompleteLoad(keySet.Count, result.RowCount);
+            return result;
         }
-        return result;
+        catch (global::System.Exception exception)
+        {
+            queryTelemetry.Fail(exception);
+            throw;
+        }
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]

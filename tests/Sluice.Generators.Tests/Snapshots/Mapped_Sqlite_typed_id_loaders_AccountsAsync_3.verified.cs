@@ -11,9 +11,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string AccountsAsyncSql = "SELECT id, handle, status, role, balance, preferences, draft, extra FROM accounts WHERE id IN (SELECT value FROM json_each($1))";
 
+    /// <summary>How <see cref="AccountsAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation AccountsAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "Q.AccountsAsync", 1000);
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyDictionary<global::Relay.Data.UserId, global::Relay.Data.Account>> AccountsAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::System.Collections.Generic.IReadOnlyCollection<global::Relay.Data.UserId> ids, global::System.Threading.CancellationToken cancellationToken)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(AccountsAsyncTelemetry, db);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -45,10 +50,12 @@ partial class Q
                     result.Add(requestedKey, keyedRow);
                 }
             }
+            queryTelemetry.CompleteLoad(keySet.Count, result.Count);
             return global::System.Threading.Tasks.Task.FromResult<global::System.Collections.Generic.IReadOnlyDictionary<global::Relay.Data.UserId, global::Relay.Data.Account>>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::System.Collections.Generic.IReadOnlyDictionary<global::Relay.Data.UserId, global::Relay.Data.Account>>(exception);
         }
     }

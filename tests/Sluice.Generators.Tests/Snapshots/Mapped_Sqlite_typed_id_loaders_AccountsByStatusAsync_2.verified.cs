@@ -11,9 +11,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string AccountsByStatusAsyncSql = "SELECT id, handle, status, role, balance, preferences, draft, extra FROM accounts WHERE status IN (SELECT value FROM json_each($1))";
 
+    /// <summary>How <see cref="AccountsByStatusAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation AccountsByStatusAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "Q.AccountsByStatusAsync", 1000);
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::Sluice.RowLookup<global::Relay.Data.Status, global::Relay.Data.Account>> AccountsByStatusAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::System.Collections.Generic.IReadOnlyCollection<global::Relay.Data.Status> statuses)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(AccountsByStatusAsyncTelemetry, db);
         try
         {
             var result = global::Sluice.QueryRuntime.EmptyLookup<global::Relay.Data.Status, global::Relay.Data.Account>(statuses, nameof(statuses), out var keySet);
@@ -31,10 +36,12 @@ partial class Q
                     result.Add(rowKey, loadedRow);
                 }
             }
+            queryTelemetry.CompleteLoad(keySet.Count, result.RowCount);
             return global::System.Threading.Tasks.Task.FromResult<global::Sluice.RowLookup<global::Relay.Data.Status, global::Relay.Data.Account>>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::Sluice.RowLookup<global::Relay.Data.Status, global::Relay.Data.Account>>(exception);
         }
     }

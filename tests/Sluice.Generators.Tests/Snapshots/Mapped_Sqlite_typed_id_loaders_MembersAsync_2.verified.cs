@@ -11,9 +11,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string MembersAsyncSql = "SELECT channel_id, user_id, status FROM members WHERE channel_id IN (SELECT value FROM json_each($1))";
 
+    /// <summary>How <see cref="MembersAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation MembersAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "Q.MembersAsync", 1000);
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::Sluice.RowLookup<global::Relay.Data.ChannelId, global::Relay.Data.Member>> MembersAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::System.Collections.Generic.IReadOnlyCollection<global::Relay.Data.ChannelId> channels)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(MembersAsyncTelemetry, db);
         try
         {
             var result = global::Sluice.QueryRuntime.EmptyLookup<global::Relay.Data.ChannelId, global::Relay.Data.Member>(channels, nameof(channels), out var keySet);
@@ -31,10 +36,12 @@ partial class Q
                     result.Add(rowKey, loadedRow);
                 }
             }
+            queryTelemetry.CompleteLoad(keySet.Count, result.RowCount);
             return global::System.Threading.Tasks.Task.FromResult<global::Sluice.RowLookup<global::Relay.Data.ChannelId, global::Relay.Data.Member>>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::Sluice.RowLookup<global::Relay.Data.ChannelId, global::Relay.Data.Member>>(exception);
         }
     }

@@ -11,9 +11,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string MembersByKeyAsyncSql = "SELECT channel_id, user_id, status FROM members WHERE (channel_id, user_id) IN (SELECT value->>0, value->>1 FROM json_each($1))";
 
+    /// <summary>How <see cref="MembersByKeyAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation MembersByKeyAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "Q.MembersByKeyAsync", 1000);
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyDictionary<global::Relay.Data.MemberKey, global::Relay.Data.Member>> MembersByKeyAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::System.Collections.Generic.IReadOnlyCollection<global::Relay.Data.MemberKey> keys)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(MembersByKeyAsyncTelemetry, db);
         try
         {
             var keySet = global::Sluice.QueryRuntime.DistinctKeys(keys, nameof(keys));
@@ -44,10 +49,12 @@ partial class Q
                     result.Add(requestedKey, keyedRow);
                 }
             }
+            queryTelemetry.CompleteLoad(keySet.Count, result.Count);
             return global::System.Threading.Tasks.Task.FromResult<global::System.Collections.Generic.IReadOnlyDictionary<global::Relay.Data.MemberKey, global::Relay.Data.Member>>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::System.Collections.Generic.IReadOnlyDictionary<global::Relay.Data.MemberKey, global::Relay.Data.Member>>(exception);
         }
     }

@@ -11,9 +11,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string AccountAsyncSql = "SELECT id, handle, status, role, balance, preferences, draft, extra FROM accounts WHERE id = $1 AND status = $2 AND (handle = $3 OR $3 IS NULL) AND balance >= $4";
 
+    /// <summary>How <see cref="AccountAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation AccountAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "Q.AccountAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::Relay.Data.Account?> AccountAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::Relay.Data.UserId id, global::Relay.Data.Status status, global::Relay.Data.Handle? handle, global::Relay.Data.Money balance, global::System.Threading.CancellationToken cancellationToken)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(AccountAsyncTelemetry, db);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -25,10 +30,12 @@ partial class Q
             dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$4", global::Sluice.ValueConversions.ToProvider<global::Relay.Data.MoneyConverter, global::Relay.Data.Money, long>(balance, "Q.AccountAsync", "balance")));
             using var dbReader = dbCommand.ExecuteReader();
             global::Relay.Data.Account? result = dbReader.Read() ? ReadAccountAsyncRow(dbReader) : default;
+            queryTelemetry.Complete();
             return global::System.Threading.Tasks.Task.FromResult<global::Relay.Data.Account?>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::Relay.Data.Account?>(exception);
         }
     }

@@ -11,9 +11,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string InsertAsyncSql = "INSERT INTO accounts (id, status, role, preferences, draft, extra) VALUES ($1, $2, $3, $4, $5, $6)";
 
+    /// <summary>How <see cref="InsertAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation InsertAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "INSERT", "Q.InsertAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<int> InsertAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::Relay.Data.UserId id, global::Relay.Data.Status? status, global::Relay.Data.Role role, global::Relay.Data.Preferences preferences, global::Relay.Data.Preferences? draft, global::System.Text.Json.JsonDocument? extra)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(InsertAsyncTelemetry, db);
         try
         {
             using var dbCommand = db.CreateCommand();
@@ -25,10 +30,12 @@ partial class Q
             dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$5", (object?)(draft is null ? null : (string?)global::Sluice.ValueConversions.WriteJson(draft, global::Relay.Data.AppJson.Default.Preferences, "Q.InsertAsync", "draft")) ?? global::System.DBNull.Value));
             dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$6", (object?)(extra is null ? null : (string?)global::Sluice.ValueConversions.WriteJson(extra)) ?? global::System.DBNull.Value));
             var result = (int)dbCommand.ExecuteNonQuery();
+            queryTelemetry.Complete();
             return global::System.Threading.Tasks.Task.FromResult<int>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<int>(exception);
         }
     }

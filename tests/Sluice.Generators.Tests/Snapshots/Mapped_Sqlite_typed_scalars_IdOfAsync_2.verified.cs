@@ -11,9 +11,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string IdOfAsyncSql = "SELECT id FROM accounts WHERE handle = $1";
 
+    /// <summary>How <see cref="IdOfAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation IdOfAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "Q.IdOfAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::Relay.Data.UserId?> IdOfAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::Relay.Data.Handle handle)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(IdOfAsyncTelemetry, db);
         try
         {
             using var dbCommand = db.CreateCommand();
@@ -21,10 +26,12 @@ partial class Q
             dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$1", handle.Value));
             using var dbReader = dbCommand.ExecuteReader();
             global::Relay.Data.UserId? result = dbReader.Read() ? (dbReader.IsDBNull(0) ? default(global::Relay.Data.UserId?) : new global::Relay.Data.UserId(dbReader.GetInt64(0))) : default;
+            queryTelemetry.Complete();
             return global::System.Threading.Tasks.Task.FromResult<global::Relay.Data.UserId?>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::Relay.Data.UserId?>(exception);
         }
     }

@@ -11,9 +11,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string PreferencesOfAsyncSql = "SELECT preferences FROM accounts WHERE id = $1";
 
+    /// <summary>How <see cref="PreferencesOfAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation PreferencesOfAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "Q.PreferencesOfAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::Relay.Data.Preferences> PreferencesOfAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::Relay.Data.UserId id)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(PreferencesOfAsyncTelemetry, db);
         try
         {
             using var dbCommand = db.CreateCommand();
@@ -21,10 +26,12 @@ partial class Q
             dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$1", id.Value));
             using var dbReader = dbCommand.ExecuteReader();
             global::Relay.Data.Preferences result = dbReader.Read() ? (dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::Relay.Data.Preferences>("preferences", "PreferencesOfAsync") : global::Sluice.ValueConversions.ReadJson(dbReader.GetString(0), global::Relay.Data.AppJson.Default.Preferences, "Q.PreferencesOfAsync", "preferences")) : global::Sluice.QueryRuntime.NoRow<global::Relay.Data.Preferences>("PreferencesOfAsync");
+            queryTelemetry.Complete();
             return global::System.Threading.Tasks.Task.FromResult<global::Relay.Data.Preferences>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::Relay.Data.Preferences>(exception);
         }
     }

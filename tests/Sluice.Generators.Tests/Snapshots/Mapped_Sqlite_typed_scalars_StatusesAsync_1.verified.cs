@@ -11,9 +11,14 @@ partial class Q
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string StatusesAsyncSql = "SELECT status FROM accounts ORDER BY id";
 
+    /// <summary>How <see cref="StatusesAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation StatusesAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "Q.StatusesAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<global::Relay.Data.Status>> StatusesAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(StatusesAsyncTelemetry, db);
         try
         {
             using var dbCommand = db.CreateCommand();
@@ -24,10 +29,12 @@ partial class Q
             {
                 result.Add((dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::Relay.Data.Status>("status", "StatusesAsync") : SluiceEnumText.Relay_Data_Status_SnakeCase_FromText(dbReader.GetString(0), "Q.StatusesAsync", "status")));
             }
+            queryTelemetry.Complete(result.Count);
             return global::System.Threading.Tasks.Task.FromResult<global::System.Collections.Generic.List<global::Relay.Data.Status>>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::System.Collections.Generic.List<global::Relay.Data.Status>>(exception);
         }
     }

@@ -11,17 +11,31 @@ partial class UserQueries
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string UsersAsyncSql = "SELECT u.id, u.name, a.street AS address_street, a.city AS address_city, a.lat AS address_geo_lat, a.lon AS address_geo_lon, b.street AS billing_street, b.city AS billing_city, b.lat AS billing_geo_lat, b.lon AS billing_geo_lon, u.phone AS contact_phone, u.email AS contact_email FROM users u LEFT JOIN addresses a ON a.id = u.home_id JOIN addresses b ON b.id = u.billing_id ORDER BY u.id";
 
+    /// <summary>How <see cref="UsersAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation UsersAsyncTelemetry = new global::Sluice.QueryOperation("postgresql", "SELECT", "UserQueries.UsersAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<global::Shop.Data.User>> UsersAsync(this global::Npgsql.NpgsqlConnection db, global::System.Threading.CancellationToken cancellationToken)
     {
-        await using var dbCommand = new global::Npgsql.NpgsqlCommand(UsersAsyncSql, db);
-        await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var result = new global::System.Collections.Generic.List<global::Shop.Data.User>();
-        while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(UsersAsyncTelemetry, db);
+        try
         {
-            result.Add(ReadUsersAsyncRow(dbReader));
+            await using var dbCommand = new global::Npgsql.NpgsqlCommand(UsersAsyncSql, db);
+            await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var result = new global::System.Collections.Generic.List<global::Shop.Data.User>();
+            while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result.Add(ReadUsersAsyncRow(dbReader));
+            }
+            queryTelemetry.Complete(result.Count);
+            return result;
         }
-        return result;
+        catch (global::System.Exception exception)
+        {
+            queryTelemetry.Fail(exception);
+            throw;
+        }
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]

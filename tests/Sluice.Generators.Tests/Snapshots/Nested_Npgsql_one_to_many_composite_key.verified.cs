@@ -11,29 +11,43 @@ partial class ShipmentQueries
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string ShipmentsAsyncSql = "SELECT s.code, s.leg, p.id AS parcel_parcel_id, p.weight AS parcel_weight FROM shipments s JOIN parcels p ON p.code = s.code AND p.leg = s.leg";
 
+    /// <summary>How <see cref="ShipmentsAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation ShipmentsAsyncTelemetry = new global::Sluice.QueryOperation("postgresql", "SELECT", "ShipmentQueries.ShipmentsAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<global::Shop.Data.Shipment>> ShipmentsAsync(this global::Npgsql.NpgsqlConnection db, global::System.Threading.CancellationToken cancellationToken)
     {
-        await using var dbCommand = new global::Npgsql.NpgsqlCommand(ShipmentsAsyncSql, db);
-        await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var result = new global::System.Collections.Generic.List<global::Shop.Data.Shipment>();
-        var childrenByKey = new global::System.Collections.Generic.Dictionary<(global::System.Guid, int), global::System.Collections.Generic.List<global::Shop.Data.Parcel>>();
-        while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(ShipmentsAsyncTelemetry, db);
+        try
         {
-            var parentKey = ((dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::System.Guid>("code", "Shipment") : dbReader.GetGuid(0)), (dbReader.IsDBNull(1) ? global::Sluice.QueryRuntime.NullColumn<int>("leg", "Shipment") : dbReader.GetInt32(1)));
-            if (!childrenByKey.TryGetValue(parentKey, out var children))
+            await using var dbCommand = new global::Npgsql.NpgsqlCommand(ShipmentsAsyncSql, db);
+            await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var result = new global::System.Collections.Generic.List<global::Shop.Data.Shipment>();
+            var childrenByKey = new global::System.Collections.Generic.Dictionary<(global::System.Guid, int), global::System.Collections.Generic.List<global::Shop.Data.Parcel>>();
+            while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                children = new global::System.Collections.Generic.List<global::Shop.Data.Parcel>();
-                childrenByKey.Add(parentKey, children);
-                result.Add(ReadShipmentsAsyncRow(dbReader, children));
-            }
+                var parentKey = ((dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::System.Guid>("code", "Shipment") : dbReader.GetGuid(0)), (dbReader.IsDBNull(1) ? global::Sluice.QueryRuntime.NullColumn<int>("leg", "Shipment") : dbReader.GetInt32(1)));
+                if (!childrenByKey.TryGetValue(parentKey, out var children))
+                {
+                    children = new global::System.Collections.Generic.List<global::Shop.Data.Parcel>();
+                    childrenByKey.Add(parentKey, children);
+                    result.Add(ReadShipmentsAsyncRow(dbReader, children));
+                }
 
-            if (!(dbReader.IsDBNull(2) && dbReader.IsDBNull(3)))
-            {
-                children.Add(ReadShipmentsAsyncChild(dbReader));
+                if (!(dbReader.IsDBNull(2) && dbReader.IsDBNull(3)))
+                {
+                    children.Add(ReadShipmentsAsyncChild(dbReader));
+                }
             }
+            queryTelemetry.Complete(result.Count);
+            return result;
         }
-        return result;
+        catch (global::System.Exception exception)
+        {
+            queryTelemetry.Fail(exception);
+            throw;
+        }
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]

@@ -11,32 +11,46 @@ partial class OrderQueries
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string OrderAsyncSql = "SELECT o.id, o.customer, o.status, l.id AS lines_id, l.sku AS lines_sku, l.quantity AS lines_quantity FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id WHERE o.id = $1 ORDER BY l.id";
 
+    /// <summary>How <see cref="OrderAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation OrderAsyncTelemetry = new global::Sluice.QueryOperation("postgresql", "SELECT", "OrderQueries.OrderAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::Shop.Data.Order?> OrderAsync(this global::Npgsql.NpgsqlDataSource db, long id, global::System.Threading.CancellationToken cancellationToken)
     {
-        await using var dbCommand = db.CreateCommand(OrderAsyncSql);
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = id });
-        await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        global::Shop.Data.Order? result;
-        if (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(OrderAsyncTelemetry, null);
+        try
         {
-            var parentKey = (dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<long>("id", "Order") : dbReader.GetInt64(0));
-            var children = new global::System.Collections.Generic.List<global::Shop.Data.OrderLine>();
-            result = ReadOrderAsyncRow(dbReader, children);
-            do
+            await using var dbCommand = db.CreateCommand(OrderAsyncSql);
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = id });
+            await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            global::Shop.Data.Order? result;
+            if (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                // Rows of other parents (a statement that returns several) are not this result's.
-                if (!(dbReader.IsDBNull(3) && dbReader.IsDBNull(4) && dbReader.IsDBNull(5)) && global::System.Collections.Generic.EqualityComparer<long>.Default.Equals((dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<long>("id", "Order") : dbReader.GetInt64(0)), parentKey))
+                var parentKey = (dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<long>("id", "Order") : dbReader.GetInt64(0));
+                var children = new global::System.Collections.Generic.List<global::Shop.Data.OrderLine>();
+                result = ReadOrderAsyncRow(dbReader, children);
+                do
                 {
-                    children.Add(ReadOrderAsyncChild(dbReader));
-                }
-            } while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false));
+                    // Rows of other parents (a statement that returns several) are not this result's.
+                    if (!(dbReader.IsDBNull(3) && dbReader.IsDBNull(4) && dbReader.IsDBNull(5)) && global::System.Collections.Generic.EqualityComparer<long>.Default.Equals((dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<long>("id", "Order") : dbReader.GetInt64(0)), parentKey))
+                    {
+                        children.Add(ReadOrderAsyncChild(dbReader));
+                    }
+                } while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false));
+            }
+            else
+            {
+                result = default;
+            }
+            queryTelemetry.Complete();
+            return result;
         }
-        else
+        catch (global::System.Exception exception)
         {
-            result = default;
+            queryTelemetry.Fail(exception);
+            throw;
         }
-        return result;
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]

@@ -11,9 +11,14 @@ partial class UserQueries
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string UserAsyncSql = "SELECT u.id, u.name, a.street AS address_street, a.city AS address_city, a.lat AS address_geo_lat, a.lon AS address_geo_lon, b.street AS billing_street, b.city AS billing_city, b.lat AS billing_geo_lat, b.lon AS billing_geo_lon, u.phone AS contact_phone, u.email AS contact_email FROM users u LEFT JOIN addresses a ON a.id = u.home_id JOIN addresses b ON b.id = u.billing_id WHERE u.id = $1";
 
+    /// <summary>How <see cref="UserAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation UserAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "UserQueries.UserAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::Shop.Data.User?> UserAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, long id, global::System.Threading.CancellationToken cancellationToken)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(UserAsyncTelemetry, db);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -22,10 +27,12 @@ partial class UserQueries
             dbCommand.Parameters.Add(new global::Microsoft.Data.Sqlite.SqliteParameter("$1", id));
             using var dbReader = dbCommand.ExecuteReader();
             global::Shop.Data.User? result = dbReader.Read() ? ReadUserAsyncRow(dbReader) : default;
+            queryTelemetry.Complete();
             return global::System.Threading.Tasks.Task.FromResult<global::Shop.Data.User?>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::Shop.Data.User?>(exception);
         }
     }

@@ -11,9 +11,14 @@ partial class OrderQueries
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string OrdersAsyncSql = "SELECT o.id, o.customer, o.status, l.id AS line_id, l.sku AS line_sku, l.quantity AS line_quantity FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id ORDER BY o.id, l.id";
 
+    /// <summary>How <see cref="OrdersAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation OrdersAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "OrderQueries.OrdersAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyList<global::Shop.Data.Order>> OrdersAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::System.Threading.CancellationToken cancellationToken)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(OrdersAsyncTelemetry, db);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -37,10 +42,12 @@ partial class OrderQueries
                     children.Add(ReadOrdersAsyncChild(dbReader));
                 }
             }
+            queryTelemetry.Complete(result.Count);
             return global::System.Threading.Tasks.Task.FromResult<global::System.Collections.Generic.IReadOnlyList<global::Shop.Data.Order>>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::System.Collections.Generic.IReadOnlyList<global::Shop.Data.Order>>(exception);
         }
     }
