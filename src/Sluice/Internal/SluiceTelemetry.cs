@@ -48,8 +48,15 @@ internal static class SluiceTelemetry
     public static readonly Counter<long> BatchRetries = Meter.CreateCounter<long>(
         "sluice.batch.retries", unit: "{attempt}", description: "Chunked batch attempts that failed and were retried.");
 
-    public static readonly Counter<long> CacheHits = Meter.CreateCounter<long>(
-        "sluice.cache.hits", unit: "{lookup}", description: "Cache lookups answered from the cache.");
+    /// <summary>
+    /// Observed at collection time from each live cache's own striped hit counter (BitFaster's LRU metrics), so a hit
+    /// does no telemetry work at all.
+    /// </summary>
+    public static readonly ObservableCounter<long> CacheHits = Meter.CreateObservableCounter(
+        "sluice.cache.hits", CacheMeters.ObserveHits, unit: "{lookup}", description: "Cache lookups answered from the cache.");
+
+    public static readonly Counter<long> CacheStaleServed = Meter.CreateCounter<long>(
+        "sluice.cache.stale_served", unit: "{lookup}", description: "Cache lookups fail-safe answered with a value past its time to live because its reload failed.");
 
     public static readonly Counter<long> CacheMisses = Meter.CreateCounter<long>(
         "sluice.cache.misses", unit: "{lookup}", description: "Cache lookups that waited for a load.");
