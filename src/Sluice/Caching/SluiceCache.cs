@@ -644,7 +644,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         // Count first, then clear: a read that starts after the clear bypasses; one that raced it can at most store
         // an entry that no bypassed read looks at and that the clear at the end drops.
         Interlocked.Increment(ref _bypasses);
-        Volatile.Write(ref _hitCheck, 1);
+        Interlocked.Exchange(ref _hitCheck, 1);
         Clear();
         return new BypassHandle(this);
     }
@@ -655,7 +655,14 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         Clear();
         if (Interlocked.Decrement(ref _bypasses) == 0 && !_ownClock)
         {
-            Volatile.Write(ref _hitCheck, 0);
+            Interlocked.Exchange(ref _hitCheck, 0);
+
+            // A bypass that began meanwhile may have set the flag before we cleared it: set it again (full fences on
+            // both sides, so one of us sees the other).
+            if (Volatile.Read(ref _bypasses) > 0)
+            {
+                Interlocked.Exchange(ref _hitCheck, 1);
+            }
         }
     }
 
