@@ -300,6 +300,32 @@ internal static class DiagnosticDescriptors
         "SL0077",
         "[Invalidates] Key does not match the cache key",
         "[Invalidates] on '{0}' builds the key from ({1}), but '{2}' is keyed by ({3}); name members of exactly those types in that order (or one collection of the key type)");
+
+    public static readonly DiagnosticDescriptor CachedFailSafe = Error(
+        "SL0170",
+        "[Cached] fail-safe settings need positive TimeSpans",
+        "[Cached] on '{0}' has {1} = \"{2}\"; it must be a positive TimeSpan string such as \"00:05:00\" (hh:mm:ss); leave MaxStale out to turn fail-safe off");
+
+    public static readonly DiagnosticDescriptor CachedTag = Error(
+        "SL0171",
+        "[Cached] Tags must name key parameters",
+        "[Cached(Tags = ...)] on '{0}' names '{1}', which is not {2}; a tag is one of the query's key parameters (nameof(channelId)), so a group of its entries can be invalidated at once");
+
+    public static readonly DiagnosticDescriptor InvalidatesTagUnknown = Error(
+        "SL0172",
+        "[Invalidates] Tag must be declared on the cached method",
+        "[Invalidates(Tag = \"{1}\")] on '{0}' names a tag '{2}' does not declare (its tags: {3}); add it to [Cached(Tags = ...)] or use one of those");
+
+    public static readonly DiagnosticDescriptor InvalidatesTagKey = Error(
+        "SL0173",
+        "[Invalidates] Tag needs the member holding its value",
+        "[Invalidates(Tag = \"{1}\")] on '{0}' must say which member holds the tag's value: add Key = nameof(...) naming one member of the tag's type (or a collection of it)");
+
+    public static readonly DiagnosticDescriptor InvalidatesTagType = Error(
+        "SL0174",
+        "[Invalidates] Tag value does not match the tag",
+        "[Invalidates(Tag = \"{1}\")] on '{0}' reads the tag's value from ({2}), but tag '{1}' of '{3}' is a {4}; name one member of that type or a collection of it");
+
     public static readonly DiagnosticDescriptor AuditEntryNotPartial = Error(
         "SL0080",
         "[AuditEntry] type must be partial",

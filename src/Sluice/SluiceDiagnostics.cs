@@ -48,8 +48,11 @@ public static class SluiceInstruments
     /// <summary>Histogram, <c>s</c>: one cache load (a miss, or the missing keys of a bulk lookup).</summary>
     public const string CacheLoadDuration = "sluice.cache.load.duration";
 
-    /// <summary>Counter, <c>{lookup}</c>: cache lookups answered from the cache.</summary>
+    /// <summary>Observable counter, <c>{lookup}</c>: cache lookups answered from the cache (read from each cache's own hit counter at collection time).</summary>
     public const string CacheHits = "sluice.cache.hits";
+
+    /// <summary>Counter, <c>{lookup}</c>: lookups fail-safe answered with a value past its time to live because its reload failed.</summary>
+    public const string CacheStaleServed = "sluice.cache.stale_served";
 
     /// <summary>Counter, <c>{lookup}</c>: cache lookups that waited for a load.</summary>
     public const string CacheMisses = "sluice.cache.misses";

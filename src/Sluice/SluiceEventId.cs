@@ -33,6 +33,12 @@ public static class SluiceEventId
     public const int FeedConsumerRenewFailed = 15;
 
     // Chunked batches (BatchOptions.Logger, e.g. category Sluice.Batches), 60–65.
+    /// <summary>A cache load failed and fail-safe served the last value (within its MaxStale bound).</summary>
+    public const int CacheServingStale = 40;
+
+    /// <summary>A cache load failed and fail-safe had no value within its bound to serve; the failure reaches the caller.</summary>
+    public const int CacheLoadFailedNoStale = 41;
+
     public const int BatchStarted = 60;
     public const int BatchRunningElsewhere = 61;
     public const int BatchRetry = 62;

@@ -73,6 +73,20 @@ public sealed class CacheSnapshotTests
         [Invalidates(typeof(UserQueries), Method = nameof(UserQueries.UserCountAsync))]
         public sealed partial record RenameUser(long Id, string Name) : ICommand<Done, MembershipError>;
         """)]
+    [InlineData("Sqlite_tags_and_fail_safe", """
+        public static partial class RoleQueries
+        {
+            [Cached(Ttl = "00:00:10", MaxStale = "00:05:00", FailSafeRetryAfter = "00:00:02", Tags = [nameof(channelId)])]
+            [Query("SELECT role FROM members WHERE channel_id = $1 AND user_id = $2")]
+            public static partial Task<string?> RoleAsync(this SqliteConnection db, long channelId, long userId, CancellationToken cancellationToken = default);
+        }
+
+        [Invalidates(typeof(RoleQueries), Tag = "channelId", Key = nameof(ChannelId))]
+        public sealed partial record ArchiveChannel(long ChannelId) : ICommand<Done, MembershipError>;
+
+        [Invalidates(typeof(RoleQueries), Tag = "channelId", Key = nameof(ChannelIds))]
+        public sealed partial record ArchiveChannels(IReadOnlyList<long> ChannelIds) : ICommand<Done, MembershipError>;
+        """)]
     public void Cached_wrappers_and_invalidations(string name, string declarations)
     {
         var run = GeneratorHarness.Run(Prelude + declarations);

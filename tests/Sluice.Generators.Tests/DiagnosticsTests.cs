@@ -596,6 +596,52 @@ public sealed class DiagnosticsTests
             [Invalidates(typeof(Q), Key = nameof(Name))]
             public sealed partial record Rename(long Id, string Name) : ICommand<Done, E>;
             """, []),
+        ["SL0170"] = ("""
+            public static partial class Q
+            {
+                [Cached(Ttl = "00:00:10", MaxStale = "soon")]
+                [Query("SELECT name FROM users WHERE id = $1")]
+                public static partial Task<string?> NameAsync(this SqliteConnection db, long id);
+            }
+            """, []),
+        ["SL0171"] = ("""
+            public static partial class Q
+            {
+                [Cached(Ttl = "00:00:10", Tags = ["channel"])]
+                [Query("SELECT role FROM members WHERE channel_id = $1 AND user_id = $2")]
+                public static partial Task<string?> RoleAsync(this SqliteConnection db, long channelId, long userId);
+            }
+            """, []),
+        ["SL0172"] = (Union + """
+            public static partial class Q
+            {
+                [Cached(Ttl = "00:00:10", Tags = [nameof(channelId)])]
+                [Query("SELECT role FROM members WHERE channel_id = $1 AND user_id = $2")]
+                public static partial Task<string?> RoleAsync(this SqliteConnection db, long channelId, long userId);
+            }
+            [Invalidates(typeof(Q), Tag = "userId", Key = nameof(UserId))]
+            public sealed partial record Ban(long UserId) : ICommand<Done, E>;
+            """, []),
+        ["SL0173"] = (Union + """
+            public static partial class Q
+            {
+                [Cached(Ttl = "00:00:10", Tags = [nameof(channelId)])]
+                [Query("SELECT role FROM members WHERE channel_id = $1 AND user_id = $2")]
+                public static partial Task<string?> RoleAsync(this SqliteConnection db, long channelId, long userId);
+            }
+            [Invalidates(typeof(Q), Tag = "channelId")]
+            public sealed partial record Archive(long ChannelId) : ICommand<Done, E>;
+            """, []),
+        ["SL0174"] = (Union + """
+            public static partial class Q
+            {
+                [Cached(Ttl = "00:00:10", Tags = [nameof(channelId)])]
+                [Query("SELECT role FROM members WHERE channel_id = $1 AND user_id = $2")]
+                public static partial Task<string?> RoleAsync(this SqliteConnection db, long channelId, long userId);
+            }
+            [Invalidates(typeof(Q), Tag = "channelId", Key = nameof(Name))]
+            public sealed partial record Archive(long ChannelId, string Name) : ICommand<Done, E>;
+            """, []),
         ["SL0080"] = ("""
             [AuditEntry("audit_log")]
             public sealed record AuditRecord(System.DateTimeOffset At, string Actor);

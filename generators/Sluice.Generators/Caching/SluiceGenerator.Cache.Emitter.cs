@@ -49,10 +49,21 @@ public sealed partial class SluiceGenerator
                     {
                         var cache = invalidation.CacheOwnerFullyQualifiedName + "." + invalidation.CacheProperty;
                         var members = invalidation.Members.Select(m => "this." + m).ToArray();
+                        if (invalidation.Kind == InvalidationKind.Tags)
+                        {
+                            using (writer.Braces($"foreach (var tagValue in {members[0]})"))
+                            {
+                                writer.WriteLine(TagInvalidation(cache, invalidation, "tagValue"));
+                            }
+
+                            continue;
+                        }
+
                         writer.WriteLine(invalidation.Kind switch
                         {
                             InvalidationKind.Key => $"invalidations.Add({cache}, {KeyExpression(invalidation.KeyShape, invalidation.KeyPartTypes, members)});",
                             InvalidationKind.Keys => $"invalidations.AddRange({cache}, {members[0]});",
+                            InvalidationKind.Tag => TagInvalidation(cache, invalidation, members[0]),
                             _ => $"invalidations.AddClear({cache});",
                         });
                     }
@@ -61,19 +72,43 @@ public sealed partial class SluiceGenerator
             return writer.ToString();
         }
 
+        /// <summary><c>invalidations.AddWhere(cache, "tag", value, static (key, value) => key.ItemN == value)</c>.</summary>
+        private static string TagInvalidation(string cache, InvalidationSpec invalidation, string value)
+        {
+            var part = invalidation.KeyShape == CacheKeyShape.Direct ? "key" : "key.Item" + (invalidation.TagIndex + 1).ToString(CultureInfo.InvariantCulture);
+            return $"invalidations.AddWhere({cache}, {Naming.Literal(invalidation.TagName!)}, {value}, static (key, value) => global::System.Collections.Generic.EqualityComparer<{invalidation.TagType}>.Default.Equals({part}, value));";
+        }
+
         private static void WriteCache(SourceWriter writer, CachedSpec spec)
         {
             var ttl = spec.TtlTicks.ToString(CultureInfo.InvariantCulture);
-            writer.WriteLine($"/// <summary>The cache behind <see cref=\"{spec.CachedMethodName}\"/>: up to {spec.Capacity.ToString(CultureInfo.InvariantCulture)} entries, each living {new System.TimeSpan(spec.TtlTicks).ToString("c", CultureInfo.InvariantCulture)} after it was written.</summary>");
-            writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             var keyType = KeyType(spec.KeyShape, spec.KeyPartTypes);
-            writer.WriteLine($"{spec.Accessibility} static global::Sluice.SluiceCache<{keyType}, {spec.ValueTypeFullyQualifiedName}> {spec.CacheProperty} {{ get; }} = new(new global::Sluice.SluiceCacheOptions<{keyType}>");
+            var types = $"{keyType}, {spec.ValueTypeFullyQualifiedName}";
+            var failSafe = spec.MaxStaleTicks > 0
+                ? $"; fail-safe serves the last value up to {new System.TimeSpan(spec.MaxStaleTicks).ToString("c", CultureInfo.InvariantCulture)} past that when a reload fails"
+                : string.Empty;
+            writer.WriteLine($"/// <summary>");
+            writer.WriteLine($"/// The definition of <see cref=\"{spec.CacheProperty}\"/>: up to {spec.Capacity.ToString(CultureInfo.InvariantCulture)} entries, each living {new System.TimeSpan(spec.TtlTicks).ToString("c", CultureInfo.InvariantCulture)} after it was written{failSafe}.");
+            writer.WriteLine($"/// A <see cref=\"global::Sluice.SluiceCacheRegistry\"/> (<c>AddSluiceCaches</c>, or a test's scope) creates the instance, and may change these settings by name.");
+            writer.WriteLine($"/// </summary>");
+            writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
+            writer.WriteLine($"{spec.Accessibility} static global::Sluice.SluiceCacheDefinition<{types}> {spec.CacheProperty}Definition {{ get; }} = new(new global::Sluice.SluiceCacheOptions<{keyType}>");
             writer.WriteLine("{");
             writer.Indentation++;
             writer.WriteLine($"Name = {Naming.Literal(spec.CacheName)},");
             writer.WriteLine($"Capacity = {spec.Capacity.ToString(CultureInfo.InvariantCulture)},");
             writer.WriteLine($"TimeToLive = global::System.TimeSpan.FromTicks({ttl}L),");
             writer.WriteLine($"CacheAbsent = {(spec.CacheAbsent ? "true" : "false")},");
+            if (spec.MaxStaleTicks > 0)
+            {
+                writer.WriteLine($"FailSafeMaxStale = global::System.TimeSpan.FromTicks({spec.MaxStaleTicks.ToString(CultureInfo.InvariantCulture)}L),");
+            }
+
+            if (spec.RetryAfterTicks > 0)
+            {
+                writer.WriteLine($"FailSafeRetryAfter = global::System.TimeSpan.FromTicks({spec.RetryAfterTicks.ToString(CultureInfo.InvariantCulture)}L),");
+            }
+
             if (spec.KeyText.Count > 0)
             {
                 WriteKeyCodec(writer, spec);
@@ -81,6 +116,10 @@ public sealed partial class SluiceGenerator
 
             writer.Indentation--;
             writer.WriteLine("});");
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>The cache behind <see cref=\"{spec.CachedMethodName}\"/>: <see cref=\"{spec.CacheProperty}Definition\"/>'s instance in <see cref=\"global::Sluice.SluiceCacheRegistry.Current\"/>.</summary>");
+            writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
+            writer.WriteLine($"{spec.Accessibility} static global::Sluice.SluiceCache<{types}> {spec.CacheProperty} => {spec.CacheProperty}Definition.Cache;");
         }
 
         private static string Signature(CachedSpec spec) =>

@@ -54,6 +54,8 @@ public sealed partial class SluiceGenerator
             }
 
             var cacheAbsent = NamedArgument(attribute, "CacheAbsent") is not bool absent || absent;
+            ok &= FailSafeSpan(method, attribute, "MaxStale", location, diagnostics, out var maxStaleTicks);
+            ok &= FailSafeSpan(method, attribute, "FailSafeRetryAfter", location, diagnostics, out var retryAfterTicks);
             var shape = Describe(method, known, out var problem);
             if (shape is null)
             {
@@ -67,6 +69,22 @@ public sealed partial class SluiceGenerator
                 }
 
                 return null;
+            }
+
+            var tags = NamedStrings(attribute, "Tags");
+            foreach (var tag in tags)
+            {
+                if (shape.IsLoader)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CachedTag, location, method.Name, tag, "a key parameter: a cached bulk loader's only key is its key collection; invalidate its keys with Key"));
+                    ok = false;
+                }
+                else if (!shape.KeyParameters.Any(p => p.Name == tag))
+                {
+                    var names = shape.KeyParameters.Count == 0 ? "none" : string.Join(", ", shape.KeyParameters.Select(p => p.Name));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CachedTag, location, method.Name, tag, $"one of its key parameters ({names})"));
+                    ok = false;
+                }
             }
 
             if (!ok)
@@ -134,7 +152,43 @@ public sealed partial class SluiceGenerator
                 ttl.Ticks,
                 capacity,
                 cacheAbsent,
-                KeyText(shape.KeyParts, known, new ValueMappings(known, QueryParser.ReadSignature(method, known)?.Dialect ?? Dialect.Sqlite, method.ContainingType, location, method.Name, method)));
+                KeyText(shape.KeyParts, known, new ValueMappings(known, QueryParser.ReadSignature(method, known)?.Dialect ?? Dialect.Sqlite, method.ContainingType, location, method.Name, method)),
+                maxStaleTicks,
+                retryAfterTicks,
+                tags.ToEquatableArray());
+        }
+
+        /// <summary>A fail-safe TimeSpan setting (absent: 0); false, with SL0170, when it is given but not positive.</summary>
+        private static bool FailSafeSpan(IMethodSymbol method, AttributeData attribute, string name, Location? location, List<DiagnosticInfo> diagnostics, out long ticks)
+        {
+            ticks = 0;
+            if (NamedArgument(attribute, name) is not string text)
+            {
+                return true;
+            }
+
+            if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) || span <= TimeSpan.Zero)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CachedFailSafe, location, method.Name, name, text));
+                return false;
+            }
+
+            ticks = span.Ticks;
+            return true;
+        }
+
+        /// <summary>A named string-array argument's non-null elements (empty when absent).</summary>
+        private static string[] NamedStrings(AttributeData attribute, string name)
+        {
+            foreach (var argument in attribute.NamedArguments)
+            {
+                if (argument.Key == name && argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull)
+                {
+                    return argument.Value.Values.Select(v => v.Value as string).Where(v => v is not null).Select(v => v!).ToArray();
+                }
+            }
+
+            return [];
         }
 
         private static InvalidatesSpec? ParseInvalidates(INamedTypeSymbol type, IEnumerable<AttributeData> attributes, KnownTypes known, List<DiagnosticInfo> diagnostics)
@@ -188,6 +242,16 @@ public sealed partial class SluiceGenerator
                 var cacheProperty = BaseName(cached[0].Name) + "Cache";
                 var keyParts = shape.KeyParts.Select(p => p.ToFullyQualified()).ToEquatableArray();
                 var keyText = NamedArgument(attribute, "Key") as string;
+                if (NamedArgument(attribute, "Tag") is string tagName)
+                {
+                    if (ParseTag(type, target, cached[0], shape, tagName, keyText, attributeLocation, known, diagnostics) is { } tagged)
+                    {
+                        invalidations.Add(tagged with { CacheOwnerFullyQualifiedName = cacheOwner, CacheProperty = cacheProperty, KeyPartTypes = keyParts });
+                    }
+
+                    continue;
+                }
+
                 if (keyText is null)
                 {
                     invalidations.Add(new InvalidationSpec(cacheOwner, cacheProperty, InvalidationKind.Clear, CacheKeyShape.Done, EquatableArray<string>.Empty, keyParts));
@@ -237,6 +301,55 @@ public sealed partial class SluiceGenerator
             }
 
             return invalidations.Count == 0 ? null : new InvalidatesSpec(declaration, invalidations.ToEquatableArray());
+        }
+
+        /// <summary>
+        /// <c>[Invalidates(Tag = "channelId", Key = nameof(ChannelId))]</c>: the cached method must declare the tag, and
+        /// <c>Key</c> must name one member of the tag parameter's type (or a collection of it). Null with a diagnostic.
+        /// </summary>
+        private static InvalidationSpec? ParseTag(
+            INamedTypeSymbol type, INamedTypeSymbol target, IMethodSymbol cached, CachedShape shape, string tagName, string? keyText,
+            Location? location, KnownTypes known, List<DiagnosticInfo> diagnostics)
+        {
+            var cachedAttribute = cached.GetAttributes().FirstOrDefault(a => KnownTypes.Is(a.AttributeClass, known.CachedAttribute));
+            var declared = cachedAttribute is null ? [] : NamedStrings(cachedAttribute, "Tags");
+            var index = shape.IsLoader ? -1 : shape.KeyParameters.FindIndex(p => p.Name == tagName);
+            if (!declared.Contains(tagName) || index < 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InvalidatesTagUnknown, location, type.Name, tagName, target.Name + "." + cached.Name, declared.Length == 0 ? "none" : string.Join(", ", declared)));
+                return null;
+            }
+
+            if (keyText is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidatesTagKey, location, type.Name, tagName));
+                return null;
+            }
+
+            var names = keyText.Split(',').Select(n => n.Trim()).ToList();
+            var member = names.Count == 1 ? FindReadableMember(type, names[0]) : null;
+            if (names.Count == 1 && member is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidatesKeyMember, location, type.Name, names[0]));
+                return null;
+            }
+
+            var tagType = shape.KeyParts[index];
+            var keyShape = KeyShapeOf(shape.KeyParts);
+            if (member is { } one && SameType(one.Type, tagType))
+            {
+                return new InvalidationSpec(string.Empty, string.Empty, InvalidationKind.Tag, keyShape, new[] { Naming.EscapeIdentifier(one.Name) }.ToEquatableArray(), EquatableArray<string>.Empty, tagName, index, tagType.ToFullyQualified());
+            }
+
+            if (member is { } many && ElementType(many.Type) is { } element && SameType(element, tagType))
+            {
+                return new InvalidationSpec(string.Empty, string.Empty, InvalidationKind.Tags, keyShape, new[] { Naming.EscapeIdentifier(many.Name) }.ToEquatableArray(), EquatableArray<string>.Empty, tagName, index, tagType.ToFullyQualified());
+            }
+
+            var described = member is { } m ? m.Name + ": " + m.Type.ToDisplayString() : keyText;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidatesTagType, location, type.Name, tagName, described, target.Name + "." + cached.Name, tagType.ToDisplayString()));
+            return null;
         }
 
         private const string NotAQuery = "not a query";

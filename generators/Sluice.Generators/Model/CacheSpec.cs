@@ -24,7 +24,10 @@ internal sealed record CachedSpec(
     long TtlTicks,
     int Capacity,
     bool CacheAbsent,
-    EquatableArray<CacheKeyTextSpec> KeyText);
+    EquatableArray<CacheKeyTextSpec> KeyText,
+    long MaxStaleTicks,
+    long RetryAfterTicks,
+    EquatableArray<string> Tags);
 
 /// <summary>
 /// A parameter of the cached method, in declaration order: the connection, a key (the n-th key part, or the key
@@ -40,13 +43,18 @@ internal sealed record InvalidatesSpec(TypeDeclarationSpec Type, EquatableArray<
 /// one key built from the command's <paramref name="Members"/> (as <paramref name="KeyShape"/> over
 /// <paramref name="KeyPartTypes"/>), each element of a collection member, or the whole cache.
 /// </summary>
+/// A tag invalidation (<see cref="InvalidationKind.Tag"/>, <see cref="InvalidationKind.Tags"/>) evicts every key whose
+/// part <paramref name="TagIndex"/> (of type <paramref name="TagType"/>) equals the member's value (or one of them).
 internal sealed record InvalidationSpec(
     string CacheOwnerFullyQualifiedName,
     string CacheProperty,
     InvalidationKind Kind,
     CacheKeyShape KeyShape,
     EquatableArray<string> Members,
-    EquatableArray<string> KeyPartTypes);
+    EquatableArray<string> KeyPartTypes,
+    string? TagName = null,
+    int TagIndex = -1,
+    string? TagType = null);
 
 /// <summary>How a cached method's key parameters make one key.</summary>
 internal enum CacheKeyShape
@@ -83,6 +91,12 @@ internal enum InvalidationKind
 
     /// <summary>The whole cache.</summary>
     Clear,
+
+    /// <summary>Every key whose tag part equals the member's value.</summary>
+    Tag,
+
+    /// <summary>Every key whose tag part equals one of a collection member's values.</summary>
+    Tags,
 }
 
 /// <summary>The result container of a cached bulk loader (<see cref="None"/> for a query).</summary>

@@ -24,6 +24,27 @@ public sealed class CachedAttribute : Attribute
     /// missing key. Default true. A lookup loader's key with no rows always caches its empty list.
     /// </summary>
     public bool CacheAbsent { get; set; } = true;
+
+    /// <summary>
+    /// Fail-safe: how long past <see cref="Ttl"/> the last value may still be served when its reload fails (database
+    /// down, timeout), as a <see cref="TimeSpan"/> string (<c>"00:05:00"</c>). Left out: no fail-safe, a failed load
+    /// reaches its caller. Never served past the bound, never after its key is invalidated; an error is never cached.
+    /// </summary>
+    public string? MaxStale { get; set; }
+
+    /// <summary>
+    /// Fail-safe: after a failed reload, how long the last value is served before a read tries again, as a
+    /// <see cref="TimeSpan"/> string. Default 5 seconds.
+    /// </summary>
+    public string? FailSafeRetryAfter { get; set; }
+
+    /// <summary>
+    /// Key parameters that tag the entries (<c>Tags = [nameof(channelId)]</c>): <c>[Invalidates(..., Tag = "channelId",
+    /// Key = nameof(ChannelId))]</c> then evicts every entry of that channel at once, whatever its other key parts.
+    /// </summary>
+#pragma warning disable CA1819 // An attribute argument: arrays are how attributes take lists.
+    public string[]? Tags { get; set; }
+#pragma warning restore CA1819
 }
 
 /// <summary>
@@ -44,7 +65,14 @@ public sealed class InvalidatesAttribute(Type type) : Attribute
     /// <summary>
     /// The command member holding the key (<c>nameof(ChannelId)</c>), or several joined by commas for a key made of
     /// several query parameters (<c>nameof(ChannelId) + "," + nameof(UserId)</c>), in parameter order. A single member
-    /// may also be a collection of keys, each evicted. Left out, the whole cache is cleared.
+    /// may also be a collection of keys, each evicted. Left out, the whole cache is cleared. With <see cref="Tag"/>: the
+    /// member holding the tag's value (or a collection of values).
     /// </summary>
     public string? Key { get; set; }
+
+    /// <summary>
+    /// A tag the cached method declares (<c>[Cached(Tags = [nameof(channelId)])]</c>): evicts every entry whose tag key
+    /// part equals the value of the member <see cref="Key"/> names (all of one channel's keys), after the commit.
+    /// </summary>
+    public string? Tag { get; set; }
 }

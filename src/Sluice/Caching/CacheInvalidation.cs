@@ -63,6 +63,19 @@ public sealed class CacheInvalidationSet
         }
     }
 
+    /// <summary>
+    /// Invalidates every entry of <paramref name="cache"/> whose key <paramref name="match"/>es <paramref name="value"/>:
+    /// the tag <paramref name="tag"/> (one key part) of a group of entries. A backplane sends it as "clear that cache".
+    /// </summary>
+    public void AddWhere<TKey, TValue, TTag>(SluiceCache<TKey, TValue> cache, string tag, TTag value, Func<TKey, TTag, bool> match)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(tag);
+        ArgumentNullException.ThrowIfNull(match);
+        _items.Add(new PendingWhere<TKey, TValue, TTag>(cache, value, match));
+    }
+
     /// <summary>Clears the whole of <paramref name="cache"/>.</summary>
     public void AddClear(ISluiceCache cache)
     {
@@ -120,6 +133,17 @@ public sealed class CacheInvalidationSet
         public override CacheInvalidationMessage Message => new(cache.Name, cache.FormatKey(key));
 
         public override void Apply() => cache.Invalidate(key);
+    }
+
+    private sealed class PendingWhere<TKey, TValue, TTag>(SluiceCache<TKey, TValue> cache, TTag value, Func<TKey, TTag, bool> match) : Pending
+        where TKey : notnull
+    {
+        public override ISluiceCache Cache => cache;
+
+        // Other instances get "clear that cache": coarser than the tag, never stale.
+        public override CacheInvalidationMessage Message => new(cache.Name, null);
+
+        public override void Apply() => cache.InvalidateWhere(match, value);
     }
 
     private sealed class PendingClear(ISluiceCache cache) : Pending

@@ -1,9 +1,14 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using BitFaster.Caching;
 using BitFaster.Caching.Lru;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Internal;
 using StripedCounter = BitFaster.Caching.Counters.Counter;
 
@@ -40,33 +45,43 @@ public interface ISluiceCache
 }
 
 /// <summary>
-/// A capacity-bounded, expire-after-write cache on BitFaster.Caching's <c>ConcurrentLru</c> with atomic get-or-add:
+/// A capacity-bounded, expire-after-write cache on BitFaster.Caching's <c>ConcurrentTLru</c>, with one load per key:
 /// concurrent misses for one key share one load. <see cref="Invalidate"/> and <see cref="Clear"/> also cover loads in
 /// flight: a load that started before an invalidation returns its value to its callers but never leaves it cached.
-/// Metrics: <c>sluice.cache.hits</c>, <c>.misses</c>, <c>.loads</c>, <c>.evictions</c> on the <c>Sluice</c> meter,
-/// tagged <c>sluice.cache</c> with the name.
+/// A hit is one <c>ConcurrentTLru.TryGet</c> and nothing else: the single-flight table and the counters are on the
+/// miss path, and hits are counted by the LRU's own striped counter, read when metrics are collected.
+/// With <see cref="SluiceCacheOptions{TKey}.FailSafeMaxStale"/>, a load that fails is answered with the last value
+/// (for a bounded time, never past it). Metrics: <c>sluice.cache.hits</c>, <c>.misses</c>, <c>.loads</c>,
+/// <c>.evictions</c>, <c>.stale_served</c> on the <c>Sluice</c> meter, tagged <c>sluice.cache</c> with the name.
 /// </summary>
 /// <typeparam name="TKey">The key.</typeparam>
 /// <typeparam name="TValue">The value; <c>null</c> means "absent" (see <see cref="SluiceCacheOptions{TKey}.CacheAbsent"/>).</typeparam>
-public sealed class SluiceCache<TKey, TValue> : ISluiceCache
+public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource, ISluiceBudgeted
     where TKey : notnull
 {
-    private static long s_versions;
-
-    private readonly IAsyncCache<TKey, Entry> _cache;
+    private readonly ConcurrentTLru<TKey, Entry> _lru; // the concrete type: a direct call on the hit path, no interface dispatch through shared generic code
+    private readonly ConcurrentDictionary<TKey, PendingLoad> _pending = new();
     private readonly TimeProvider _time;
     private readonly bool _ownClock;
-    private readonly long _ttlTimestampTicks;
+    private readonly long _ttlTicks;
+    private readonly long _staleTicks;
+    private readonly long _retryTicks;
+    private readonly bool _failSafe;
     private readonly bool _cacheAbsent;
     private readonly Func<TKey, string>? _formatKey;
     private readonly Func<string, TKey>? _parseKey;
+    private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _tag;
-    private readonly StripedCounter _hits = new();
     private readonly StripedCounter _misses = new();
     private readonly StripedCounter _loads = new();
+    private readonly StripedCounter _notHits = new(); // LRU hits that answered no lookup (TryGet re-checks, expired entries)
+    private long _staleServed;
+    private long _trimmed;
     private long _invalidations;
-    private long _epoch;
+    private long _epoch;   // every invalidation and clear: a bulk load that overlaps one stores nothing
+    private long _clears;  // clears only: a single-key load that overlaps one stores nothing
     private int _bypasses;
+    private int _hitCheck; // 0: a hit is served as is; otherwise own clock or bypassed (a hit is looked at again)
 
     /// <summary>Creates a cache.</summary>
     public SluiceCache(SluiceCacheOptions<TKey> options)
@@ -75,29 +90,36 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         options.Validate();
         Name = options.Name;
         TimeToLive = options.TimeToLive;
+        FailSafeMaxStale = options.FailSafeMaxStale;
+        Capacity = options.Capacity;
         _time = options.TimeProvider;
         _cacheAbsent = options.CacheAbsent;
         _formatKey = options.KeyFormatter;
         _parseKey = options.KeyParser;
+        _logger = options.Logger ?? NullLogger.Instance;
         _tag = new("sluice.cache", Name);
+        _failSafe = options.FailSafeMaxStale > TimeSpan.Zero;
 
-        var builder = new ConcurrentLruBuilder<TKey, Entry>()
-            .WithCapacity(options.Capacity)
-            .WithMetrics();
-        // BitFaster.Caching reads its own clock and takes no TimeProvider: with the system clock it expires entries
-        // itself; with any other provider each entry carries its write timestamp from that provider instead.
-        _ownClock = !ReferenceEquals(_time, TimeProvider.System);
-        if (!_ownClock)
+        // BitFaster.Caching reads its own clock and takes no TimeProvider: with the system clock (and no fail-safe) it
+        // expires entries itself; otherwise each entry carries its write timestamp from the provider, and is kept past
+        // its time to live for as long as fail-safe may still serve it.
+        _ownClock = _failSafe || !ReferenceEquals(_time, TimeProvider.System);
+        _hitCheck = _ownClock ? 1 : 0;
+        _ttlTicks = ToTimestampTicks(options.TimeToLive);
+        _staleTicks = _ttlTicks + ToTimestampTicks(options.FailSafeMaxStale);
+        _retryTicks = ToTimestampTicks(options.FailSafeRetryAfter);
+        // With its own clock the cache decides expiry itself; the LRU's expiry then only reclaims what no read can use
+        // any more (with the system clock: past the fail-safe bound; with another clock: never, it may run at any pace).
+        var lruLifetime = !_ownClock ? options.TimeToLive
+            : ReferenceEquals(_time, TimeProvider.System) ? options.TimeToLive + options.FailSafeMaxStale
+            : TimeSpan.FromDays(3650);
+        _lru = new ConcurrentTLru<TKey, Entry>(Environment.ProcessorCount, options.Capacity, EqualityComparer<TKey>.Default, lruLifetime);
+        if (_lru.Events.HasValue)
         {
-            builder = builder.WithExpireAfterWrite(options.TimeToLive);
+            _lru.Events.Value!.ItemRemoved += OnItemRemoved;
         }
 
-        _ttlTimestampTicks = (long)(options.TimeToLive.TotalSeconds * _time.TimestampFrequency);
-        _cache = builder.WithAtomicGetOrAdd().AsAsyncCache().Build();
-        if (_cache.Events.HasValue)
-        {
-            _cache.Events.Value!.ItemRemoved += OnItemRemoved;
-        }
+        CacheMeters.Track(this);
     }
 
     /// <inheritdoc />
@@ -106,28 +128,51 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
     /// <summary>How long an entry lives after it was written.</summary>
     public TimeSpan TimeToLive { get; }
 
+    /// <summary>How long past <see cref="TimeToLive"/> a value may still be served when its reload fails; zero: never.</summary>
+    public TimeSpan FailSafeMaxStale { get; }
+
+    /// <summary>The most entries held.</summary>
+    public int Capacity { get; }
+
     /// <inheritdoc />
-    public int Count => _cache.Count;
+    public int Count => _lru.Count;
 
     /// <inheritdoc />
     public SluiceCacheStatistics Statistics => new(
-        _hits.Count(),
+        Hits,
         _misses.Count(),
         _loads.Count(),
-        _cache.Metrics.HasValue ? _cache.Metrics.Value!.Evicted : 0,
+        (_lru.Metrics.HasValue ? _lru.Metrics.Value!.Evicted : 0) + Interlocked.Read(ref _trimmed),
         Interlocked.Read(ref _invalidations),
-        _cache.Count);
+        _lru.Count,
+        Interlocked.Read(ref _staleServed));
 
     /// <inheritdoc />
     public bool IsBypassed => Volatile.Read(ref _bypasses) > 0;
 
-    /// <summary>The cached value of <paramref name="key"/>, if it holds a live one (never while <see cref="IsBypassed"/>).</summary>
+    /// <summary>The registry that created this cache (null when created directly).</summary>
+    internal SluiceCacheRegistry? Registry { get; set; }
+
+    /// <summary>The shared capacity budget this cache counts against (null: only its own capacity).</summary>
+    internal CapacityBudget? Budget { get; set; }
+
+    private long Hits => (_lru.Metrics.HasValue ? _lru.Metrics.Value!.Hits : 0) - _notHits.Count();
+
+    KeyValuePair<string, object?> ICacheMeterSource.Tag => _tag;
+
+    long ICacheMeterSource.Hits => Hits;
+
+    /// <summary>The cached value of <paramref name="key"/>, if it holds a live one (never while <see cref="IsBypassed"/>). Not counted as a hit.</summary>
     public bool TryGet(TKey key, out TValue value)
     {
-        if (!IsBypassed && _cache.TryGet(key, out var entry) && IsLive(entry))
+        if (!IsBypassed && _lru.TryGet(key, out var entry))
         {
-            value = entry.Value;
-            return true;
+            _notHits.Increment();
+            if (IsFresh(entry))
+            {
+                value = entry.Value;
+                return true;
+            }
         }
 
         value = default!;
@@ -142,27 +187,23 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
     /// <param name="load">Loads the value of a key; handed <paramref name="state"/> so it needs no closure.</param>
     /// <param name="state">Passed to <paramref name="load"/>, e.g. the connection.</param>
     /// <param name="cancellationToken">Cancels the wait (and the load, when this caller started it).</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ValueTask<TValue> GetOrAddAsync<TState>(
         TKey key,
         Func<TKey, TState, CancellationToken, Task<TValue>> load,
         TState state,
         CancellationToken cancellationToken = default)
     {
-        if (Volatile.Read(ref _bypasses) > 0)
+        // The hit path: one TryGet (which counts the hit in the LRU's own striped counter) and one field read that says
+        // whether a hit needs a second look (own clock: its age; bypassed: it is not served).
+        if (_lru.TryGet(key, out var entry))
         {
-            ArgumentNullException.ThrowIfNull(load);
-            return BypassedLoadAsync(key, load, state, cancellationToken);
-        }
-
-        if (_cache.TryGet(key, out var entry) && IsLive(entry))
-        {
-            _hits.Increment();
-            if (SluiceTelemetry.CacheHits.Enabled)
+            if (Volatile.Read(ref _hitCheck) == 0 || (_bypasses == 0 && IsFresh(entry)))
             {
-                SluiceTelemetry.CacheHits.Add(1, _tag);
+                return new ValueTask<TValue>(entry.Value);
             }
 
-            return new ValueTask<TValue>(entry.Value);
+            _notHits.Increment(); // held past its time to live, or bypassed: the LRU counted a hit that is not one
         }
 
         ArgumentNullException.ThrowIfNull(load);
@@ -173,67 +214,186 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
     {
         _misses.Increment();
         SluiceTelemetry.CacheMisses.Add(1, _tag);
-        for (var attempt = 0; ; attempt++)
+        if (Volatile.Read(ref _bypasses) > 0)
         {
-            var entry = await _cache.GetOrAddAsync(
-                key,
-                static (k, s) => s.Cache.LoadOneAsync(k, s.Load, s.State, s.CancellationToken),
-                (Cache: this, Load: load, State: state, CancellationToken: cancellationToken))
-                .AsTask()
-                .WaitAsync(cancellationToken)
-                .ConfigureAwait(false);
-            if (!IsLive(entry) && attempt == 0)
+            CountLoad();
+            var bypassTelemetry = CacheLoadTelemetry.Start(Name, 1, bypassed: true);
+            try
             {
-                // Expired by the provided clock: drop exactly this entry (not a newer one) and load again.
-                _cache.TryRemove(new KeyValuePair<TKey, Entry>(key, entry));
+                var value = await load(key, state, cancellationToken).ConfigureAwait(false);
+                bypassTelemetry.Stop(null);
+                return value;
+            }
+            catch (Exception exception)
+            {
+                bypassTelemetry.Stop(exception);
+                throw;
+            }
+        }
+
+        while (true)
+        {
+            // A value held past its time to live whose reload failed is served until its retry is due, without a load.
+            if (_failSafe && TryGetStale(key, out var stale, retryDueOnly: false))
+            {
+                return ServeStale(stale);
+            }
+
+            if (_pending.TryGetValue(key, out var joined))
+            {
+                // A retry in flight: a value it may fall back to is served now instead of waiting for it.
+                if (_failSafe && TryGetStale(key, out stale, retryDueOnly: true))
+                {
+                    return ServeStale(stale);
+                }
+
+                try
+                {
+                    return (await joined.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false)).Value;
+                }
+                catch (Exception) when (_failSafe && !cancellationToken.IsCancellationRequested && TryGetStale(key, out stale, retryDueOnly: true))
+                {
+                    return ServeStale(stale);
+                }
+            }
+
+            var mine = new PendingLoad(Volatile.Read(ref _clears));
+            if (!_pending.TryAdd(key, mine))
+            {
                 continue;
             }
 
-            if (!entry.HasValue && !_cacheAbsent)
-            {
-                _cache.TryRemove(new KeyValuePair<TKey, Entry>(key, entry));
-            }
-
-            return entry.Value;
+            return await LoadAsync(key, mine, load, state, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask<TValue> BypassedLoadAsync<TState>(TKey key, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, CancellationToken cancellationToken)
+    private async ValueTask<TValue> LoadAsync<TState>(TKey key, PendingLoad mine, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, CancellationToken cancellationToken)
     {
-        _misses.Increment();
-        SluiceTelemetry.CacheMisses.Add(1, _tag);
+        Entry entry;
         CountLoad();
-        var telemetry = CacheLoadTelemetry.Start(Name, 1, bypassed: true);
+        var telemetry = CacheLoadTelemetry.Start(Name, 1, bypassed: false);
         try
         {
             var value = await load(key, state, cancellationToken).ConfigureAwait(false);
             telemetry.Stop(null);
-            return value;
+            entry = NewEntry(value, value is not null);
         }
         catch (Exception exception)
         {
             telemetry.Stop(exception);
+            // Never cache an error. With fail-safe, the last value (if it is still within its bound and was not
+            // invalidated meanwhile) answers this read and every read until the retry is due.
+            var fallback = !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                && _failSafe
+                && KeepStale(key, mine, exception);
+            _pending.TryRemove(new KeyValuePair<TKey, PendingLoad>(key, mine));
+            mine.Completion.SetException(exception);
+            _ = mine.Completion.Task.Exception; // observed: the callers get the exception (or the stale value) themselves
+            if (fallback && TryGetStale(key, out var stale, retryDueOnly: true))
+            {
+                return ServeStale(stale);
+            }
+
             throw;
         }
+
+        if (entry.HasValue || _cacheAbsent)
+        {
+            Store(key, entry, mine);
+        }
+
+        _pending.TryRemove(new KeyValuePair<TKey, PendingLoad>(key, mine));
+        mine.Completion.SetResult(entry);
+        return entry.Value;
     }
 
-    private async Task<Entry> LoadOneAsync<TState>(TKey key, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, CancellationToken cancellationToken)
+    /// <summary>Stores what a single-key load read, unless an invalidation of its key (or a clear) overlapped the load.</summary>
+    private void Store(TKey key, Entry entry, PendingLoad pending)
     {
-        CountLoad();
-        var telemetry = CacheLoadTelemetry.Start(Name, 1, bypassed: false);
-        TValue value;
-        try
+        _lru.AddOrUpdate(key, entry);
+
+        // Invalidate cancels the pending load, then removes the key; we store, then look at the flag. With a full
+        // fence between our store and our read, one of the two sees the other.
+        Interlocked.MemoryBarrier();
+        if (pending.IsCancelled || Volatile.Read(ref _clears) != pending.Clears)
         {
-            value = await load(key, state, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception)
-        {
-            telemetry.Stop(exception);
-            throw;
+            _lru.TryRemove(new KeyValuePair<TKey, Entry>(key, entry));
+            return;
         }
 
-        telemetry.Stop(null);
-        return NewEntry(value, value is not null);
+        Budget?.OnStored(this);
+    }
+
+    /// <summary>Marks the held value of <paramref name="key"/> as served by fail-safe until its retry is due; false when there is none to serve.</summary>
+    private bool KeepStale(TKey key, PendingLoad mine, Exception exception)
+    {
+        if (!_lru.TryGet(key, out var held))
+        {
+            Log.CacheLoadFailedNoStale(_logger, Name, exception);
+            return false;
+        }
+
+        _notHits.Increment();
+        var now = _time.GetTimestamp();
+        if (now - held.WrittenAt >= _staleTicks)
+        {
+            Log.CacheLoadFailedNoStale(_logger, Name, exception);
+            return false;
+        }
+
+        if (now - held.WrittenAt < _ttlTicks)
+        {
+            return true; // another load stored a fresh value meanwhile: serve that
+        }
+
+        var marked = new TimedEntry(held.Value, held.HasValue, held.WrittenAt, now + _retryTicks);
+        if (!_lru.TryUpdate(key, marked))
+        {
+            return false;
+        }
+
+        Interlocked.MemoryBarrier();
+        if (mine.IsCancelled || Volatile.Read(ref _clears) != mine.Clears)
+        {
+            _lru.TryRemove(new KeyValuePair<TKey, Entry>(key, marked)); // invalidated during the load: that value is wrong now
+            return false;
+        }
+
+        Log.CacheServingStale(_logger, Name, _time.GetElapsedTime(held.WrittenAt, now), TimeSpan.FromSeconds(_retryTicks / (double)_time.TimestampFrequency), exception);
+        return true;
+    }
+
+    /// <summary>
+    /// A held value that fail-safe may serve now: within its bound, and marked by a failed reload (whose retry is not
+    /// yet due, unless <paramref name="retryDueOnly"/> says a retry is already in flight). A fresh value also qualifies.
+    /// </summary>
+    private bool TryGetStale(TKey key, [NotNullWhen(true)] out Entry? entry, bool retryDueOnly)
+    {
+        if (!_lru.TryGet(key, out entry))
+        {
+            return false;
+        }
+
+        _notHits.Increment();
+        var now = _time.GetTimestamp();
+        var age = now - entry.WrittenAt;
+        if (age < _ttlTicks)
+        {
+            return true;
+        }
+
+        return entry.RetryAt != 0 && age < _staleTicks && (retryDueOnly || now < entry.RetryAt);
+    }
+
+    private TValue ServeStale(Entry entry)
+    {
+        if (!IsFresh(entry))
+        {
+            Interlocked.Increment(ref _staleServed);
+            SluiceTelemetry.CacheStaleServed.Add(1, _tag);
+        }
+
+        return entry.Value;
     }
 
     /// <summary>
@@ -271,7 +431,8 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
     /// <summary>
     /// The entries of <paramref name="keys"/> (already distinct), index by index: hits from the cache, the missing keys
     /// loaded with one call of <paramref name="loadMissing"/>, which gets them as a <see cref="KeySet{TKey}"/> so the
-    /// loader does not de-duplicate them again.
+    /// loader does not de-duplicate them again. With fail-safe, a failed load is answered from the held values when
+    /// every missing key has one within its bound; otherwise the failure reaches the caller.
     /// </summary>
     internal async ValueTask<Entry[]> GetEntriesAsync<TState, TLoaded>(
         KeySet<TKey> keys,
@@ -280,27 +441,34 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         CancellationToken cancellationToken)
         where TLoaded : IReadOnlyDictionary<TKey, TValue>
     {
-        // A default entry (version 0: real ones count from 1) marks a key still to load.
+        // A null entry marks a key still to load.
         var entries = new Entry[keys.Count];
         List<TKey>? missing = null;
         var bypassed = Volatile.Read(ref _bypasses) > 0;
+        var now = _ownClock ? _time.GetTimestamp() : 0;
         for (var i = 0; i < entries.Length; i++)
         {
             var key = keys[i];
-            if (!bypassed && _cache.TryGet(key, out var entry) && IsLive(entry))
+            if (!bypassed && _lru.TryGet(key, out var entry))
             {
-                _hits.Increment();
-                if (SluiceTelemetry.CacheHits.Enabled)
+                var age = now - entry.WrittenAt;
+                if (!_ownClock || age < _ttlTicks)
                 {
-                    SluiceTelemetry.CacheHits.Add(1, _tag);
+                    entries[i] = entry;
+                    continue;
                 }
 
-                entries[i] = entry;
+                _notHits.Increment();
+                if (_failSafe && entry.RetryAt != 0 && now < entry.RetryAt && age < _staleTicks)
+                {
+                    entries[i] = entry; // a failed reload's value, until its retry is due
+                    Interlocked.Increment(ref _staleServed);
+                    SluiceTelemetry.CacheStaleServed.Add(1, _tag);
+                    continue;
+                }
             }
-            else
-            {
-                (missing ??= new List<TKey>()).Add(key);
-            }
+
+            (missing ??= new List<TKey>()).Add(key);
         }
 
         if (missing is null)
@@ -319,18 +487,24 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         try
         {
             loaded = await loadMissing(missing.Count == keys.Count ? keys : new KeySet<TKey>(missing), state, cancellationToken).ConfigureAwait(false);
+            telemetry.Stop(null);
         }
         catch (Exception exception)
         {
             telemetry.Stop(exception);
+            if (_failSafe && !bypassed && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                && KeepStaleMany(keys, entries, epoch, exception))
+            {
+                return entries;
+            }
+
             throw;
         }
 
-        telemetry.Stop(null);
         var stored = new List<KeyValuePair<TKey, Entry>>(missing.Count);
         for (var i = 0; i < entries.Length; i++)
         {
-            if (entries[i].Version != 0)
+            if (entries[i] is not null)
             {
                 continue;
             }
@@ -341,7 +515,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
             entries[i] = entry;
             if (!bypassed && (hasValue || _cacheAbsent))
             {
-                _cache.AddOrUpdate(key, entry);
+                _lru.AddOrUpdate(key, entry);
                 stored.Add(new KeyValuePair<TKey, Entry>(key, entry));
             }
         }
@@ -349,15 +523,78 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         // An invalidation that began during the load may concern a value it read before the change committed:
         // take back what this load stored. (Invalidate bumps the epoch before it removes, so either we see the
         // bump here or its removal comes after our store.)
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _epoch) != epoch)
         {
             foreach (var pair in stored)
             {
-                _cache.TryRemove(pair);
+                _lru.TryRemove(pair);
             }
+        }
+        else if (stored.Count > 0)
+        {
+            Budget?.OnStored(this);
         }
 
         return entries;
+    }
+
+    /// <summary>A failed bulk load answered from held values: only when every missing key has one within its bound and no invalidation overlapped.</summary>
+    private bool KeepStaleMany(KeySet<TKey> keys, Entry[] entries, long epoch, Exception exception)
+    {
+        var now = _time.GetTimestamp();
+        var stale = new Entry?[entries.Length];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            if (entries[i] is not null)
+            {
+                continue;
+            }
+
+            if (!_lru.TryGet(keys[i], out var held) || now - held.WrittenAt >= _staleTicks)
+            {
+                Log.CacheLoadFailedNoStale(_logger, Name, exception);
+                return false;
+            }
+
+            _notHits.Increment();
+            stale[i] = held;
+        }
+
+        var oldest = TimeSpan.Zero;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            if (stale[i] is not { } held)
+            {
+                continue;
+            }
+
+            var marked = new TimedEntry(held.Value, held.HasValue, held.WrittenAt, now + _retryTicks);
+            _lru.TryUpdate(keys[i], marked);
+            entries[i] = marked;
+            var age = _time.GetElapsedTime(held.WrittenAt, now);
+            oldest = age > oldest ? age : oldest;
+            Interlocked.Increment(ref _staleServed);
+            SluiceTelemetry.CacheStaleServed.Add(1, _tag);
+        }
+
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _epoch) != epoch)
+        {
+            // An invalidation overlapped: a held value may be the one it made wrong. Take the marks back and fail.
+            for (var i = 0; i < entries.Length; i++)
+            {
+                if (stale[i] is not null)
+                {
+                    _lru.TryRemove(new KeyValuePair<TKey, Entry>(keys[i], entries[i]));
+                }
+            }
+
+            return false;
+        }
+
+        Log.CacheServingStale(_logger, Name, oldest, TimeSpan.FromSeconds(_retryTicks / (double)_time.TimestampFrequency), exception);
+        return true;
     }
 
     /// <summary>Drops <paramref name="key"/>; a load of it in flight is not cached when it finishes.</summary>
@@ -365,15 +602,62 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
     {
         Interlocked.Increment(ref _epoch);
         Interlocked.Increment(ref _invalidations);
-        _cache.TryRemove(key);
+        if (_pending.TryRemove(key, out var pending))
+        {
+            pending.Cancel();
+        }
+
+        _lru.TryRemove(key);
+    }
+
+    /// <summary>
+    /// Drops every entry whose key matches <paramref name="predicate"/> (a tag: every key of one channel), and keeps
+    /// every load in flight of such a key out of the cache. Walks the cache once.
+    /// </summary>
+    /// <param name="predicate">Says whether a key belongs to the group.</param>
+    /// <returns>How many entries were dropped.</returns>
+    public int InvalidateWhere(Func<TKey, bool> predicate) => InvalidateWhere(static (key, p) => p(key), predicate);
+
+    /// <summary>
+    /// Drops every entry whose key matches <paramref name="predicate"/> with <paramref name="state"/> (for example the
+    /// tag's value), without a closure; loads in flight of such a key are not cached.
+    /// </summary>
+    /// <param name="predicate">Says whether a key belongs to the group.</param>
+    /// <param name="state">Passed to <paramref name="predicate"/>.</param>
+    /// <returns>How many entries were dropped.</returns>
+    public int InvalidateWhere<TState>(Func<TKey, TState, bool> predicate, TState state)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        Interlocked.Increment(ref _epoch);
+        Interlocked.Increment(ref _invalidations);
+        foreach (var pair in _pending)
+        {
+            if (predicate(pair.Key, state) && _pending.TryRemove(pair))
+            {
+                pair.Value.Cancel();
+            }
+        }
+
+        var dropped = 0;
+        foreach (var pair in _lru)
+        {
+            if (predicate(pair.Key, state) && _lru.TryRemove(pair))
+            {
+                dropped++;
+            }
+        }
+
+        return dropped;
     }
 
     /// <inheritdoc />
     public void Clear()
     {
+        Interlocked.Increment(ref _clears);
         Interlocked.Increment(ref _epoch);
         Interlocked.Increment(ref _invalidations);
-        _cache.Clear();
+        _pending.Clear();
+        _lru.Clear();
     }
 
     /// <inheritdoc />
@@ -382,6 +666,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         // Count first, then clear: a read that starts after the clear bypasses; one that raced it can at most store
         // an entry that no bypassed read looks at and that the clear at the end drops.
         Interlocked.Increment(ref _bypasses);
+        Interlocked.Exchange(ref _hitCheck, 1);
         Clear();
         return new BypassHandle(this);
     }
@@ -390,7 +675,17 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
     {
         // Clear while still bypassed, then stop bypassing: nothing stored before this point is ever served.
         Clear();
-        Interlocked.Decrement(ref _bypasses);
+        if (Interlocked.Decrement(ref _bypasses) == 0 && !_ownClock)
+        {
+            Interlocked.Exchange(ref _hitCheck, 0);
+
+            // A bypass that began meanwhile may have set the flag before we cleared it: set it again (full fences on
+            // both sides, so one of us sees the other).
+            if (Volatile.Read(ref _bypasses) > 0)
+            {
+                Interlocked.Exchange(ref _hitCheck, 1);
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -428,17 +723,34 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
     /// <summary>The key as backplane text, or null when the cache has no <see cref="SluiceCacheOptions{TKey}.KeyFormatter"/>.</summary>
     internal string? FormatKey(TKey key) => _formatKey?.Invoke(key);
 
+    /// <summary>Drops up to <paramref name="count"/> of the least recently used entries (a shared capacity budget over its limit).</summary>
+    void ISluiceBudgeted.Trim(int count)
+    {
+        if (count > 0 && _lru.Policy.Eviction.HasValue)
+        {
+            var before = _lru.Count;
+            _lru.Policy.Eviction.Value!.Trim(Math.Min(count, before));
+            var trimmed = Math.Max(0, before - _lru.Count);
+            Interlocked.Add(ref _trimmed, trimmed);
+            if (trimmed > 0)
+            {
+                SluiceTelemetry.CacheEvictions.Add(trimmed, _tag);
+            }
+        }
+    }
+
+    private long ToTimestampTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
+
     private void CountLoad()
     {
         _loads.Increment();
         SluiceTelemetry.CacheLoads.Add(1, _tag);
     }
 
-    private Entry NewEntry(TValue value, bool hasValue) =>
-        new(value, hasValue, _ownClock ? _time.GetTimestamp() : 0, Interlocked.Increment(ref s_versions));
+    private Entry NewEntry(TValue value, bool hasValue) => _ownClock ? new TimedEntry(value, hasValue, _time.GetTimestamp(), 0) : new Entry(value, hasValue);
 
-    private bool IsLive(in Entry entry) =>
-        !_ownClock || _time.GetTimestamp() - entry.WrittenAt < _ttlTimestampTicks;
+    private bool IsFresh(Entry entry) =>
+        !_ownClock || _time.GetTimestamp() - entry.WrittenAt < _ttlTicks;
 
     private void OnItemRemoved(object? sender, ItemRemovedEventArgs<TKey, Entry> e)
     {
@@ -461,21 +773,42 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache
         }
     }
 
-    /// <summary>A cached value, whether it is "absent", its write timestamp (own clock only) and a unique version.</summary>
-    internal readonly struct Entry(TValue value, bool hasValue, long writtenAt, long version) : IEquatable<Entry>
+    /// <summary>A single-key load in flight: its callers wait on <see cref="Completion"/>; an invalidation cancels its store.</summary>
+    private sealed class PendingLoad(long clears)
+    {
+        private int _cancelled;
+
+        public TaskCompletionSource<Entry> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Clears { get; } = clears;
+
+        public bool IsCancelled => Volatile.Read(ref _cancelled) != 0;
+
+        public void Cancel() => Interlocked.Exchange(ref _cancelled, 1);
+    }
+
+    /// <summary>
+    /// A cached value and whether it is "absent". A reference, so the LRU holds one word per entry (a hit copies no more
+    /// than that) and an exact-entry removal compares references. An own-clock cache stores <see cref="TimedEntry"/>.
+    /// </summary>
+    internal class Entry(TValue value, bool hasValue)
     {
         public TValue Value { get; } = value;
 
         public bool HasValue { get; } = hasValue;
 
-        public long WrittenAt { get; } = writtenAt;
+        /// <summary>The write timestamp (own clock only; 0 otherwise).</summary>
+        public virtual long WrittenAt => 0;
 
-        public long Version { get; } = version;
+        /// <summary>When a failed reload may be retried (fail-safe; 0: none failed).</summary>
+        public virtual long RetryAt => 0;
+    }
 
-        public bool Equals(Entry other) => Version == other.Version;
+    /// <summary>An entry of an own-clock cache: its write timestamp from the cache's clock, and a failed reload's retry time.</summary>
+    internal sealed class TimedEntry(TValue value, bool hasValue, long writtenAt, long retryAt) : Entry(value, hasValue)
+    {
+        public override long WrittenAt { get; } = writtenAt;
 
-        public override bool Equals(object? obj) => obj is Entry other && Equals(other);
-
-        public override int GetHashCode() => Version.GetHashCode();
+        public override long RetryAt { get; } = retryAt;
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using Microsoft.Extensions.Logging;
 
 namespace Sluice;
 
@@ -34,9 +35,30 @@ public sealed class SluiceCacheOptions<TKey>
     /// <summary>Parses a key formatted by <see cref="KeyFormatter"/>; null (or a parse failure) clears the whole cache.</summary>
     public Func<string, TKey>? KeyParser { get; set; }
 
+    /// <summary>
+    /// Fail-safe: how long past <see cref="TimeToLive"/> the last value may still be served when its reload fails
+    /// (database down, timeout). Zero (the default) turns fail-safe off: a failed load reaches its caller. Never served
+    /// past the bound, never after an invalidation of its key, and an error is never cached.
+    /// </summary>
+    public TimeSpan FailSafeMaxStale { get; set; }
+
+    /// <summary>
+    /// Fail-safe: after a failed reload, how long the last value is served without trying again; the first read after
+    /// that retries (every other read keeps getting the last value meanwhile, without waiting). Default 5 seconds.
+    /// </summary>
+    public TimeSpan FailSafeRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where fail-safe activations are logged (<see cref="SluiceLogCategory.Caching"/>); null logs nothing.</summary>
+    public ILogger? Logger { get; set; }
+
+    /// <summary>A copy of these options (a registry applies its overrides to the copy).</summary>
+    internal SluiceCacheOptions<TKey> Clone() => (SluiceCacheOptions<TKey>)MemberwiseClone();
+
     /// <summary>Throws when a setting is missing or out of range; called by the cache.</summary>
     internal void Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(FailSafeMaxStale, TimeSpan.Zero, nameof(FailSafeMaxStale));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FailSafeRetryAfter, TimeSpan.Zero, nameof(FailSafeRetryAfter));
         ArgumentOutOfRangeException.ThrowIfLessThan(Capacity, 1, nameof(Capacity));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TimeToLive, TimeSpan.Zero, nameof(TimeToLive));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
@@ -51,4 +73,5 @@ public sealed class SluiceCacheOptions<TKey>
 /// <param name="Evictions">Entries dropped for capacity or expiry (not invalidations).</param>
 /// <param name="Invalidations">Keys invalidated plus clears.</param>
 /// <param name="Count">Entries held now.</param>
-public readonly record struct SluiceCacheStatistics(long Hits, long Misses, long Loads, long Evictions, long Invalidations, int Count);
+/// <param name="StaleServed">Lookups fail-safe answered with a value past its time to live because its reload failed.</param>
+public readonly record struct SluiceCacheStatistics(long Hits, long Misses, long Loads, long Evictions, long Invalidations, int Count, long StaleServed = 0);

@@ -11,4 +11,7 @@ internal static class ThrowHelper
 
     [DoesNotReturn]
     public static T ThrowJson<T>(string message) => throw new System.Text.Json.JsonException(message);
+
+    [DoesNotReturn]
+    public static void ThrowArgument(string message, string paramName) => throw new ArgumentException(message, paramName);
 }

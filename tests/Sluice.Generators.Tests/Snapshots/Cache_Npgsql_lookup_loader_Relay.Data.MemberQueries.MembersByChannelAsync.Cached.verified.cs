@@ -7,9 +7,12 @@ namespace Relay.Data;
 
 partial class MemberQueries
 {
-    /// <summary>The cache behind <see cref="MembersByChannelCachedAsync"/>: up to 500 entries, each living 00:01:00 after it was written.</summary>
+    /// <summary>
+    /// The definition of <see cref="MembersByChannelCache"/>: up to 500 entries, each living 00:01:00 after it was written.
+    /// A <see cref="global::Sluice.SluiceCacheRegistry"/> (<c>AddSluiceCaches</c>, or a test's scope) creates the instance, and may change these settings by name.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
-    public static global::Sluice.SluiceCache<long, global::System.Collections.Generic.IReadOnlyList<global::Relay.Data.Member>> MembersByChannelCache { get; } = new(new global::Sluice.SluiceCacheOptions<long>
+    public static global::Sluice.SluiceCacheDefinition<long, global::System.Collections.Generic.IReadOnlyList<global::Relay.Data.Member>> MembersByChannelCacheDefinition { get; } = new(new global::Sluice.SluiceCacheOptions<long>
     {
         Name = "Relay.Data.MemberQueries.MembersByChannelAsync",
         Capacity = 500,
@@ -18,6 +21,10 @@ partial class MemberQueries
         KeyFormatter = static k => k.ToString(global::System.Globalization.CultureInfo.InvariantCulture),
         KeyParser = static s => long.Parse(s, global::System.Globalization.NumberStyles.Integer, global::System.Globalization.CultureInfo.InvariantCulture),
     });
+
+    /// <summary>The cache behind <see cref="MembersByChannelCachedAsync"/>: <see cref="MembersByChannelCacheDefinition"/>'s instance in <see cref="global::Sluice.SluiceCacheRegistry.Current"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    public static global::Sluice.SluiceCache<long, global::System.Collections.Generic.IReadOnlyList<global::Relay.Data.Member>> MembersByChannelCache => MembersByChannelCacheDefinition.Cache;
 
     /// <summary>
     /// <see cref="MembersByChannelAsync"/> through <see cref="MembersByChannelCache"/>: cached keys are served from the cache and only the

@@ -7,15 +7,22 @@ namespace Relay.Data;
 
 partial class UserQueries
 {
-    /// <summary>The cache behind <see cref="UserCountCachedAsync"/>: up to 10000 entries, each living 00:00:05 after it was written.</summary>
+    /// <summary>
+    /// The definition of <see cref="UserCountCache"/>: up to 10000 entries, each living 00:00:05 after it was written.
+    /// A <see cref="global::Sluice.SluiceCacheRegistry"/> (<c>AddSluiceCaches</c>, or a test's scope) creates the instance, and may change these settings by name.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
-    internal static global::Sluice.SluiceCache<global::Sluice.Done, long> UserCountCache { get; } = new(new global::Sluice.SluiceCacheOptions<global::Sluice.Done>
+    internal static global::Sluice.SluiceCacheDefinition<global::Sluice.Done, long> UserCountCacheDefinition { get; } = new(new global::Sluice.SluiceCacheOptions<global::Sluice.Done>
     {
         Name = "Relay.Data.UserQueries.UserCountAsync",
         Capacity = 10000,
         TimeToLive = global::System.TimeSpan.FromTicks(50000000L),
         CacheAbsent = true,
     });
+
+    /// <summary>The cache behind <see cref="UserCountCachedAsync"/>: <see cref="UserCountCacheDefinition"/>'s instance in <see cref="global::Sluice.SluiceCacheRegistry.Current"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    internal static global::Sluice.SluiceCache<global::Sluice.Done, long> UserCountCache => UserCountCacheDefinition.Cache;
 
     /// <summary>
     /// <see cref="UserCountAsync"/> through <see cref="UserCountCache"/>: a hit returns the cached value without a query;

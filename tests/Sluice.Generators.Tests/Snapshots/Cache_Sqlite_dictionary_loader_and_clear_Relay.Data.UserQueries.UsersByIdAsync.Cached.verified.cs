@@ -7,9 +7,12 @@ namespace Relay.Data;
 
 partial class UserQueries
 {
-    /// <summary>The cache behind <see cref="UsersByIdCachedAsync"/>: up to 10000 entries, each living 00:00:30 after it was written.</summary>
+    /// <summary>
+    /// The definition of <see cref="UsersByIdCache"/>: up to 10000 entries, each living 00:00:30 after it was written.
+    /// A <see cref="global::Sluice.SluiceCacheRegistry"/> (<c>AddSluiceCaches</c>, or a test's scope) creates the instance, and may change these settings by name.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
-    internal static global::Sluice.SluiceCache<long, global::Relay.Data.User> UsersByIdCache { get; } = new(new global::Sluice.SluiceCacheOptions<long>
+    internal static global::Sluice.SluiceCacheDefinition<long, global::Relay.Data.User> UsersByIdCacheDefinition { get; } = new(new global::Sluice.SluiceCacheOptions<long>
     {
         Name = "Relay.Data.UserQueries.UsersByIdAsync",
         Capacity = 10000,
@@ -18,6 +21,10 @@ partial class UserQueries
         KeyFormatter = static k => k.ToString(global::System.Globalization.CultureInfo.InvariantCulture),
         KeyParser = static s => long.Parse(s, global::System.Globalization.NumberStyles.Integer, global::System.Globalization.CultureInfo.InvariantCulture),
     });
+
+    /// <summary>The cache behind <see cref="UsersByIdCachedAsync"/>: <see cref="UsersByIdCacheDefinition"/>'s instance in <see cref="global::Sluice.SluiceCacheRegistry.Current"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    internal static global::Sluice.SluiceCache<long, global::Relay.Data.User> UsersByIdCache => UsersByIdCacheDefinition.Cache;
 
     /// <summary>
     /// <see cref="UsersByIdAsync"/> through <see cref="UsersByIdCache"/>: cached keys are served from the cache and only the

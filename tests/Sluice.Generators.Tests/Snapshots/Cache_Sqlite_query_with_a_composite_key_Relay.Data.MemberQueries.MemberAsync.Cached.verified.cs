@@ -7,9 +7,12 @@ namespace Relay.Data;
 
 partial class MemberQueries
 {
-    /// <summary>The cache behind <see cref="MemberCachedAsync"/>: up to 10000 entries, each living 00:00:10 after it was written.</summary>
+    /// <summary>
+    /// The definition of <see cref="MemberCache"/>: up to 10000 entries, each living 00:00:10 after it was written.
+    /// A <see cref="global::Sluice.SluiceCacheRegistry"/> (<c>AddSluiceCaches</c>, or a test's scope) creates the instance, and may change these settings by name.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
-    public static global::Sluice.SluiceCache<(long, long), global::Relay.Data.Member?> MemberCache { get; } = new(new global::Sluice.SluiceCacheOptions<(long, long)>
+    public static global::Sluice.SluiceCacheDefinition<(long, long), global::Relay.Data.Member?> MemberCacheDefinition { get; } = new(new global::Sluice.SluiceCacheOptions<(long, long)>
     {
         Name = "Relay.Data.MemberQueries.MemberAsync",
         Capacity = 10000,
@@ -18,6 +21,10 @@ partial class MemberQueries
         KeyFormatter = static k => global::Sluice.CacheKeyText.Join(k.Item1.ToString(global::System.Globalization.CultureInfo.InvariantCulture), k.Item2.ToString(global::System.Globalization.CultureInfo.InvariantCulture)),
         KeyParser = static s => { var p = global::Sluice.CacheKeyText.Split(s, 2); return (long.Parse(p[0], global::System.Globalization.NumberStyles.Integer, global::System.Globalization.CultureInfo.InvariantCulture), long.Parse(p[1], global::System.Globalization.NumberStyles.Integer, global::System.Globalization.CultureInfo.InvariantCulture)); },
     });
+
+    /// <summary>The cache behind <see cref="MemberCachedAsync"/>: <see cref="MemberCacheDefinition"/>'s instance in <see cref="global::Sluice.SluiceCacheRegistry.Current"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    public static global::Sluice.SluiceCache<(long, long), global::Relay.Data.Member?> MemberCache => MemberCacheDefinition.Cache;
 
     /// <summary>
     /// <see cref="MemberAsync"/> through <see cref="MemberCache"/>: a hit returns the cached value without a query;

@@ -68,6 +68,17 @@ public static partial class PgCacheQueries
     public static partial Task<Sluice.RowLookup<long, CacheMember>> PgMembersByChannelAsync(this NpgsqlConnection db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
 }
 
+public static partial class PgTagQueries
+{
+    [Cached(Ttl = "00:10:00", Tags = [nameof(channelId)])]
+    [Query("SELECT role FROM pg_cache_members WHERE channel_id = $1 AND user_id = $2")]
+    public static partial Task<string?> PgTagRoleAsync(this NpgsqlConnection db, long channelId, long userId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Archives a channel: locally its group is evicted; another instance hears "clear that cache".</summary>
+[Invalidates(typeof(PgTagQueries), Tag = "channelId", Key = nameof(ChannelId))]
+public sealed partial record PgArchiveChannel(long ChannelId) : ICommand<Done, PurgeError>;
+
 [Invalidates(typeof(PgCacheQueries), Method = nameof(PgCacheQueries.PgRoleAsync), Key = nameof(ChannelId) + "," + nameof(UserId))]
 public sealed partial record PgSetRole(long ChannelId, long UserId, string Role, bool Fail = false) : ICommand<Done, PurgeError>;
 
@@ -83,6 +94,15 @@ public sealed partial class PgCacheMutations
     {
         using var insert = context.CreateNpgsqlCommand("INSERT INTO deferred_check VALUES (1), (1)");
         insert.ExecuteNonQuery();
+        return Done.Value;
+    }
+
+    [Handler]
+    private Result<Done, PurgeError> Handle(PgArchiveChannel command, WorkerContext<NpgsqlConnection> context)
+    {
+        using var update = context.CreateNpgsqlCommand("UPDATE pg_cache_members SET role = 'archived' WHERE channel_id = $1");
+        update.Parameters.Add(new NpgsqlParameter<long> { TypedValue = command.ChannelId });
+        update.ExecuteNonQuery();
         return Done.Value;
     }
 

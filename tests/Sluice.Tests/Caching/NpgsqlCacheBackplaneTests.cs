@@ -130,6 +130,44 @@ public sealed class NpgsqlCacheBackplaneTests(PostgresDatabaseFixture<NpgsqlCach
     }
 
     [Fact]
+    public async Task A_tag_invalidation_evicts_its_group_at_commit_and_clears_the_cache_of_that_name_on_every_listening_instance()
+    {
+        var cacheA = SluiceCacheRegistry.Default.GetOrCreate(PgTagQueries.PgTagRoleCacheDefinition);
+        cacheA.Clear();
+        await using var backplaneA = new NpgsqlCacheBackplane(database.ConnectionString, [cacheA], FastReconnect);
+        var cacheB = new SluiceCache<(long, long), string?>(new SluiceCacheOptions<(long, long)> { Name = cacheA.Name, TimeToLive = TimeSpan.FromMinutes(10) });
+        await using var backplaneB = new NpgsqlCacheBackplane(database.ConnectionString, [cacheB], FastReconnect);
+        await backplaneA.StartAsync();
+        await backplaneB.StartAsync();
+        await using var worker = PgCacheMutations.CreateWorker(
+            new PgCacheMutations(),
+            new NpgsqlWorkerConnectionFactory(_dataSource),
+            new CommandWorkerOptions { CacheInvalidationPublisher = backplaneA });
+        Assert.True(await worker.StartAsync());
+        await using (var connection = await _dataSource.OpenConnectionAsync())
+        {
+            foreach (var (channel, user) in new[] { (3L, 30L), (3L, 31L), (4L, 40L) })
+            {
+                Assert.Equal("member", await connection.PgTagRoleCachedAsync(channel, user));
+                Assert.Equal("member", await cacheB.GetOrAddAsync((channel, user), static (k, c, ct) => c.PgTagRoleAsync(k.Item1, k.Item2, ct), connection));
+            }
+        }
+
+        Assert.True((await new PgCacheMutations.Client(worker).PgArchiveChannelAsync(3)).IsOk);
+
+        // Locally the group is gone when the call returns. The NOTIFY carries "clear that cache" (coarser, never
+        // stale), and every listener hears it, the publishing instance's own included.
+        Assert.False(cacheA.TryGet((3, 30), out _));
+        Assert.False(cacheA.TryGet((3, 31), out _));
+        Assert.True(await EventuallyAsync(() => cacheB.Count == 0, Deadline), "instance B still holds entries a second after the commit");
+        Assert.True(await EventuallyAsync(() => cacheA.Count == 0, Deadline), "instance A did not hear its own clear");
+        await using (var connection = await _dataSource.OpenConnectionAsync())
+        {
+            Assert.Equal("archived", await cacheB.GetOrAddAsync((3L, 30L), static (k, c, ct) => c.PgTagRoleAsync(k.Item1, k.Item2, ct), connection));
+        }
+    }
+
+    [Fact]
     public async Task A_killed_listener_connection_reconnects_clears_its_caches_and_keeps_listening()
     {
         await using var backplaneA = new NpgsqlCacheBackplane(database.ConnectionString, [PgCacheQueries.PgRoleCache], FastReconnect);

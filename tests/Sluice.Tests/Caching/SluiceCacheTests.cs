@@ -287,6 +287,9 @@ public sealed class SluiceCacheTests
 
         await cache.GetOrAddAsync(39, static (k, _, _) => Task.FromResult<string?>("v"), 0);
 
+        // Hits are an observable counter (the LRU's own striped count, read at collection): nothing until collected.
+        Assert.False(measurements.ContainsKey("sluice.cache.hits"));
+        listener.RecordObservableInstruments();
         Assert.Equal(1, measurements["sluice.cache.hits"]);
         Assert.Equal(40, measurements["sluice.cache.misses"]);
         Assert.Equal(40, measurements["sluice.cache.loads"]);
@@ -362,5 +365,72 @@ public sealed class SluiceCacheTests
         await cache.GetOrAddAsync(1, Load, 0);
         await cache.GetOrAddAsync(1, Load, 0);
         Assert.Equal(5, loads);                              // served from the cache again
+    }
+
+    [Fact]
+    public async Task InvalidateWhere_drops_a_group_and_keeps_its_loads_in_flight_out_of_the_cache()
+    {
+        var cache = new SluiceCache<(long Channel, long User), string>(new SluiceCacheOptions<(long, long)> { Name = "groups", TimeToLive = TimeSpan.FromMinutes(1) });
+        foreach (var key in new[] { (1L, 10L), (1L, 11L), (2L, 20L) })
+        {
+            await cache.GetOrAddAsync(key, static (k, _, _) => Task.FromResult($"v{k.Item1}.{k.Item2}"), 0);
+        }
+
+        var inLoad = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loading = cache.GetOrAddAsync((1L, 12L), async (k, _, _) =>
+        {
+            inLoad.SetResult();
+            await release.Task;
+            return "read before the change";
+        }, 0).AsTask();
+        await inLoad.Task;
+
+        Assert.Equal(2, cache.InvalidateWhere(static (key, channel) => key.Channel == channel, 1L));
+        release.SetResult();
+
+        Assert.Equal("read before the change", await loading); // its caller gets it...
+        Assert.False(cache.TryGet((1, 12), out _));             // ...but it is not cached
+        Assert.False(cache.TryGet((1, 10), out _));
+        Assert.True(cache.TryGet((2, 20), out var other));
+        Assert.Equal("v2.20", other);
+        Assert.Equal(1, cache.Statistics.Invalidations);
+    }
+
+    [Fact]
+    public async Task Fail_safe_readers_during_a_retry_get_the_last_value_without_waiting_for_it()
+    {
+        var time = new FakeTimeProvider();
+        var cache = new SluiceCache<long, string>(new SluiceCacheOptions<long>
+        {
+            Name = "fail-safe-joiners",
+            TimeToLive = TimeSpan.FromSeconds(10),
+            FailSafeMaxStale = TimeSpan.FromMinutes(1),
+            FailSafeRetryAfter = TimeSpan.FromSeconds(5),
+            TimeProvider = time,
+        });
+        await cache.GetOrAddAsync(1, static (_, _, _) => Task.FromResult("first"), 0);
+        time.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal("first", await cache.GetOrAddAsync(1, static (_, _, _) => Task.FromException<string>(new InvalidOperationException("down")), 0));
+        time.Advance(TimeSpan.FromSeconds(6)); // the retry is due
+
+        var retrying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finish = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var retry = cache.GetOrAddAsync(1, (_, _, _) =>
+        {
+            retrying.SetResult();
+            return finish.Task;
+        }, 0).AsTask();
+        await retrying.Task;
+
+        // While the retry is in flight, another reader is answered at once (it would otherwise wait on the retry).
+        var joiner = cache.GetOrAddAsync(1, static (_, _, _) => throw new InvalidOperationException("a second load"), 0);
+        Assert.True(joiner.IsCompletedSuccessfully);
+        Assert.Equal("first", await joiner);
+
+        finish.SetResult("second");
+        Assert.Equal("second", await retry);
+        Assert.Equal("second", await cache.GetOrAddAsync(1, static (_, _, _) => throw new InvalidOperationException("a hit"), 0));
+        Assert.Equal(2, cache.Statistics.StaleServed);
     }
 }

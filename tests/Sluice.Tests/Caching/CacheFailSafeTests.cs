@@ -1,0 +1,204 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Sluice.Tests.Infrastructure;
+using Xunit;
+
+namespace Sluice.Tests.Caching;
+
+/// <summary>
+/// Fail-safe against a real PostgreSQL made unavailable: the test database stops accepting connections
+/// (<c>ALTER DATABASE … ALLOW_CONNECTIONS false</c>) and every backend on it is terminated, so the data source's next
+/// load fails for real. Each test runs in its own <see cref="SluiceCacheRegistry"/> scope with a fake clock (the
+/// generated caches resolve to that registry's instances), so the time-to-live and the bounds are exact, not timed.
+/// </summary>
+public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTests> database)
+    : IClassFixture<PostgresDatabaseFixture<CacheFailSafeTests>>, IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly CapturingLoggerProvider _logs = new();
+    private NpgsqlDataSource _dataSource = null!;
+    private SluiceCacheRegistry _registry = null!;
+
+    public async Task InitializeAsync()
+    {
+        await SetAvailableAsync(true);
+        await using (var connection = await database.OpenConnectionAsync())
+        await using (var command = new NpgsqlCommand("""
+            DROP TABLE IF EXISTS failsafe_users;
+            CREATE TABLE failsafe_users (id bigint PRIMARY KEY, name text NOT NULL);
+            INSERT INTO failsafe_users VALUES (1, 'alice'), (2, 'bea'), (3, 'cem');
+            """, connection))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        _dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        _registry = new SluiceCacheRegistry(new SluiceCacheRegistryOptions { TimeProvider = _time }, _logs.CreateLogger(SluiceLogCategory.Caching));
+    }
+
+    /// <summary>The test's own caches: a scope is a value of the test's asynchronous flow, so each test begins its own.</summary>
+    private IDisposable Scope() => SluiceCacheRegistry.BeginScope(_registry);
+
+    public async Task DisposeAsync()
+    {
+        await SetAvailableAsync(true);
+        await _dataSource.DisposeAsync();
+        _logs.Dispose();
+    }
+
+    /// <summary>Takes the test database down (or brings it back): new connections are refused, existing backends terminated.</summary>
+    private async Task SetAvailableAsync(bool available)
+    {
+        var admin = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Database = "postgres", Pooling = false };
+        await using var connection = new NpgsqlConnection(admin.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"ALTER DATABASE \"{database.DatabaseName}\" ALLOW_CONNECTIONS {(available ? "true" : "false")}", connection);
+        await command.ExecuteNonQueryAsync();
+        if (!available)
+        {
+            // pg_terminate_backend only signals: wait until every backend on the database has exited, so the next load
+            // meets a dead connection or a refused one, never a backend that is still finishing.
+            while (true)
+            {
+                await using var terminate = new NpgsqlCommand(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", connection);
+                terminate.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database.DatabaseName });
+                if ((long)(await terminate.ExecuteScalarAsync())! == 0)
+                {
+                    break;
+                }
+
+                await Task.Delay(10);
+            }
+        }
+        else
+        {
+            // Idle pooled connections may be the terminated ones: start the pools afresh.
+            NpgsqlConnection.ClearPool(new NpgsqlConnection(database.ConnectionString));
+            _dataSource?.Clear();
+        }
+    }
+
+    private async Task RenameAsync(long id, string name)
+    {
+        await using var command = _dataSource.CreateCommand("UPDATE failsafe_users SET name = $2 WHERE id = $1");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task A_failed_reload_serves_the_last_value_logs_and_counts_it_and_retries_only_after_RetryAfter()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsNameCache;
+        Assert.NotSame(SluiceCacheRegistry.Default.GetOrCreate(FailSafeQueries.FsNameCacheDefinition), cache); // the scope's own instance
+
+        Assert.Equal("alice", await _dataSource.FsNameCachedAsync(1));
+        await RenameAsync(1, "alina");
+        _time.Advance(TimeSpan.FromSeconds(11)); // past the 10 s time to live
+        await SetAvailableAsync(false);
+
+        // The reload fails against the real server; the last value answers, and the failure is logged and counted.
+        Assert.Equal("alice", await _dataSource.FsNameCachedAsync(1));
+        Assert.Equal(2, cache.Statistics.Loads);
+        Assert.Equal(1, cache.Statistics.StaleServed);
+        var warning = Assert.Single(_logs.Entries, e => e.EventId.Id == SluiceEventId.CacheServingStale);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Equal(SluiceLogCategory.Caching, warning.Category);
+        Assert.Contains(FailSafeQueries.FsNameCache.Name, warning.Message, StringComparison.Ordinal);
+
+        // Until the retry is due, reads get the last value without touching the database.
+        _time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal("alice", await _dataSource.FsNameCachedAsync(1));
+        Assert.Equal(2, cache.Statistics.Loads);
+        Assert.Equal(2, cache.Statistics.StaleServed);
+
+        // The retry is due: one read retries (and fails again: still down), and the last value still answers.
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal("alice", await _dataSource.FsNameCachedAsync(1));
+        Assert.Equal(3, cache.Statistics.Loads);
+
+        // The database is back: the next retry reads the committed value and caches it; nothing stale is left.
+        await SetAvailableAsync(true);
+        _time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal("alina", await _dataSource.FsNameCachedAsync(1));
+        Assert.Equal(4, cache.Statistics.Loads);
+        Assert.Equal("alina", await _dataSource.FsNameCachedAsync(1));
+        Assert.Equal(4, cache.Statistics.Loads);
+        Assert.Equal(3, cache.Statistics.StaleServed);
+    }
+
+    [Fact]
+    public async Task Past_MaxStale_the_failure_reaches_the_caller_and_no_error_is_cached()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsNameCache;
+        Assert.Equal("bea", await _dataSource.FsNameCachedAsync(2));
+        await SetAvailableAsync(false);
+        _time.Advance(TimeSpan.FromSeconds(10) + TimeSpan.FromMinutes(5)); // exactly at the bound: no longer within it
+
+        await Assert.ThrowsAnyAsync<NpgsqlException>(async () => await _dataSource.FsNameCachedAsync(2));
+        Assert.Equal(0, cache.Statistics.StaleServed);
+        Assert.Contains(_logs.Entries, e => e.EventId.Id == SluiceEventId.CacheLoadFailedNoStale);
+        Assert.DoesNotContain(_logs.Entries, e => e.EventId.Id == SluiceEventId.CacheServingStale);
+        Assert.False(cache.TryGet(2, out _));
+
+        // The error was not cached: once the database is back, the next read loads.
+        await SetAvailableAsync(true);
+        Assert.Equal("bea", await _dataSource.FsNameCachedAsync(2));
+        Assert.True(cache.TryGet(2, out var held));
+        Assert.Equal("bea", held);
+    }
+
+    [Fact]
+    public async Task An_invalidated_value_is_never_served_by_fail_safe()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsNameCache;
+        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
+        cache.Invalidate(3);
+        await SetAvailableAsync(false);
+
+        await Assert.ThrowsAnyAsync<NpgsqlException>(async () => await _dataSource.FsNameCachedAsync(3));
+        Assert.Equal(0, cache.Statistics.StaleServed);
+    }
+
+    [Fact]
+    public async Task A_failed_bulk_reload_serves_held_values_only_when_every_missing_key_has_one()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsUsersCache;
+        var first = await _dataSource.FsUsersCachedAsync([1L, 2L]);
+        Assert.Equal(["alice", "bea"], first.Values.Select(u => u.Name).Order());
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false);
+
+        var stale = await _dataSource.FsUsersCachedAsync([1L, 2L]);
+        Assert.Equal(["alice", "bea"], stale.Values.Select(u => u.Name).Order());
+        Assert.Equal(2, cache.Statistics.StaleServed);
+
+        // Key 3 was never loaded: there is nothing to fall back to for it, so the whole call fails (no partial answer).
+        await Assert.ThrowsAnyAsync<NpgsqlException>(async () => await _dataSource.FsUsersCachedAsync([1L, 3L]));
+    }
+
+    [Fact]
+    public async Task Without_MaxStale_a_failed_reload_reaches_the_caller()
+    {
+        using var scope = Scope();
+        var definition = new SluiceCacheDefinition<long, string?>(new SluiceCacheOptions<long> { Name = "no-fail-safe", TimeToLive = TimeSpan.FromSeconds(10) });
+        var cache = _registry.GetOrCreate(definition);
+        Task<string?> Load(long id, NpgsqlDataSource db, System.Threading.CancellationToken ct) => db.FsNameAsync(id, ct);
+
+        Assert.Equal("alice", await cache.GetOrAddAsync(1, Load, _dataSource));
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false);
+        await Assert.ThrowsAnyAsync<NpgsqlException>(async () => await cache.GetOrAddAsync(1, Load, _dataSource));
+        Assert.Equal(0, cache.Statistics.StaleServed);
+    }
+}
