@@ -80,15 +80,25 @@ public sealed class NpgsqlBulkTests(PostgresDatabaseFixture<NpgsqlBulkTests> dat
     protected override async Task<(BulkItemRow? Item, long Count, List<BulkItemRow> Items, List<string> Names, int Bumped)> SequentialAsync(string sku, long quantity, string bumpSku) =>
         (await Db.ItemBySkuAsync(sku), await Db.CountAtLeastAsync(quantity), await Db.ItemsAsync(), await Db.NamesWithoutQuantityAsync(), await Db.BumpAsync(bumpSku));
 
-    /// <summary>Counts the commands and batches Npgsql sends (one activity per round trip of a command or batch).</summary>
-    private static async Task<int> RoundTripsAsync(Func<Task> work)
+    /// <summary>
+    /// Counts the commands and batches Npgsql sends on this class's database (one activity per round trip of a command
+    /// or batch); test classes run in parallel, each on its own database, and their activities are left out.
+    /// </summary>
+    private async Task<int> RoundTripsAsync(Func<Task> work)
     {
         var count = 0;
+        var databaseName = database.DatabaseName;
         using var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == "Npgsql",
             Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-            ActivityStopped = _ => Interlocked.Increment(ref count),
+            ActivityStopped = activity =>
+            {
+                if (string.Equals(activity.GetTagItem("db.namespace") as string, databaseName, StringComparison.OrdinalIgnoreCase))
+                {
+                    Interlocked.Increment(ref count);
+                }
+            },
         };
         ActivitySource.AddActivityListener(listener);
         await work();
