@@ -14,7 +14,9 @@ public sealed class MappedNestedRowSnapshotTests
     private const string Rows = """
         using System;
         using System.Collections.Generic;
+        using System.Text.Json;
         using System.Text.Json.Serialization;
+        using System.Text.Json.Serialization.Metadata;
         using System.Threading;
         using System.Threading.Tasks;
         using Microsoft.Data.Sqlite;
@@ -28,8 +30,16 @@ public sealed class MappedNestedRowSnapshotTests
         public enum ParcelSize { Small, Large, ExtraLarge }
         public sealed record ParcelLabel(string Carrier, int Weight);
 
+        // A stand-in for a source-generated context (the harness runs only Sluice's generator).
         [JsonSerializable(typeof(ParcelLabel))]
-        internal sealed partial class ParcelJson : JsonSerializerContext;
+        public sealed class ParcelJson : JsonSerializerContext
+        {
+            public ParcelJson() : base(null) { }
+            public static ParcelJson Default { get; } = new();
+            public JsonTypeInfo<ParcelLabel> ParcelLabel => throw new NotSupportedException();
+            public override JsonTypeInfo? GetTypeInfo(Type type) => null;
+            protected override JsonSerializerOptions? GeneratedSerializerOptions => null;
+        }
 
         public sealed record ParcelInfo(ParcelId Id, [EnumAsText(Casing = EnumTextCasing.SnakeCase)] ParcelSize Size, [JsonColumn(typeof(ParcelJson))] ParcelLabel Label);
         public sealed record ShipmentView(ShipmentId Id, string Destination, ParcelInfo? MainParcel);
