@@ -13,8 +13,8 @@ namespace Sluice.Benchmarks.Benchmarks;
 /// approach reads the same rows. Under <c>paired --filter TypedMaterialize</c> the runner prints the PASS/FAIL verdicts.
 /// </summary>
 /// <remarks>
-/// On this branch the generator maps the nested record; the typed id, the enum by name and the JSON member are
-/// converted in <see cref="SluiceTypedQueries"/> after the generated read, until the generator maps them (see there).
+/// The Sluice side (<see cref="SluiceTypedQueries"/>) is one generated <c>[Query]</c> per engine: the generator maps the
+/// typed id, the enum by name, the JSON member and the nested record itself.
 /// </remarks>
 [Config(typeof(QueryBenchConfig))]
 [MemoryDiagnoser]

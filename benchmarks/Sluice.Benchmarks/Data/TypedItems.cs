@@ -34,7 +34,12 @@ public sealed record ItemPayload(string Color, int Size, bool Fragile);
 /// <summary>A nested record read from the <c>address_*</c> columns.</summary>
 public sealed record ItemAddress(string Street, string City);
 
-public sealed record TypedItem(ItemId Id, string Name, ItemKind Kind, ItemPayload Payload, ItemAddress Address);
+public sealed record TypedItem(
+    ItemId Id,
+    string Name,
+    [EnumAsText] ItemKind Kind,
+    [JsonColumn(typeof(TypedBenchJsonContext))] ItemPayload Payload,
+    ItemAddress Address);
 
 /// <summary>The System.Text.Json source-generated metadata every approach deserializes the payload with (NativeAOT-safe).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
@@ -218,57 +223,19 @@ public static class TypedHandWritten
 }
 
 /// <summary>
-/// The Sluice side. The generated row reader fills the nested <see cref="ItemAddress"/> from its <c>address_*</c>
-/// columns; the typed id, the enum by name and the JSON member are converted here, per row, until the generator maps
-/// them itself (issue 13 items 1–4, branch i13-types). Then <c>ItemsAsync</c> becomes one generated
-/// <c>[Query]</c> returning <c>Task&lt;List&lt;TypedItem&gt;&gt;</c>, and <see cref="TypedItemColumns"/> and
-/// <see cref="ToTyped"/> go away.
+/// The Sluice side: one generated <c>[Query]</c> per engine. The generator maps the typed id (<see cref="ItemId"/>, no
+/// converter), the enum by name (<see cref="EnumAsTextAttribute"/> on <see cref="TypedItem.Kind"/>), the JSON member
+/// (<see cref="JsonColumnAttribute"/> through <see cref="TypedBenchJsonContext"/>) and the nested
+/// <see cref="ItemAddress"/> from its <c>address_*</c> columns.
 /// </summary>
 public static partial class SluiceTypedQueries
 {
-    // TODO(i13-types merge): declare these two as
-    //   [Query(TypedHandWritten.Sql)] public static partial Task<List<TypedItem>> ItemsAsync(this SqliteConnection db, long limit);
-    //   [Query(TypedHandWritten.Sql)] public static partial Task<List<TypedItem>> ItemsAsync(this NpgsqlConnection db, long limit, CancellationToken cancellationToken = default);
-    // with TypedItem.Kind stored by name and TypedItem.Payload as JSON through TypedBenchJsonContext.Default.ItemPayload
-    // (by whatever attributes i13-types settles on), and delete the streams, TypedItemColumns and ToTyped below.
     [Query(TypedHandWritten.Sql)]
-    public static partial IAsyncEnumerable<TypedItemColumns> ItemColumnsAsync(this SqliteConnection db, long limit);
+    public static partial Task<List<TypedItem>> ItemsAsync(this SqliteConnection db, long limit);
 
     [Query(TypedHandWritten.Sql)]
-    public static partial IAsyncEnumerable<TypedItemColumns> ItemColumnsAsync(this NpgsqlConnection db, long limit, CancellationToken cancellationToken = default);
-
-    public static async Task<List<TypedItem>> ItemsAsync(this SqliteConnection db, long limit)
-    {
-        var result = new List<TypedItem>();
-        await foreach (var columns in db.ItemColumnsAsync(limit))
-        {
-            result.Add(ToTyped(columns));
-        }
-
-        return result;
-    }
-
-    public static async Task<List<TypedItem>> ItemsAsync(this NpgsqlConnection db, long limit, CancellationToken cancellationToken = default)
-    {
-        var result = new List<TypedItem>();
-        await foreach (var columns in db.ItemColumnsAsync(limit, cancellationToken).ConfigureAwait(false))
-        {
-            result.Add(ToTyped(columns));
-        }
-
-        return result;
-    }
-
-    private static TypedItem ToTyped(TypedItemColumns columns) => new(
-        new ItemId(columns.Id),
-        columns.Name,
-        Enum.Parse<ItemKind>(columns.Kind),
-        JsonSerializer.Deserialize(columns.Payload, TypedBenchJsonContext.Default.ItemPayload)!,
-        columns.Address);
+    public static partial Task<List<TypedItem>> ItemsAsync(this NpgsqlConnection db, long limit, CancellationToken cancellationToken = default);
 }
-
-/// <summary>What the generator maps on this branch: scalars and the nested record.</summary>
-public sealed record TypedItemColumns(long Id, string Name, string Kind, string Payload, ItemAddress Address);
 
 /// <summary>
 /// Dapper 2.1.66 with type handlers (<see cref="ItemIdHandler"/>, <see cref="PayloadHandler"/>), its built-in
