@@ -548,7 +548,7 @@ public sealed partial class SluiceGenerator
 
                 var partType = keys.KeyParts is null ? keys.KeyType : keys.KeyParts[i].Parameter.Type;
                 var partValue = keys.KeyParts is null ? keys.KeyValue : keys.KeyParts[i].Value;
-                keyColumns.Add(ColumnValue(columns is null ? keyColumn : columns[keyOrdinal], keyOrdinal, partType, partValue));
+                keyColumns.Add(ColumnValue(columns is null ? keyColumn : columns[keyOrdinal], keyOrdinal, partType, partValue, core.Known));
             }
 
             if (keys.KeyParts is not null && keys.KeyParts.Where((part, i) => Naming.NormalizeColumn(part.Parameter.Name) != Naming.NormalizeColumn(predicate.Columns[i])).Any())
@@ -888,7 +888,7 @@ public sealed partial class SluiceGenerator
                         return null;
                     }
 
-                    return new ResultDescription(shape, null, ColumnValue(columns?.FirstOrDefault() ?? "0", 0, rowType!, scalar), memberTypes);
+                    return new ResultDescription(shape, null, ColumnValue(columns?.FirstOrDefault() ?? "0", 0, rowType!, scalar, core.Known), memberTypes);
             }
 
             if (IsColumnValue(rowType!, core))
@@ -954,7 +954,7 @@ public sealed partial class SluiceGenerator
                 members.Add(new RowMemberSpec(
                     Naming.EscapeIdentifier(parameter.Name),
                     true,
-                    ColumnValue(columns is null ? column : columns[ordinal], ordinal, parameter.Type, value),
+                    ColumnValue(columns is null ? column : columns[ordinal], ordinal, parameter.Type, value, known),
                     PropertyName: property is { GetMethod.DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
                 memberTypes.Add(parameter.Type);
             }
@@ -992,7 +992,7 @@ public sealed partial class SluiceGenerator
                 }
 
                 var assignedAfter = columns is null && !property.IsRequired && property.SetMethod is { IsInitOnly: false };
-                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(property.Name), false, ColumnValue(columns is null ? column : columns[ordinal], ordinal, property.Type, propertyValue), assignedAfter, property.GetMethod is { DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
+                members.Add(new RowMemberSpec(Naming.EscapeIdentifier(property.Name), false, ColumnValue(columns is null ? column : columns[ordinal], ordinal, property.Type, propertyValue, known), assignedAfter, property.GetMethod is { DeclaredAccessibility: Accessibility.Public } ? Naming.EscapeIdentifier(property.Name) : null));
                 memberTypes.Add(property.Type);
             }
 
@@ -1008,13 +1008,13 @@ public sealed partial class SluiceGenerator
         /// Reading one column of <paramref name="type"/> (as declared) as <paramref name="value"/> describes it: the getter
         /// reads the provider type, the mapping converts it. Every column site (row members, scalars, keys) goes through here.
         /// </summary>
-        internal static ColumnValueSpec ColumnValue(string column, int ordinal, ITypeSymbol type, ValueMappings.Description value)
+        internal static ColumnValueSpec ColumnValue(string column, int ordinal, ITypeSymbol type, ValueMappings.Description value, KnownTypes known)
         {
             var isNullable = IsNullable(type);
             var underlying = KnownTypes.Underlying(type);
             var read = value.Provider ?? underlying;
             var readType = read.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified();
-            return new ColumnValueSpec(column, ordinal, type.ToFullyQualified(), Getter(read), readType, value.Mapping, isNullable)
+            return new ColumnValueSpec(column, ordinal, type.ToFullyQualified(), Getter(read, known), readType, value.Mapping, isNullable)
             {
                 RuntimeTypeFullyQualifiedName = underlying.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified(),
             };
@@ -1024,7 +1024,7 @@ public sealed partial class SluiceGenerator
             type.NullableAnnotation == NullableAnnotation.Annotated || type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
 
         /// <summary>The typed getter for a column of <paramref name="type"/>.</summary>
-        private static ColumnGetter Getter(ITypeSymbol type) => type.SpecialType switch
+        private static ColumnGetter Getter(ITypeSymbol type, KnownTypes known) => type.SpecialType switch
         {
             SpecialType.System_Int64 => ColumnGetter.Int64,
             SpecialType.System_Int32 => ColumnGetter.Int32,
@@ -1037,7 +1037,7 @@ public sealed partial class SluiceGenerator
             SpecialType.System_String => ColumnGetter.String,
             SpecialType.System_DateTime => ColumnGetter.DateTime,
             SpecialType.System_Char => ColumnGetter.Char,
-            _ => type is INamedTypeSymbol { Name: "Guid", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } ? ColumnGetter.Guid : ColumnGetter.FieldValue,
+            _ => known.IsGuid(type) ? ColumnGetter.Guid : ColumnGetter.FieldValue,
         };
 
         /// <summary>Whether <paramref name="type"/> is read from one column (a scalar, or a mapped value), judged without member attributes.</summary>
