@@ -392,6 +392,11 @@ internal static class DiagnosticDescriptors
         "Array element type is not supported",
         "'{0}' has type '{1}'; a PostgreSQL array maps long, int, short, bool, double, float, decimal, string, Guid, DateTime, DateOnly, TimeOnly, TimeSpan and typed ids as T[] or List<T> (typed ids: T[] only)");
 
+    public static readonly DiagnosticDescriptor UnsupportedParameterType = Error(
+        "SL0110",
+        "Parameter type cannot be bound",
+        "Parameter '{0}' of '{1}' has type '{2}', which Sluice cannot bind to a statement parameter; use a scalar, a typed id, an enum, JsonDocument/JsonElement, a PostgreSQL array, or register a converter ([SluiceConverter]) or JSON ([JsonColumn]) for it");
+
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",
         "Sluice generator fault",

@@ -814,6 +814,12 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
+            if (value.Outcome == ValueMappings.Outcome.NotAValue)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameterType, core.Location, parameter.Name, core.Method.Name, type.ToDisplayString()));
+                return null;
+            }
+
             if (value.Mapping is { } mapping)
             {
                 var provider = mapping.ProviderTypeFullyQualifiedName;
