@@ -558,6 +558,11 @@ internal static class DiagnosticDescriptors
         "Bulk or batch method without its provider package",
         "'{0}' runs on {1} but the project does not reference {2}; add the package");
 
+    public static readonly DiagnosticDescriptor UnsupportedParameterType = Error(
+        "SL0110",
+        "Parameter type cannot be bound",
+        "Parameter '{0}' of '{1}' has type '{2}', which Sluice cannot bind to a statement parameter; use a scalar, a typed id, an enum, JsonDocument/JsonElement, a PostgreSQL array, or register a converter ([SluiceConverter]) or JSON ([JsonColumn]) for it");
+
     public static readonly DiagnosticDescriptor GeneratorFault = Error(
         "SL9999",
         "Sluice generator fault",

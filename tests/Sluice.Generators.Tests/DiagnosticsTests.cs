@@ -956,6 +956,14 @@ public sealed class DiagnosticsTests
                 public static partial Task<long> InsertAsync(this SqliteConnection db, IEnumerable<R> rows);
             }
             """, ["Sluice.Sqlite"]),
+        ["SL0110"] = ("""
+            public sealed record Address(string Street, string City);
+            public static partial class Q
+            {
+                [Query("UPDATE users SET address = $2 WHERE id = $1")]
+                public static partial Task<int> SetAddress(this NpgsqlConnection db, long id, Address address);
+            }
+            """, []),
     };
 
     public static TheoryData<string> Ids => new(Cases.Keys.OrderBy(k => k, StringComparer.Ordinal));

@@ -417,7 +417,7 @@ public sealed partial class SluiceGenerator
                 }
 
                 byColumn.Add(normalized, property.Name);
-                columns.Add(new BulkColumnSpec(column, Naming.EscapeIdentifier(property.Name), QueryParser.ColumnValue(column, -1, property.Type, value)) { Query = queryName });
+                columns.Add(new BulkColumnSpec(column, Naming.EscapeIdentifier(property.Name), QueryParser.ColumnValue(column, -1, property.Type, value, known)) { Query = queryName });
             }
 
             return ok ? columns : null;

@@ -94,7 +94,8 @@ public sealed partial class SluiceGenerator
         /// <summary>The initializer that tells the catalog how a mapped column is read and what it may be stored as (empty for a plain scalar).</summary>
         private static string ColumnExtra(Dialect dialect, ColumnValueSpec value, string member)
         {
-            if (value.Mapping is not { } mapping)
+            // An enum by value is checked as before (its member type against the column's integer type).
+            if (value.Mapping is not { } mapping || mapping.Kind == ValueMappingKind.EnumValue)
             {
                 return string.Empty;
             }
@@ -107,7 +108,7 @@ public sealed partial class SluiceGenerator
         /// <summary>The initializer for a mapped PostgreSQL parameter: the types it is sent as, checked against what the server infers.</summary>
         private static string ParameterExtra(QuerySpec spec, BoundParameterSpec parameter)
         {
-            if (parameter.Mapping is not { } mapping || spec.Dialect != Dialect.Npgsql)
+            if (parameter.Mapping is not { } mapping || mapping.Kind == ValueMappingKind.EnumValue || spec.Dialect != Dialect.Npgsql)
             {
                 return string.Empty;
             }

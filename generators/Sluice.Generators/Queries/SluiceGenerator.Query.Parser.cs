@@ -548,7 +548,7 @@ public sealed partial class SluiceGenerator
 
                 var partType = keys.KeyParts is null ? keys.KeyType : keys.KeyParts[i].Parameter.Type;
                 var partValue = keys.KeyParts is null ? keys.KeyValue : keys.KeyParts[i].Value;
-                keyColumns.Add(ColumnValue(columns is null ? keyColumn : columns[keyOrdinal], keyOrdinal, partType, partValue));
+                keyColumns.Add(ColumnValue(columns is null ? keyColumn : columns[keyOrdinal], keyOrdinal, partType, partValue, core.Known));
             }
 
             if (keys.KeyParts is not null && keys.KeyParts.Where((part, i) => Naming.NormalizeColumn(part.Parameter.Name) != Naming.NormalizeColumn(predicate.Columns[i])).Any())
@@ -814,6 +814,12 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
+            if (value.Outcome == ValueMappings.Outcome.NotAValue)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameterType, core.Location, parameter.Name, core.Method.Name, type.ToDisplayString()));
+                return null;
+            }
+
             if (value.Mapping is { } mapping)
             {
                 var provider = mapping.ProviderTypeFullyQualifiedName;
@@ -888,7 +894,7 @@ public sealed partial class SluiceGenerator
                         return null;
                     }
 
-                    return new ResultDescription(shape, null, ColumnValue(columns?.FirstOrDefault() ?? "0", 0, rowType!, scalar), memberTypes);
+                    return new ResultDescription(shape, null, ColumnValue(columns?.FirstOrDefault() ?? "0", 0, rowType!, scalar, core.Known), memberTypes);
             }
 
             if (IsColumnValue(rowType!, core))
@@ -1044,7 +1050,7 @@ public sealed partial class SluiceGenerator
                         walk.Claims[ordinal] = (memberPath, depth > 0);
                     }
 
-                    var columnValue = ColumnValue(columns is null ? column : columns[ordinal], ordinal, type, value);
+                    var columnValue = ColumnValue(columns is null ? column : columns[ordinal], ordinal, type, value, known);
                     var assignedAfter = optional && columns is null && property!.SetMethod is { IsInitOnly: false };
                     members.Add(new RowMemberSpec(Naming.EscapeIdentifier(symbol.Name), viaConstructor, columnValue, assignedAfter, readableProperty));
                     memberTypes?.Add(type);
@@ -1357,13 +1363,13 @@ public sealed partial class SluiceGenerator
         /// Reading one column of <paramref name="type"/> (as declared) as <paramref name="value"/> describes it: the getter
         /// reads the provider type, the mapping converts it. Every column site (row members, scalars, keys) goes through here.
         /// </summary>
-        internal static ColumnValueSpec ColumnValue(string column, int ordinal, ITypeSymbol type, ValueMappings.Description value)
+        internal static ColumnValueSpec ColumnValue(string column, int ordinal, ITypeSymbol type, ValueMappings.Description value, KnownTypes known)
         {
             var isNullable = IsNullable(type);
             var underlying = KnownTypes.Underlying(type);
             var read = value.Provider ?? underlying;
             var readType = read.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified();
-            return new ColumnValueSpec(column, ordinal, type.ToFullyQualified(), Getter(read), readType, value.Mapping, isNullable)
+            return new ColumnValueSpec(column, ordinal, type.ToFullyQualified(), Getter(read, known), readType, value.Mapping, isNullable)
             {
                 RuntimeTypeFullyQualifiedName = underlying.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToFullyQualified(),
             };
@@ -1373,7 +1379,7 @@ public sealed partial class SluiceGenerator
             type.NullableAnnotation == NullableAnnotation.Annotated || type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
 
         /// <summary>The typed getter for a column of <paramref name="type"/>.</summary>
-        private static ColumnGetter Getter(ITypeSymbol type) => type.SpecialType switch
+        private static ColumnGetter Getter(ITypeSymbol type, KnownTypes known) => type.SpecialType switch
         {
             SpecialType.System_Int64 => ColumnGetter.Int64,
             SpecialType.System_Int32 => ColumnGetter.Int32,
@@ -1386,7 +1392,7 @@ public sealed partial class SluiceGenerator
             SpecialType.System_String => ColumnGetter.String,
             SpecialType.System_DateTime => ColumnGetter.DateTime,
             SpecialType.System_Char => ColumnGetter.Char,
-            _ => type is INamedTypeSymbol { Name: "Guid", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } ? ColumnGetter.Guid : ColumnGetter.FieldValue,
+            _ => known.IsGuid(type) ? ColumnGetter.Guid : ColumnGetter.FieldValue,
         };
 
         /// <summary>Whether <paramref name="type"/> is read from one column (a scalar, or a mapped value), judged without member attributes.</summary>
