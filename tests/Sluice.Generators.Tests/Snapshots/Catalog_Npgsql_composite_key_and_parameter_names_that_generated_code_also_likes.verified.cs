@@ -19,13 +19,13 @@ internal static class SluiceGeneratedCatalog
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.MembersAsync", "Npgsql", "SELECT channel_id, user_id, role, joined_at, nickname FROM members WHERE (channel_id, user_id) IN (SELECT * FROM unnest($1, $2)) AND role = $3",
                 new string[] { "$1", "$2", "$3" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("channel_id", typeof(global::System.Guid), false), new global::Sluice.CatalogColumn("user_id", typeof(long), false), new global::Sluice.CatalogColumn("role", typeof(global::Relay.Data.Role), false) { Member = "Member.Role", Mapping = "enum by value", ProviderType = typeof(int) }, new global::Sluice.CatalogColumn("joined_at", typeof(global::System.DateTimeOffset), false), new global::Sluice.CatalogColumn("nickname", typeof(string), true) })
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("channel_id", typeof(global::System.Guid), false), new global::Sluice.CatalogColumn("user_id", typeof(long), false), new global::Sluice.CatalogColumn("role", typeof(global::Relay.Data.Role), false), new global::Sluice.CatalogColumn("joined_at", typeof(global::System.DateTimeOffset), false), new global::Sluice.CatalogColumn("nickname", typeof(string), true) })
             {
                 TypedParameters = new global::Sluice.CatalogParameter[]
                 {
                     new global::Sluice.CatalogParameter("$1", typeof(global::System.Guid[]), static () => new global::Npgsql.NpgsqlParameter<global::System.Guid[]> { TypedValue = global::System.Array.Empty<global::System.Guid>() }),
                     new global::Sluice.CatalogParameter("$2", typeof(long[]), static () => new global::Npgsql.NpgsqlParameter<long[]> { TypedValue = global::System.Array.Empty<long>() }),
-                    new global::Sluice.CatalogParameter("$3", typeof(int), static () => new global::Npgsql.NpgsqlParameter<int> { TypedValue = default! }) { Member = "MembersAsync(count)", Mapping = "enum by value", DatabaseTypes = new[] { "integer" } },
+                    new global::Sluice.CatalogParameter("$3", typeof(int), static () => new global::Npgsql.NpgsqlParameter<int> { TypedValue = default! }),
                 },
             },
         });

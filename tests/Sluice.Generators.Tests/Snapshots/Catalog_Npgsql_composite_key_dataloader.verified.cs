@@ -19,7 +19,7 @@ internal static class SluiceGeneratedCatalog
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.MembersAsync", "Npgsql", "SELECT channel_id, user_id, role, joined_at, nickname FROM members WHERE (channel_id, user_id) IN (SELECT * FROM unnest($1, $2))",
                 new string[] { "$1", "$2" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("channel_id", typeof(global::System.Guid), false), new global::Sluice.CatalogColumn("user_id", typeof(long), false), new global::Sluice.CatalogColumn("role", typeof(global::Relay.Data.Role), false) { Member = "Member.Role", Mapping = "enum by value", ProviderType = typeof(int) }, new global::Sluice.CatalogColumn("joined_at", typeof(global::System.DateTimeOffset), false), new global::Sluice.CatalogColumn("nickname", typeof(string), true) })
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("channel_id", typeof(global::System.Guid), false), new global::Sluice.CatalogColumn("user_id", typeof(long), false), new global::Sluice.CatalogColumn("role", typeof(global::Relay.Data.Role), false), new global::Sluice.CatalogColumn("joined_at", typeof(global::System.DateTimeOffset), false), new global::Sluice.CatalogColumn("nickname", typeof(string), true) })
             {
                 TypedParameters = new global::Sluice.CatalogParameter[]
                 {

@@ -24,7 +24,7 @@ internal static class SluiceGeneratedCatalog
                 TypedParameters = new global::Sluice.CatalogParameter[]
                 {
                     new global::Sluice.CatalogParameter("$1", typeof(global::System.Guid), static () => new global::Npgsql.NpgsqlParameter<global::System.Guid> { TypedValue = default! }),
-                    new global::Sluice.CatalogParameter("$2", typeof(int), static () => new global::Npgsql.NpgsqlParameter<int> { TypedValue = default! }) { Member = "MemberIdsAsync(role)", Mapping = "enum by value", DatabaseTypes = new[] { "integer" } },
+                    new global::Sluice.CatalogParameter("$2", typeof(int), static () => new global::Npgsql.NpgsqlParameter<int> { TypedValue = default! }),
                 },
             },
         });

@@ -19,7 +19,7 @@ internal static class SluiceGeneratedCatalog
         {
             new global::Sluice.CatalogStatement("Relay.Data.Q.MembersAsync", "Sqlite", "SELECT channel_id, user_id, role, joined_at, nickname FROM members WHERE channel_id IN (SELECT value FROM json_each($channel_ids))",
                 new string[] { "$channel_ids" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("channel_id", typeof(global::System.Guid), false), new global::Sluice.CatalogColumn("user_id", typeof(long), false), new global::Sluice.CatalogColumn("role", typeof(global::Relay.Data.Role), false) { Member = "Member.Role", Mapping = "enum by value", ProviderType = typeof(int), DatabaseTypes = new[] { "INTEGER", "NUMERIC" } }, new global::Sluice.CatalogColumn("joined_at", typeof(global::System.DateTimeOffset), false), new global::Sluice.CatalogColumn("nickname", typeof(string), true) })
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("channel_id", typeof(global::System.Guid), false), new global::Sluice.CatalogColumn("user_id", typeof(long), false), new global::Sluice.CatalogColumn("role", typeof(global::Relay.Data.Role), false), new global::Sluice.CatalogColumn("joined_at", typeof(global::System.DateTimeOffset), false), new global::Sluice.CatalogColumn("nickname", typeof(string), true) })
             {
                 TypedParameters = new global::Sluice.CatalogParameter[]
                 {

@@ -11,32 +11,46 @@ partial class ShipmentQueries
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string ShipmentAsyncSql = "SELECT s.id, s.destination, p.id AS parcel_id, p.size AS parcel_size, p.label AS parcel_label FROM shipments s LEFT JOIN parcels p ON p.shipment_id = s.id WHERE s.id = $1 ORDER BY p.id";
 
+    /// <summary>How <see cref="ShipmentAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation ShipmentAsyncTelemetry = new global::Sluice.QueryOperation("postgresql", "SELECT", "ShipmentQueries.ShipmentAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static async partial global::System.Threading.Tasks.Task<global::Ship.Data.ShipmentWithParcels?> ShipmentAsync(this global::Npgsql.NpgsqlConnection db, global::Ship.Data.ShipmentId id, global::System.Threading.CancellationToken cancellationToken)
     {
-        await using var dbCommand = new global::Npgsql.NpgsqlCommand(ShipmentAsyncSql, db);
-        dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = id.Value });
-        await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        global::Ship.Data.ShipmentWithParcels? result;
-        if (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(ShipmentAsyncTelemetry, db);
+        try
         {
-            var parentKey = (dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::Ship.Data.ShipmentId>("id", "ShipmentWithParcels") : new global::Ship.Data.ShipmentId(dbReader.GetInt64(0)));
-            var children = new global::System.Collections.Generic.List<global::Ship.Data.ParcelInfo>();
-            result = ReadShipmentAsyncRow(dbReader, children);
-            do
+            await using var dbCommand = new global::Npgsql.NpgsqlCommand(ShipmentAsyncSql, db);
+            dbCommand.Parameters.Add(new global::Npgsql.NpgsqlParameter<long> { TypedValue = id.Value });
+            await using var dbReader = await dbCommand.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            global::Ship.Data.ShipmentWithParcels? result;
+            if (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                // Rows of other parents (a statement that returns several) are not this result's.
-                if (!(dbReader.IsDBNull(2) && dbReader.IsDBNull(3) && dbReader.IsDBNull(4)) && global::System.Collections.Generic.EqualityComparer<global::Ship.Data.ShipmentId>.Default.Equals((dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::Ship.Data.ShipmentId>("id", "ShipmentWithParcels") : new global::Ship.Data.ShipmentId(dbReader.GetInt64(0))), parentKey))
+                var parentKey = (dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::Ship.Data.ShipmentId>("id", "ShipmentWithParcels") : new global::Ship.Data.ShipmentId(dbReader.GetInt64(0)));
+                var children = new global::System.Collections.Generic.List<global::Ship.Data.ParcelInfo>();
+                result = ReadShipmentAsyncRow(dbReader, children);
+                do
                 {
-                    children.Add(ReadShipmentAsyncChild(dbReader));
-                }
-            } while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false));
+                    // Rows of other parents (a statement that returns several) are not this result's.
+                    if (!(dbReader.IsDBNull(2) && dbReader.IsDBNull(3) && dbReader.IsDBNull(4)) && global::System.Collections.Generic.EqualityComparer<global::Ship.Data.ShipmentId>.Default.Equals((dbReader.IsDBNull(0) ? global::Sluice.QueryRuntime.NullColumn<global::Ship.Data.ShipmentId>("id", "ShipmentWithParcels") : new global::Ship.Data.ShipmentId(dbReader.GetInt64(0))), parentKey))
+                    {
+                        children.Add(ReadShipmentAsyncChild(dbReader));
+                    }
+                } while (await dbReader.ReadAsync(cancellationToken).ConfigureAwait(false));
+            }
+            else
+            {
+                result = default;
+            }
+            queryTelemetry.Complete();
+            return result;
         }
-        else
+        catch (global::System.Exception exception)
         {
-            result = default;
+            queryTelemetry.Fail(exception);
+            throw;
         }
-        return result;
     }
 
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]

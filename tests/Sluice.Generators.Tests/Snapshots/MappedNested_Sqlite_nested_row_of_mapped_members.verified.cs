@@ -11,9 +11,14 @@ partial class ShipmentQueries
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal const string ShipmentsAsyncSql = "SELECT s.id, s.destination, p.id AS main_parcel_id, p.size AS main_parcel_size, p.label AS main_parcel_label FROM shipments s LEFT JOIN parcels p ON p.id = s.main_parcel ORDER BY s.id";
 
+    /// <summary>How <see cref="ShipmentsAsync"/> reports itself: a span and <c>sluice.query.duration</c> on the <c>Sluice</c> source and meter.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    private static readonly global::Sluice.QueryOperation ShipmentsAsyncTelemetry = new global::Sluice.QueryOperation("sqlite", "SELECT", "ShipmentQueries.ShipmentsAsync");
+
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.List<global::Ship.Data.ShipmentView>> ShipmentsAsync(this global::Microsoft.Data.Sqlite.SqliteConnection db, global::System.Threading.CancellationToken cancellationToken)
     {
+        var queryTelemetry = global::Sluice.QueryTelemetry.Start(ShipmentsAsyncTelemetry, db);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -25,10 +30,12 @@ partial class ShipmentQueries
             {
                 result.Add(ReadShipmentsAsyncRow(dbReader));
             }
+            queryTelemetry.Complete(result.Count);
             return global::System.Threading.Tasks.Task.FromResult<global::System.Collections.Generic.List<global::Ship.Data.ShipmentView>>(result);
         }
         catch (global::System.Exception exception)
         {
+            queryTelemetry.Fail(exception);
             return global::System.Threading.Tasks.Task.FromException<global::System.Collections.Generic.List<global::Ship.Data.ShipmentView>>(exception);
         }
     }

@@ -7,9 +7,12 @@ namespace Relay.Data;
 
 partial class Q
 {
-    /// <summary>The cache behind <see cref="AccountCachedAsync"/>: up to 10000 entries, each living 00:01:00 after it was written.</summary>
+    /// <summary>
+    /// The definition of <see cref="AccountCache"/>: up to 10000 entries, each living 00:01:00 after it was written.
+    /// A <see cref="global::Sluice.SluiceCacheRegistry"/> (<c>AddSluiceCaches</c>, or a test's scope) creates the instance, and may change these settings by name.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
-    public static global::Sluice.SluiceCache<(global::Relay.Data.UserId, global::Relay.Data.Money), global::Relay.Data.Account?> AccountCache { get; } = new(new global::Sluice.SluiceCacheOptions<(global::Relay.Data.UserId, global::Relay.Data.Money)>
+    public static global::Sluice.SluiceCacheDefinition<(global::Relay.Data.UserId, global::Relay.Data.Money), global::Relay.Data.Account?> AccountCacheDefinition { get; } = new(new global::Sluice.SluiceCacheOptions<(global::Relay.Data.UserId, global::Relay.Data.Money)>
     {
         Name = "Relay.Data.Q.AccountAsync",
         Capacity = 10000,
@@ -18,6 +21,10 @@ partial class Q
         KeyFormatter = static k => global::Sluice.CacheKeyText.Join(k.Item1.Value.ToString(global::System.Globalization.CultureInfo.InvariantCulture), global::Sluice.ValueConversions.ToProvider<global::Relay.Data.MoneyConverter, global::Relay.Data.Money, long>(k.Item2, "cache key", "key").ToString(global::System.Globalization.CultureInfo.InvariantCulture)),
         KeyParser = static s => { var p = global::Sluice.CacheKeyText.Split(s, 2); return (new global::Relay.Data.UserId(long.Parse(p[0], global::System.Globalization.NumberStyles.Integer, global::System.Globalization.CultureInfo.InvariantCulture)), global::Sluice.ValueConversions.FromProvider<global::Relay.Data.MoneyConverter, global::Relay.Data.Money, long>(long.Parse(p[1], global::System.Globalization.NumberStyles.Integer, global::System.Globalization.CultureInfo.InvariantCulture), "cache key", "key")); },
     });
+
+    /// <summary>The cache behind <see cref="AccountCachedAsync"/>: <see cref="AccountCacheDefinition"/>'s instance in <see cref="global::Sluice.SluiceCacheRegistry.Current"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
+    public static global::Sluice.SluiceCache<(global::Relay.Data.UserId, global::Relay.Data.Money), global::Relay.Data.Account?> AccountCache => AccountCacheDefinition.Cache;
 
     /// <summary>
     /// <see cref="AccountAsync"/> through <see cref="AccountCache"/>: a hit returns the cached value without a query;

@@ -19,7 +19,7 @@ internal static class SluiceGeneratedCatalog
         {
             new global::Sluice.CatalogStatement("Shop.Data.OrderQueries.OrderAsync", "Npgsql", "SELECT o.id, o.customer, o.status, l.id AS lines_id, l.sku AS lines_sku, l.quantity AS lines_quantity FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id WHERE o.id = $1 ORDER BY l.id",
                 new string[] { "$1" },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("customer", typeof(string), false), new global::Sluice.CatalogColumn("status", typeof(global::Shop.Data.Status), false) { Member = "Order.Status", Mapping = "enum by value", ProviderType = typeof(int) }, new global::Sluice.CatalogColumn("lines_id", typeof(long), false), new global::Sluice.CatalogColumn("lines_sku", typeof(string), false), new global::Sluice.CatalogColumn("lines_quantity", typeof(int), false) })
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("customer", typeof(string), false), new global::Sluice.CatalogColumn("status", typeof(global::Shop.Data.Status), false), new global::Sluice.CatalogColumn("lines_id", typeof(long), false), new global::Sluice.CatalogColumn("lines_sku", typeof(string), false), new global::Sluice.CatalogColumn("lines_quantity", typeof(int), false) })
             {
                 TypedParameters = new global::Sluice.CatalogParameter[]
                 {

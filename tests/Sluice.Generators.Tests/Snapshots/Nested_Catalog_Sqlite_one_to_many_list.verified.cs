@@ -19,7 +19,7 @@ internal static class SluiceGeneratedCatalog
         {
             new global::Sluice.CatalogStatement("Shop.Data.OrderQueries.OrdersAsync", "Sqlite", "SELECT o.id, o.customer, o.status, l.id AS line_id, l.sku AS line_sku, l.quantity AS line_quantity FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id ORDER BY o.id, l.id",
                 new string[] {  },
-                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("customer", typeof(string), false), new global::Sluice.CatalogColumn("status", typeof(global::Shop.Data.Status), false) { Member = "Order.Status", Mapping = "enum by value", ProviderType = typeof(int), DatabaseTypes = new[] { "INTEGER", "NUMERIC" } }, new global::Sluice.CatalogColumn("line_id", typeof(long), false), new global::Sluice.CatalogColumn("line_sku", typeof(string), false), new global::Sluice.CatalogColumn("line_quantity", typeof(int), false) })
+                new global::Sluice.CatalogColumn[] { new global::Sluice.CatalogColumn("id", typeof(long), false), new global::Sluice.CatalogColumn("customer", typeof(string), false), new global::Sluice.CatalogColumn("status", typeof(global::Shop.Data.Status), false), new global::Sluice.CatalogColumn("line_id", typeof(long), false), new global::Sluice.CatalogColumn("line_sku", typeof(string), false), new global::Sluice.CatalogColumn("line_quantity", typeof(int), false) })
             {
                 TypedParameters = global::System.Array.Empty<global::Sluice.CatalogParameter>(),
             },
