@@ -102,7 +102,7 @@ public sealed class QueryTelemetryTests(PostgresDatabaseFixture<QueryTelemetryTe
             .Where(f => f.IsLiteral)
             .Select(f => (string)f.GetRawConstantValue()!)
             .ToList();
-        Assert.Equal(25, names.Count);
+        Assert.Equal(26, names.Count);
         var expectedUnits = new Dictionary<string, string>
         {
             [SluiceInstruments.QueryDuration] = "s",
@@ -114,6 +114,7 @@ public sealed class QueryTelemetryTests(PostgresDatabaseFixture<QueryTelemetryTe
             [SluiceInstruments.CacheLoadDuration] = "s",
             [SluiceInstruments.CacheHits] = "{lookup}",
             [SluiceInstruments.CacheMisses] = "{lookup}",
+            [SluiceInstruments.CacheStaleServed] = "{lookup}",
             [SluiceInstruments.CacheLoads] = "{load}",
             [SluiceInstruments.CacheEvictions] = "{entry}",
             [SluiceInstruments.BatchDuration] = "s",
@@ -303,7 +304,9 @@ public sealed class QueryTelemetryTests(PostgresDatabaseFixture<QueryTelemetryTe
 
         var duration = Assert.Single(capture.Measurements(SluiceInstruments.CacheLoadDuration, "sluice.cache", "telemetry-test-users"));
         Assert.Equal("s", duration.Unit);
-        Assert.Single(capture.Measurements(SluiceInstruments.CacheHits, "sluice.cache", "telemetry-test-users"));
+        capture.RecordObservables();
+        var hits = Assert.Single(capture.Measurements(SluiceInstruments.CacheHits, "sluice.cache", "telemetry-test-users"));
+        Assert.Equal(1, hits.Value);
     }
 
     [Fact]

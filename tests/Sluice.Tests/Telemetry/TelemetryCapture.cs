@@ -50,6 +50,9 @@ public sealed class TelemetryCapture : IDisposable
     }
 
     /// <summary>Spans of the trace <paramref name="trace"/>, in the order they ended.</summary>
+    /// <summary>Collects the observable instruments now (cache hits are read from each cache's own counter at collection).</summary>
+    public void RecordObservables() => _meters.RecordObservableInstruments();
+
     public List<Activity> Spans(ActivityTraceId trace) => _stopped.Where(a => a.TraceId == trace).ToList();
 
     /// <summary>Measurements of <paramref name="instrument"/> whose tag <paramref name="key"/> is <paramref name="value"/>.</summary>
