@@ -78,6 +78,12 @@ public static class SluiceInstruments
     /// <summary>Counter, <c>{attempt}</c>: chunked batch attempts that failed and were retried.</summary>
     public const string BatchRetries = "sluice.batch.retries";
 
+    /// <summary>Counter, <c>{hold}</c>: times a chunked batch held at a batch boundary because a health signal was over its limit (tagged <c>sluice.batch.signal</c>).</summary>
+    public const string BatchThrottled = "sluice.batch.throttled";
+
+    /// <summary>Histogram, <c>s</c>: how long a chunked batch held at a batch boundary (throttled, or paused by a control request).</summary>
+    public const string BatchHoldDuration = "sluice.batch.hold.duration";
+
     /// <summary>Counter, <c>{session}</c>: subscriptions feed notification sources established.</summary>
     public const string FeedSessions = "sluice.feed.sessions";
 

@@ -59,6 +59,12 @@ internal static class SluiceTelemetry
     public static readonly ObservableCounter<long> CacheHits = Meter.CreateObservableCounter(
         SluiceInstruments.CacheHits, CacheMeters.ObserveHits, unit: "{lookup}", description: "Cache lookups answered from the cache.");
 
+    public static readonly Counter<long> BatchThrottled = Meter.CreateCounter<long>(
+        SluiceInstruments.BatchThrottled, unit: "{hold}", description: "Times a chunked batch held at a batch boundary because a health signal was over its limit (tagged sluice.batch.signal).");
+
+    public static readonly Histogram<double> BatchHoldDuration = Meter.CreateHistogram(
+        SluiceInstruments.BatchHoldDuration, "s", "How long a chunked batch held at a batch boundary (throttled or paused by control request) before it went on or stopped.", tags: null, DurationAdvice);
+
     public static readonly Counter<long> CacheStaleServed = Meter.CreateCounter<long>(
         SluiceInstruments.CacheStaleServed, unit: "{lookup}", description: "Cache lookups fail-safe answered with a value past its time to live because its reload failed.");
 

@@ -102,7 +102,7 @@ public sealed class QueryTelemetryTests(PostgresDatabaseFixture<QueryTelemetryTe
             .Where(f => f.IsLiteral)
             .Select(f => (string)f.GetRawConstantValue()!)
             .ToList();
-        Assert.Equal(26, names.Count);
+        Assert.Equal(28, names.Count);
         var expectedUnits = new Dictionary<string, string>
         {
             [SluiceInstruments.QueryDuration] = "s",
@@ -122,6 +122,8 @@ public sealed class QueryTelemetryTests(PostgresDatabaseFixture<QueryTelemetryTe
             [SluiceInstruments.BatchRowsScanned] = "{row}",
             [SluiceInstruments.BatchRowsChanged] = "{row}",
             [SluiceInstruments.BatchRetries] = "{attempt}",
+            [SluiceInstruments.BatchThrottled] = "{hold}",
+            [SluiceInstruments.BatchHoldDuration] = "s",
             [SluiceInstruments.FeedSessions] = "{session}",
             [SluiceInstruments.FeedWakeups] = "{wakeup}",
             [SluiceInstruments.FeedHeldBack] = "{gap}",

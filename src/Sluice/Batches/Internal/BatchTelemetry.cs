@@ -2,12 +2,13 @@ using System.Diagnostics.Metrics;
 
 namespace Sluice.Internal;
 
-/// <summary>The chunked batches' instruments for throttling and control, on the shared <c>Sluice</c> meter.</summary>
+/// <summary>
+/// The chunked batches' instruments for throttling and control. They live on <see cref="SluiceTelemetry"/>'s static
+/// meter with the others, so they are published as soon as Sluice records anything (not only once a batch throttles).
+/// </summary>
 internal static class BatchTelemetry
 {
-    public static readonly Counter<long> Throttled = SluiceTelemetry.Meter.CreateCounter<long>(
-        "sluice.batch.throttled", unit: "{hold}", description: "Times a chunked batch held at a batch boundary because a health signal was over its limit (tagged sluice.batch.signal).");
+    public static Counter<long> Throttled => SluiceTelemetry.BatchThrottled;
 
-    public static readonly Histogram<double> HoldDuration = SluiceTelemetry.Meter.CreateHistogram<double>(
-        "sluice.batch.hold.duration", unit: "s", description: "How long a chunked batch held at a batch boundary (throttled or paused by control request) before it went on or stopped.");
+    public static Histogram<double> HoldDuration => SluiceTelemetry.BatchHoldDuration;
 }
