@@ -34,6 +34,7 @@ public sealed partial class SluiceGenerator
                     EmitNpgsql(writer, spec);
                 }
             });
+            ValueMappingCode.WriteHelpers(writer, spec.Columns.Select(c => c.Value.Mapping)); // enums by name: the file's switches
             return writer.ToString();
         }
 

@@ -34,6 +34,7 @@ public sealed partial class SluiceGenerator
                     EmitNpgsql(writer, spec);
                 }
             });
+            ValueMappingCode.WriteHelpers(writer, spec.Queries.SelectMany(q => QueryEmitter.Mappings(q.Query))); // the queries' enum-by-name switches
             return writer.ToString();
         }
 

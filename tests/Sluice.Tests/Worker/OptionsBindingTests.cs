@@ -42,6 +42,10 @@ public sealed class OptionsBindingTests
             ["Sluice:Workers:Mutations:InboxCapacity"] = "7",
             ["Sluice:Workers:Mutations:ShutdownTimeout"] = "00:00:42",
             ["Sluice:Workers:Mutations:ThreadName"] = "configured-worker-thread",
+
+            // Off, so the probe below waits in the inbox for the worker instead of being served in-process while it
+            // boots (which ran it on a pool thread now and then in CI).
+            ["Sluice:Workers:Mutations:InProcessFallback"] = "false",
         });
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton(probe);
@@ -57,7 +61,7 @@ public sealed class OptionsBindingTests
         Assert.Equal(7, options.InboxCapacity);
         Assert.Equal(TimeSpan.FromSeconds(42), options.ShutdownTimeout);
         Assert.Equal(TimeSpan.FromSeconds(9), options.BootRetryDelay);
-        Assert.True(options.InProcessFallback);
+        Assert.False(options.InProcessFallback);
 
         // The worker runs with them: its thread carries the configured name.
         await host.StartAsync();
@@ -74,7 +78,11 @@ public sealed class OptionsBindingTests
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton(probe);
         builder.Services.AddSluiceWorker<Mutations>(w => w.UseSqlite(database.ConnectionString));
-        builder.Services.Configure<CommandWorkerOptions>(nameof(Mutations), o => o.ThreadName = "named-options-thread");
+        builder.Services.Configure<CommandWorkerOptions>(nameof(Mutations), o =>
+        {
+            o.ThreadName = "named-options-thread";
+            o.InProcessFallback = false; // the probe waits for the worker's thread rather than run in-process during boot
+        });
         builder.Services.Configure<CommandWorkerOptions>("SomeOtherWorker", o => o.ThreadName = "not-mine");
         using var host = builder.Build();
 
