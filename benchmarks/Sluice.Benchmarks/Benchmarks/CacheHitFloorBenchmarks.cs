@@ -11,7 +11,8 @@ namespace Sluice.Benchmarks.Benchmarks;
 /// Where a <see cref="SluiceCache{TKey, TValue}"/> hit's time goes, for the paired runner (<c>paired --filter CacheHit</c>
 /// runs it beside <see cref="CacheHitPairedBenchmarks"/>): the same plain <c>ConcurrentTLru.TryGet</c> baseline, then the
 /// LRU holding a one-word entry object (as SluiceCache does) without metrics (<c>FastConcurrentTLru</c>) and with them
-/// (<c>ConcurrentTLru</c>, whose striped hit counter is what SluiceCache's hit count reads). No target: it explains one.
+/// (<c>ConcurrentTLru</c>: its striped hit counter is the interlocked add SluiceCache no longer makes; it counts hits in
+/// per-thread cells instead). No target: it explains one.
 /// </summary>
 public class CacheHitFloorBenchmarks
 {

@@ -48,8 +48,8 @@ public interface ISluiceCache
 /// A capacity-bounded, expire-after-write cache on BitFaster.Caching's <c>ConcurrentTLru</c>, with one load per key:
 /// concurrent misses for one key share one load. <see cref="Invalidate"/> and <see cref="Clear"/> also cover loads in
 /// flight: a load that started before an invalidation returns its value to its callers but never leaves it cached.
-/// A hit is one <c>ConcurrentTLru.TryGet</c> and nothing else: the single-flight table and the counters are on the
-/// miss path, and hits are counted by the LRU's own striped counter, read when metrics are collected.
+/// A hit is one LRU lookup and one plain add to a per-thread cell: the single-flight table and the other counters are
+/// on the miss path, and the hit count is summed when metrics are collected.
 /// With <see cref="SluiceCacheOptions{TKey}.FailSafeMaxStale"/>, a load that fails is answered with the last value
 /// (for a bounded time, never past it). Metrics: <c>sluice.cache.hits</c>, <c>.misses</c>, <c>.loads</c>,
 /// <c>.evictions</c>, <c>.stale_served</c> on the <c>Sluice</c> meter, tagged <c>sluice.cache</c> with the name.
@@ -59,7 +59,9 @@ public interface ISluiceCache
 public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource, ISluiceBudgeted
     where TKey : notnull
 {
-    private readonly ConcurrentTLru<TKey, Entry> _lru; // the concrete type: a direct call on the hit path, no interface dispatch through shared generic code
+    // BitFaster's ConcurrentTLru with telemetry of our own (evictions only; hits are counted by the cache): the concrete
+    // type, so the hit path is a direct call, no interface dispatch through shared generic code.
+    private readonly ConcurrentLruCore<TKey, Entry, LongTickCountLruItem<TKey, Entry>, TLruLongTicksPolicy<TKey, Entry>, EvictionCountingPolicy<TKey, Entry>> _lru;
     private readonly ConcurrentDictionary<TKey, PendingLoad> _pending = new();
     private readonly TimeProvider _time;
     private readonly bool _ownClock;
@@ -74,8 +76,9 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     private readonly KeyValuePair<string, object?> _tag;
     private readonly StripedCounter _misses = new();
     private readonly StripedCounter _loads = new();
-    private readonly StripedCounter _notHits = new(); // LRU hits that answered no lookup (TryGet re-checks, expired entries)
+    private readonly PerThreadCounter _hits = new();
     private long _staleServed;
+    private long _evicted;
     private long _trimmed;
     private long _invalidations;
     private long _epoch;   // every invalidation and clear: a bulk load that overlaps one stores nothing
@@ -113,11 +116,12 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         var lruLifetime = !_ownClock ? options.TimeToLive
             : ReferenceEquals(_time, TimeProvider.System) ? options.TimeToLive + options.FailSafeMaxStale
             : TimeSpan.FromDays(3650);
-        _lru = new ConcurrentTLru<TKey, Entry>(Environment.ProcessorCount, options.Capacity, EqualityComparer<TKey>.Default, lruLifetime);
-        if (_lru.Events.HasValue)
-        {
-            _lru.Events.Value!.ItemRemoved += OnItemRemoved;
-        }
+        _lru = new(
+            Environment.ProcessorCount,
+            new FavorWarmPartition(options.Capacity),
+            EqualityComparer<TKey>.Default,
+            new TLruLongTicksPolicy<TKey, Entry>(lruLifetime),
+            new EvictionCountingPolicy<TKey, Entry>(OnEvicted));
 
         CacheMeters.Track(this);
     }
@@ -142,7 +146,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         Hits,
         _misses.Count(),
         _loads.Count(),
-        (_lru.Metrics.HasValue ? _lru.Metrics.Value!.Evicted : 0) + Interlocked.Read(ref _trimmed),
+        Interlocked.Read(ref _evicted) + Interlocked.Read(ref _trimmed),
         Interlocked.Read(ref _invalidations),
         _lru.Count,
         Interlocked.Read(ref _staleServed));
@@ -156,7 +160,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     /// <summary>The shared capacity budget this cache counts against (null: only its own capacity).</summary>
     internal CapacityBudget? Budget { get; set; }
 
-    private long Hits => (_lru.Metrics.HasValue ? _lru.Metrics.Value!.Hits : 0) - _notHits.Count();
+    private long Hits => _hits.Count;
 
     KeyValuePair<string, object?> ICacheMeterSource.Tag => _tag;
 
@@ -167,7 +171,6 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     {
         if (!IsBypassed && _lru.TryGet(key, out var entry))
         {
-            _notHits.Increment();
             if (IsFresh(entry))
             {
                 value = entry.Value;
@@ -194,16 +197,13 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         TState state,
         CancellationToken cancellationToken = default)
     {
-        // The hit path: one TryGet (which counts the hit in the LRU's own striped counter) and one field read that says
-        // whether a hit needs a second look (own clock: its age; bypassed: it is not served).
-        if (_lru.TryGet(key, out var entry))
+        // The hit path: one TryGet, one field read that says whether a hit needs a second look (own clock: its age;
+        // bypassed: it is not served), and the hit counted in this thread's cell.
+        if (_lru.TryGet(key, out var entry)
+            && (Volatile.Read(ref _hitCheck) == 0 || (_bypasses == 0 && IsFresh(entry))))
         {
-            if (Volatile.Read(ref _hitCheck) == 0 || (_bypasses == 0 && IsFresh(entry)))
-            {
-                return new ValueTask<TValue>(entry.Value);
-            }
-
-            _notHits.Increment(); // held past its time to live, or bypassed: the LRU counted a hit that is not one
+            _hits.Increment();
+            return new ValueTask<TValue>(entry.Value);
         }
 
         ArgumentNullException.ThrowIfNull(load);
@@ -333,7 +333,6 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             return false;
         }
 
-        _notHits.Increment();
         var now = _time.GetTimestamp();
         if (now - held.WrittenAt >= _staleTicks)
         {
@@ -374,7 +373,6 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             return false;
         }
 
-        _notHits.Increment();
         var now = _time.GetTimestamp();
         var age = now - entry.WrittenAt;
         if (age < _ttlTicks)
@@ -446,6 +444,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         List<TKey>? missing = null;
         var bypassed = Volatile.Read(ref _bypasses) > 0;
         var now = _ownClock ? _time.GetTimestamp() : 0;
+        var hits = 0;
         for (var i = 0; i < entries.Length; i++)
         {
             var key = keys[i];
@@ -455,10 +454,10 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
                 if (!_ownClock || age < _ttlTicks)
                 {
                     entries[i] = entry;
+                    hits++;
                     continue;
                 }
 
-                _notHits.Increment();
                 if (_failSafe && entry.RetryAt != 0 && now < entry.RetryAt && age < _staleTicks)
                 {
                     entries[i] = entry; // a failed reload's value, until its retry is due
@@ -469,6 +468,11 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             }
 
             (missing ??= new List<TKey>()).Add(key);
+        }
+
+        if (hits > 0)
+        {
+            _hits.Add(hits);
         }
 
         if (missing is null)
@@ -557,8 +561,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
                 return false;
             }
 
-            _notHits.Increment();
-            stale[i] = held;
+                stale[i] = held;
         }
 
         var oldest = TimeSpan.Zero;
@@ -752,12 +755,10 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     private bool IsFresh(Entry entry) =>
         !_ownClock || _time.GetTimestamp() - entry.WrittenAt < _ttlTicks;
 
-    private void OnItemRemoved(object? sender, ItemRemovedEventArgs<TKey, Entry> e)
+    private void OnEvicted()
     {
-        if (e.Reason == ItemRemovedReason.Evicted)
-        {
-            SluiceTelemetry.CacheEvictions.Add(1, _tag);
-        }
+        Interlocked.Increment(ref _evicted);
+        SluiceTelemetry.CacheEvictions.Add(1, _tag);
     }
 
     private sealed class BypassHandle(SluiceCache<TKey, TValue> cache) : IDisposable

@@ -287,7 +287,7 @@ public sealed class SluiceCacheTests
 
         await cache.GetOrAddAsync(39, static (k, _, _) => Task.FromResult<string?>("v"), 0);
 
-        // Hits are an observable counter (the LRU's own striped count, read at collection): nothing until collected.
+        // Hits are an observable counter (the cache's per-thread count, summed at collection): nothing until collected.
         Assert.False(measurements.ContainsKey("sluice.cache.hits"));
         listener.RecordObservableInstruments();
         Assert.Equal(1, measurements["sluice.cache.hits"]);
