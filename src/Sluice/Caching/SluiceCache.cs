@@ -561,7 +561,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
                 return false;
             }
 
-                stale[i] = held;
+            stale[i] = held;
         }
 
         var oldest = TimeSpan.Zero;

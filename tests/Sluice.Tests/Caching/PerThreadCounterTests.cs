@@ -68,27 +68,40 @@ public sealed class PerThreadCounterTests
     }
 
     [Fact]
-    public void A_counter_created_after_others_were_collected_starts_at_zero()
+    public void A_counter_that_reuses_a_collected_counters_slot_starts_at_zero()
     {
+        var reused = 0;
         for (var round = 0; round < 20; round++)
         {
-            CountAndDrop();
+            var dropped = CountAndDrop();
             GC.Collect();
             GC.WaitForPendingFinalizers(); // frees the dropped counters' slots for reuse
             var fresh = new PerThreadCounter();
+            if (dropped.Contains(fresh.Slot))
+            {
+                reused++; // its slot's cells still hold the dropped counter's 1,000
+            }
+
             Assert.Equal(0, fresh.Count);
             fresh.Add(3);
             Assert.Equal(3, fresh.Count);
         }
+
+        Assert.True(reused > 0, "no collected counter's slot was handed out again, so the baseline was never exercised");
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void CountAndDrop()
+    private static int[] CountAndDrop()
     {
-        for (var i = 0; i < 10; i++)
+        var slots = new int[10];
+        for (var i = 0; i < slots.Length; i++)
         {
-            new PerThreadCounter().Add(1_000);
+            var counter = new PerThreadCounter();
+            counter.Add(1_000);
+            slots[i] = counter.Slot;
         }
+
+        return slots;
     }
 
     [Fact]
