@@ -1,6 +1,8 @@
 using System;
+using System.Buffers;
 using System.ComponentModel;
 using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -23,6 +25,8 @@ public static class SqlitePositionalBinder
     private const string DateTimeFormat = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF";
     private const string DateTimeOffsetFormat = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFFzzz";
     private const string DecimalFormat = "0.0###########################";
+    private const string DateOnlyFormat = @"yyyy\-MM\-dd";
+    private const int MaxStackTextChars = 256;
 
     /// <summary>Binds an integer (also enums, booleans and smaller integers, widened).</summary>
     public static void BindInt64(sqlite3_stmt statement, int index, long value) => Check(raw.sqlite3_bind_int64(statement, index, value), index);
@@ -92,14 +96,24 @@ public static class SqlitePositionalBinder
             return;
         }
 
-        Check(raw.sqlite3_bind_text(statement, index, value), index);
+        BindText(statement, index, value.AsSpan());
     }
 
     /// <summary>Binds a character as one-character text.</summary>
-    public static void BindChar(sqlite3_stmt statement, int index, char value) => BindText(statement, index, new string(value, 1));
+    public static void BindChar(sqlite3_stmt statement, int index, char value) => BindText(statement, index, new ReadOnlySpan<char>(in value));
 
     /// <summary>Binds a nullable character.</summary>
-    public static void BindChar(sqlite3_stmt statement, int index, char? value) => BindText(statement, index, value is { } v ? new string(v, 1) : null);
+    public static void BindChar(sqlite3_stmt statement, int index, char? value)
+    {
+        if (value is { } v)
+        {
+            BindChar(statement, index, v);
+        }
+        else
+        {
+            BindNull(statement, index);
+        }
+    }
 
     /// <summary>Binds a blob, or NULL.</summary>
     public static void BindBlob(sqlite3_stmt statement, int index, byte[]? value)
@@ -114,48 +128,81 @@ public static class SqlitePositionalBinder
     }
 
     /// <summary>Binds a decimal as invariant text (Microsoft.Data.Sqlite's form).</summary>
-    public static void BindDecimal(sqlite3_stmt statement, int index, decimal value) => BindText(statement, index, value.ToString(DecimalFormat, CultureInfo.InvariantCulture));
+    public static void BindDecimal(sqlite3_stmt statement, int index, decimal value) => BindFormatted(statement, index, value, DecimalFormat);
 
     /// <summary>Binds a nullable decimal.</summary>
-    public static void BindDecimal(sqlite3_stmt statement, int index, decimal? value) => BindText(statement, index, value?.ToString(DecimalFormat, CultureInfo.InvariantCulture));
+    public static void BindDecimal(sqlite3_stmt statement, int index, decimal? value) => BindFormatted(statement, index, value, DecimalFormat);
 
     /// <summary>Binds a GUID as upper-case text (Microsoft.Data.Sqlite's form).</summary>
-    public static void BindGuid(sqlite3_stmt statement, int index, Guid value) => BindText(statement, index, value.ToString("D").ToUpperInvariant());
+    public static void BindGuid(sqlite3_stmt statement, int index, Guid value)
+    {
+        Span<byte> text = stackalloc byte[36];
+        value.TryFormat(text, out _, "D");
+        // The "D" form is hexadecimal digits and hyphens only: clearing bit 5 of a letter a-f makes it A-F.
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] >= (byte)'a')
+            {
+                text[i] &= 0xDF;
+            }
+        }
+
+        BindUtf8(statement, index, text);
+    }
 
     /// <summary>Binds a nullable GUID.</summary>
-    public static void BindGuid(sqlite3_stmt statement, int index, Guid? value) => BindText(statement, index, value?.ToString("D").ToUpperInvariant());
+    public static void BindGuid(sqlite3_stmt statement, int index, Guid? value)
+    {
+        if (value is { } v)
+        {
+            BindGuid(statement, index, v);
+        }
+        else
+        {
+            BindNull(statement, index);
+        }
+    }
 
     /// <summary>Binds a date-time as text (Microsoft.Data.Sqlite's form).</summary>
-    public static void BindDateTime(sqlite3_stmt statement, int index, DateTime value) => BindText(statement, index, value.ToString(DateTimeFormat, CultureInfo.InvariantCulture));
+    public static void BindDateTime(sqlite3_stmt statement, int index, DateTime value) => BindFormatted(statement, index, value, DateTimeFormat);
 
     /// <summary>Binds a nullable date-time.</summary>
-    public static void BindDateTime(sqlite3_stmt statement, int index, DateTime? value) => BindText(statement, index, value?.ToString(DateTimeFormat, CultureInfo.InvariantCulture));
+    public static void BindDateTime(sqlite3_stmt statement, int index, DateTime? value) => BindFormatted(statement, index, value, DateTimeFormat);
 
     /// <summary>Binds a point in time as text with its offset (Microsoft.Data.Sqlite's form).</summary>
-    public static void BindDateTimeOffset(sqlite3_stmt statement, int index, DateTimeOffset value) =>
-        BindText(statement, index, value.ToString(DateTimeOffsetFormat, CultureInfo.InvariantCulture));
+    public static void BindDateTimeOffset(sqlite3_stmt statement, int index, DateTimeOffset value) => BindFormatted(statement, index, value, DateTimeOffsetFormat);
 
     /// <summary>Binds a nullable point in time.</summary>
-    public static void BindDateTimeOffset(sqlite3_stmt statement, int index, DateTimeOffset? value) =>
-        BindText(statement, index, value?.ToString(DateTimeOffsetFormat, CultureInfo.InvariantCulture));
+    public static void BindDateTimeOffset(sqlite3_stmt statement, int index, DateTimeOffset? value) => BindFormatted(statement, index, value, DateTimeOffsetFormat);
 
     /// <summary>Binds a date as <c>yyyy-MM-dd</c> text.</summary>
-    public static void BindDateOnly(sqlite3_stmt statement, int index, DateOnly value) => BindText(statement, index, value.ToString(@"yyyy\-MM\-dd", CultureInfo.InvariantCulture));
+    public static void BindDateOnly(sqlite3_stmt statement, int index, DateOnly value) => BindFormatted(statement, index, value, DateOnlyFormat);
 
     /// <summary>Binds a nullable date.</summary>
-    public static void BindDateOnly(sqlite3_stmt statement, int index, DateOnly? value) => BindText(statement, index, value?.ToString(@"yyyy\-MM\-dd", CultureInfo.InvariantCulture));
+    public static void BindDateOnly(sqlite3_stmt statement, int index, DateOnly? value) => BindFormatted(statement, index, value, DateOnlyFormat);
 
     /// <summary>Binds a time of day as text (Microsoft.Data.Sqlite's form).</summary>
-    public static void BindTimeOnly(sqlite3_stmt statement, int index, TimeOnly value) => BindText(statement, index, TimeText(value));
+    public static void BindTimeOnly(sqlite3_stmt statement, int index, TimeOnly value) =>
+        BindFormatted(statement, index, value, value.Ticks % TimeSpan.TicksPerSecond == 0 ? "HH:mm:ss" : "HH:mm:ss.fffffff");
 
     /// <summary>Binds a nullable time of day.</summary>
-    public static void BindTimeOnly(sqlite3_stmt statement, int index, TimeOnly? value) => BindText(statement, index, value is { } v ? TimeText(v) : null);
+    public static void BindTimeOnly(sqlite3_stmt statement, int index, TimeOnly? value)
+    {
+        if (value is { } v)
+        {
+            BindTimeOnly(statement, index, v);
+        }
+        else
+        {
+            BindNull(statement, index);
+        }
+    }
 
     /// <summary>Binds a duration as constant-format text (Microsoft.Data.Sqlite's form).</summary>
-    public static void BindTimeSpan(sqlite3_stmt statement, int index, TimeSpan value) => BindText(statement, index, value.ToString("c", CultureInfo.InvariantCulture));
+    public static void BindTimeSpan(sqlite3_stmt statement, int index, TimeSpan value) => BindFormatted(statement, index, value, "c");
 
     /// <summary>Binds a nullable duration.</summary>
-    public static void BindTimeSpan(sqlite3_stmt statement, int index, TimeSpan? value) => BindText(statement, index, value?.ToString("c", CultureInfo.InvariantCulture));
+    public static void BindTimeSpan(sqlite3_stmt statement, int index, TimeSpan? value) => BindFormatted(statement, index, value, "c");
 
     /// <summary>Reads an integer column of the statement's current row.</summary>
     public static long ColumnInt64(sqlite3_stmt statement, int column) => raw.sqlite3_column_int64(statement, column);
@@ -172,10 +219,63 @@ public static class SqlitePositionalBinder
             ? new Guid(raw.sqlite3_column_blob(statement, column))
             : Guid.Parse(ColumnText(statement, column));
 
-    private static string TimeText(TimeOnly value) =>
-        value.Ticks % TimeSpan.TicksPerSecond == 0
-            ? value.ToString("HH:mm:ss", CultureInfo.InvariantCulture)
-            : value.ToString("HH:mm:ss.fffffff", CultureInfo.InvariantCulture);
+    private static void BindFormatted<T>(sqlite3_stmt statement, int index, T? value, string format)
+        where T : struct, IUtf8SpanFormattable, IFormattable
+    {
+        if (value is { } v)
+        {
+            BindFormatted(statement, index, v, format);
+        }
+        else
+        {
+            BindNull(statement, index);
+        }
+    }
+
+    // Formats straight into UTF-8 on the stack: no string and no byte array per value (a generic struct constraint, so no
+    // boxing either). Every format above fits in 64 bytes; the string path stays as a fallback in case one ever does not.
+    private static void BindFormatted<T>(sqlite3_stmt statement, int index, T value, string format)
+        where T : struct, IUtf8SpanFormattable, IFormattable
+    {
+        Span<byte> text = stackalloc byte[64];
+        if (value.TryFormat(text, out var written, format, CultureInfo.InvariantCulture))
+        {
+            BindUtf8(statement, index, text[..written]);
+        }
+        else
+        {
+            BindText(statement, index, value.ToString(format, CultureInfo.InvariantCulture));
+        }
+    }
+
+    // Transcodes to UTF-8 on the stack (or in a pooled buffer for long text): SQLitePCL's string overload allocates a
+    // null-terminated byte array per value. Invalid UTF-16 becomes U+FFFD, as Microsoft.Data.Sqlite's binding does.
+    private static void BindText(sqlite3_stmt statement, int index, ReadOnlySpan<char> value)
+    {
+        if (value.Length <= MaxStackTextChars)
+        {
+            // Sized to the text (at most 3 bytes per UTF-16 unit), since the runtime zeroes a stack buffer.
+            Span<byte> text = stackalloc byte[value.Length * 3];
+            BindUtf8(statement, index, text[..Encoding.UTF8.GetBytes(value, text)]);
+            return;
+        }
+
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetByteCount(value));
+        try
+        {
+            BindUtf8(statement, index, rented.AsSpan(0, Encoding.UTF8.GetBytes(value, rented)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    // SQLite copies the bytes (SQLitePCL binds spans with SQLITE_TRANSIENT), so a stack buffer may end with the call.
+    // An empty span may pin to a null pointer, which SQLite binds as NULL: empty text binds a terminated literal, so ''
+    // never turns into NULL whatever the provider does with an empty span.
+    private static void BindUtf8(sqlite3_stmt statement, int index, ReadOnlySpan<byte> utf8) =>
+        Check(utf8.IsEmpty ? raw.sqlite3_bind_text(statement, index, utf8z.FromSpan("\0"u8)) : raw.sqlite3_bind_text(statement, index, utf8), index);
 
     private static void BindNull(sqlite3_stmt statement, int index) => Check(raw.sqlite3_bind_null(statement, index), index);
 

@@ -298,7 +298,7 @@ internal sealed class BulkImportScenario : IScenario
 
         public override string PerRowLabel => "per row: prepared INSERT, 1 tx";
 
-        public override string Note => "SQLite: the hand-written path is a 64-row INSERT prepared through SQLitePCL and bound by position; the 5 queries run back to back in-process (no round trips: batch_round_trips is 0).";
+        public override string Note => "SQLite: the hand-written path is a 64-row INSERT prepared through SQLitePCL and bound by position with text transcoded to UTF-8 on the stack; the 5 queries run back to back in-process (no round trips: batch_round_trips is 0).";
 
         public override string Describe() => "SQLite WAL temp file (synchronous=FULL), one connection";
 
