@@ -58,28 +58,6 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.CursorFeedParse);
         var feedSpecs = Register(context, feeds, TrackingNames.CursorFeedSpec, QueryEmitter.Emit, QueryEmitter.HintName, static spec => spec.MethodName);
 
-        // Every generated statement, for SluiceCatalog.VerifyAsync.
-        var catalog = querySpecs.Collect()
-            .Combine(loaderSpecs.Collect())
-            .Combine(feedSpecs.Collect())
-            .Select(static (pair, _) => new EquatableArray<QuerySpec>(pair.Left.Left.AddRange(pair.Left.Right).AddRange(pair.Right).ToArray()))
-            .WithTrackingName(TrackingNames.Catalog);
-        // The catalog registers the providers of its statements, so SluiceCatalog.VerifyAsync finds them by connection type.
-        var providerPackages = context.CompilationProvider
-            .Select(static (compilation, _) =>
-            {
-                var known = KnownTypes.For(compilation);
-                return new ProviderPackagesSpec(known.SqliteProvider is not null, known.NpgsqlProvider is not null);
-            })
-            .WithTrackingName(TrackingNames.ProviderPackages);
-        context.RegisterSourceOutput(catalog.Combine(providerPackages), static (output, pair) =>
-        {
-            if (CatalogEmitter.Emit(pair.Left, pair.Right) is { } source)
-            {
-                output.AddSource(CatalogEmitter.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
-            }
-        });
-
         var chunkedBatches = context.SyntaxProvider
             .ForAttributeWithMetadataName(ChunkedBatchParser.Attribute, static (node, _) => node is ClassDeclarationSyntax, ChunkedBatchParser.Parse)
             .WithTrackingName(TrackingNames.ChunkedBatchParse);
@@ -102,15 +80,41 @@ public sealed partial class SluiceGenerator : IIncrementalGenerator
         var bulkInserts = context.SyntaxProvider
             .ForAttributeWithMetadataName(BulkParser.BulkInsertAttribute, static (node, _) => node is MethodDeclarationSyntax, BulkParser.ParseInsert)
             .WithTrackingName(TrackingNames.BulkInsertParse);
-        Register(context, bulkInserts, TrackingNames.BulkInsertSpec, BulkEmitter.Emit, BulkEmitter.HintName, static spec => spec.MethodName);
+        var bulkInsertSpecs = Register(context, bulkInserts, TrackingNames.BulkInsertSpec, BulkEmitter.Emit, BulkEmitter.HintName, static spec => spec.MethodName);
         var bulkUpserts = context.SyntaxProvider
             .ForAttributeWithMetadataName(BulkParser.BulkUpsertAttribute, static (node, _) => node is MethodDeclarationSyntax, BulkParser.ParseUpsert)
             .WithTrackingName(TrackingNames.BulkUpsertParse);
-        Register(context, bulkUpserts, TrackingNames.BulkUpsertSpec, BulkEmitter.Emit, BulkEmitter.HintName, static spec => spec.MethodName);
+        var bulkUpsertSpecs = Register(context, bulkUpserts, TrackingNames.BulkUpsertSpec, BulkEmitter.Emit, BulkEmitter.HintName, static spec => spec.MethodName);
         var queryBatches = context.SyntaxProvider
             .ForAttributeWithMetadataName(QueryBatchParser.QueryBatchAttribute, static (node, _) => node is MethodDeclarationSyntax, QueryBatchParser.Parse)
             .WithTrackingName(TrackingNames.QueryBatchParse);
         Register(context, queryBatches, TrackingNames.QueryBatchSpec, QueryBatchEmitter.Emit, QueryBatchEmitter.HintName, static spec => spec.MethodName);
+
+        // Every generated statement, for SluiceCatalog.VerifyAsync.
+        var catalog = querySpecs.Collect()
+            .Combine(loaderSpecs.Collect())
+            .Combine(feedSpecs.Collect())
+            .Select(static (pair, _) => new EquatableArray<QuerySpec>(pair.Left.Left.AddRange(pair.Left.Right).AddRange(pair.Right).ToArray()))
+            .WithTrackingName(TrackingNames.Catalog);
+        var catalogBulkWrites = bulkInsertSpecs.Collect()
+            .Combine(bulkUpsertSpecs.Collect())
+            .Select(static (pair, _) => new EquatableArray<BulkSpec>(pair.Left.AddRange(pair.Right).ToArray()))
+            .WithTrackingName(TrackingNames.CatalogBulkWrites);
+        // The catalog registers the providers of its statements, so SluiceCatalog.VerifyAsync finds them by connection type.
+        var providerPackages = context.CompilationProvider
+            .Select(static (compilation, _) =>
+            {
+                var known = KnownTypes.For(compilation);
+                return new ProviderPackagesSpec(known.SqliteProvider is not null, known.NpgsqlProvider is not null);
+            })
+            .WithTrackingName(TrackingNames.ProviderPackages);
+        context.RegisterSourceOutput(catalog.Combine(catalogBulkWrites).Combine(providerPackages), static (output, pair) =>
+        {
+            if (CatalogEmitter.Emit(pair.Left.Left, pair.Left.Right, pair.Right) is { } source)
+            {
+                output.AddSource(CatalogEmitter.HintName, SourceText.From(source, System.Text.Encoding.UTF8));
+            }
+        });
     }
 
     private static IncrementalValuesProvider<TSpec> Register<TSpec>(

@@ -13,6 +13,7 @@ internal static class TrackingNames
     public const string BulkLoaderParse = nameof(BulkLoaderParse);
     public const string BulkLoaderSpec = nameof(BulkLoaderSpec);
     public const string Catalog = nameof(Catalog);
+    public const string CatalogBulkWrites = nameof(CatalogBulkWrites);
     public const string ProviderPackages = nameof(ProviderPackages);
     public const string CursorFeedParse = nameof(CursorFeedParse);
     public const string CursorFeedSpec = nameof(CursorFeedSpec);

@@ -4,6 +4,7 @@ using System.ComponentModel;
 using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Npgsql;
@@ -17,7 +18,7 @@ namespace Sluice.Npgsql;
 /// </summary>
 /// <remarks>For generated code and provider packages: this API is for use by the output of the Sluice source generator and by Sluice's provider packages, and should not be used directly.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class NpgsqlProvider : SluiceProvider
+public sealed partial class NpgsqlProvider : SluiceProvider
 {
     private const string AdvisoryKey = "hashtext('sluice_batches'), hashtext(@name)";
 
@@ -108,6 +109,36 @@ public sealed class NpgsqlProvider : SluiceProvider
         {
         }
     }
+
+    /// <summary>
+    /// Plans the statement without running it: <c>EXPLAIN</c> (never <c>ANALYZE</c>) for the statements it takes, since
+    /// PostgreSQL resolves some clauses only when planning (an <c>ON CONFLICT</c> target without a unique index), else a
+    /// parse and describe (<see cref="CommandBehavior.SchemaOnly"/>: no Execute is sent). Neither leaves a statement
+    /// prepared on the connector, as an explicit prepare would.
+    /// </summary>
+    public override async Task CatalogCompileAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var text = command.CommandText;
+        if (!Explainable().IsMatch(text))
+        {
+            await using var described = await command.ExecuteReaderAsync(CommandBehavior.SchemaOnly, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        command.CommandText = "EXPLAIN (COSTS OFF) " + text;
+        try
+        {
+            await using var plan = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            command.CommandText = text;
+        }
+    }
+
+    [GeneratedRegex(@"^\s*(?:WITH|SELECT|INSERT|UPDATE|DELETE|MERGE|VALUES)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Explainable();
 
     /// <summary>The server's declared type of the column.</summary>
     public override Type? CatalogColumnType(DbDataReader reader, int ordinal)

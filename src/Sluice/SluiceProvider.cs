@@ -116,6 +116,18 @@ public abstract class SluiceProvider
     public virtual Task<IReadOnlyList<string>?> CatalogParameterDatabaseTypesAsync(DbCommand command, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>?>(null);
 
+    /// <summary>
+    /// Compiles a statement that returns no rows for a catalog check, without running it and without leaving it prepared
+    /// on the connection: a statement the connection keeps prepared would not be compiled again, so a check after a schema
+    /// change would pass on the old plan. By default <see cref="DbCommand.PrepareAsync"/>, which on providers that prepare
+    /// per command ends with the command.
+    /// </summary>
+    public virtual Task CatalogCompileAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return command.PrepareAsync(cancellationToken);
+    }
+
     /// <summary>Whether database types compare as SQLite's type affinities (from declared types) rather than as type names.</summary>
     public virtual bool CatalogTypesAreAffinities => false;
 }

@@ -121,6 +121,28 @@ public sealed class BulkSnapshotTests
     }
 
     [Fact]
+    public void Bulk_writes_register_their_write_and_their_columns_in_the_catalog()
+    {
+        var run = GeneratorHarness.Run(Rows + """
+            public static partial class W
+            {
+                [BulkInsert("chat.members")]
+                public static partial Task<int> InsertMembersAsync(this NpgsqlConnection db, IReadOnlyList<Member> rows);
+
+                [BulkUpsert("counters", ConflictColumns = "name", Returning = "id")]
+                public static partial Task<IReadOnlyList<long>> UpsertCountersAsync(this SqliteConnection db, IAsyncEnumerable<Counter> rows, CancellationToken cancellationToken = default);
+
+                [BulkUpsert("counters", ConflictColumns = "name", DoNothing = true)]
+                public static partial Task UpsertCountersAsync(this NpgsqlConnection db, IEnumerable<Counter> rows, CancellationToken cancellationToken = default);
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationErrors);
+        Snapshot.Match(run.Sources["Sluice.Catalog.g.cs"], "Bulk_Catalog", versionToNormalize: GeneratorHarness.Version);
+    }
+
+    [Fact]
     public void Overloads_per_connection_get_distinct_members_and_files()
     {
         var run = GeneratorHarness.Run(Rows + """

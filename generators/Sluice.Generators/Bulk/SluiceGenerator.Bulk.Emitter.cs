@@ -55,6 +55,25 @@ public sealed partial class SluiceGenerator
 
         private static string Returning(BulkSpec spec) => spec.Returning is { } returning ? " RETURNING " + Quote(returning.Column) : string.Empty;
 
+        /// <summary>
+        /// The write as one row, for the catalog to prepare (never run): the same table, columns, <c>ON CONFLICT</c> and
+        /// <c>RETURNING</c> as the generated writer, so a missing column or a conflict target without a unique index is
+        /// reported. PostgreSQL's COPY cannot be prepared; its upsert's <c>INSERT … SELECT</c> resolves the same clauses.
+        /// </summary>
+        public static (string Sql, string[] Parameters) CatalogWrite(BulkSpec spec)
+        {
+            var parameters = spec.Columns
+                .Select((_, i) => (spec.Dialect == Dialect.Npgsql ? "$" : "$p") + (i + 1).ToString(CultureInfo.InvariantCulture))
+                .ToArray();
+            var sql = $"INSERT INTO {spec.Table} ({ColumnList(spec)}) VALUES ({string.Join(", ", parameters)})"
+                + Conflict(spec, spec.Dialect == Dialect.Npgsql ? "EXCLUDED" : "excluded")
+                + Returning(spec);
+            return (sql, parameters);
+        }
+
+        /// <summary>The written columns read back, for the catalog to compare their database types with the members'.</summary>
+        public static string CatalogColumns(BulkSpec spec) => $"SELECT {ColumnList(spec)} FROM {spec.Table}";
+
         private static string Signature(BulkSpec spec, bool isAsync)
         {
             var parameters = spec.MethodParameters.Select(p => (p.IsThis ? "this " : string.Empty) + p.TypeFullyQualifiedName + " " + p.Name);

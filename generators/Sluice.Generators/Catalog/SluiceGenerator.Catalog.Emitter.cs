@@ -18,12 +18,14 @@ public sealed partial class SluiceGenerator
     {
         public const string HintName = "Sluice.Catalog.g.cs";
 
-        public static string? Emit(EquatableArray<QuerySpec> specs, ProviderPackagesSpec packages)
+        public static string? Emit(EquatableArray<QuerySpec> specs, EquatableArray<BulkSpec> bulkWrites, ProviderPackagesSpec packages)
         {
-            if (specs.Count == 0)
+            if (specs.Count == 0 && bulkWrites.Count == 0)
             {
                 return null;
             }
+
+            bool Holds(Dialect dialect) => specs.Any(s => s.Dialect == dialect) || bulkWrites.Any(b => b.Dialect == dialect);
 
             var writer = GeneratedFile.Start();
             writer.WriteLine("#pragma warning disable CA2255 // A module initializer is how generated statements register themselves without reflection.");
@@ -37,12 +39,12 @@ public sealed partial class SluiceGenerator
                 writer.WriteLine("[global::System.Runtime.CompilerServices.ModuleInitializer]");
                 using (writer.Braces("internal static void Register()"))
                 {
-                    if (packages.Sqlite && specs.Any(s => s.Dialect == Dialect.Sqlite))
+                    if (packages.Sqlite && Holds(Dialect.Sqlite))
                     {
                         writer.WriteLine("global::Sluice.SluiceProviders.Register(global::Sluice.Sqlite.SqliteProvider.Instance);");
                     }
 
-                    if (packages.Npgsql && specs.Any(s => s.Dialect == Dialect.Npgsql))
+                    if (packages.Npgsql && Holds(Dialect.Npgsql))
                     {
                         writer.WriteLine("global::Sluice.SluiceProviders.Register(global::Sluice.Npgsql.NpgsqlProvider.Instance);");
                     }
@@ -53,6 +55,11 @@ public sealed partial class SluiceGenerator
                     foreach (var spec in specs.OrderBy(s => Name(s), StringComparer.Ordinal))
                     {
                         WriteStatement(writer, spec);
+                    }
+
+                    foreach (var bulk in bulkWrites.OrderBy(b => Name(b), StringComparer.Ordinal))
+                    {
+                        WriteBulkStatements(writer, bulk);
                     }
 
                     writer.Indentation--;
@@ -173,6 +180,28 @@ public sealed partial class SluiceGenerator
 
         private static string Name(QuerySpec spec) =>
             (spec.Type.Namespace is null ? string.Empty : spec.Type.Namespace + ".") + spec.Type.DisplayName + "." + spec.MemberStem;
+
+        private static string Name(BulkSpec spec) =>
+            (spec.Type.Namespace is null ? string.Empty : spec.Type.Namespace + ".") + spec.Type.DisplayName + "." + spec.MemberStem;
+
+        /// <summary>
+        /// A bulk write's two checks: its write as one row, prepared (table, columns, conflict target, RETURNING), and
+        /// its columns read back, compared with the members the writer maps (as a query's row is).
+        /// </summary>
+        private static void WriteBulkStatements(SourceWriter writer, BulkSpec spec)
+        {
+            var (sql, parameters) = BulkEmitter.CatalogWrite(spec);
+            writer.WriteLine($"new global::Sluice.CatalogStatement({Naming.Literal(Name(spec))}, {Naming.Literal(DialectName(spec.Dialect))}, {Naming.Literal(sql)},");
+            writer.WriteLine($"    new string[] {{ {string.Join(", ", parameters.Select(Naming.Literal))} }},");
+            writer.WriteLine("    global::System.Array.Empty<global::Sluice.CatalogColumn>()),");
+
+            var row = spec.RowTypeFullyQualifiedName.Replace("global::", string.Empty);
+            var columns = string.Join(", ", spec.Columns.Select(c =>
+                $"new global::Sluice.CatalogColumn({Naming.Literal(c.Column)}, typeof({c.Value.RuntimeTypeFullyQualifiedName}), {(c.Value.IsNullable ? "true" : "false")}){ColumnExtra(spec.Dialect, c.Value, row + "." + c.MemberName)}"));
+            writer.WriteLine($"new global::Sluice.CatalogStatement({Naming.Literal(Name(spec) + " columns")}, {Naming.Literal(DialectName(spec.Dialect))}, {Naming.Literal(BulkEmitter.CatalogColumns(spec))},");
+            writer.WriteLine("    global::System.Array.Empty<string>(),");
+            writer.WriteLine($"    new global::Sluice.CatalogColumn[] {{ {columns} }}),");
+        }
 
         private static void WriteStatement(SourceWriter writer, QuerySpec spec)
         {

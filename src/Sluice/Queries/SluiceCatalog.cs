@@ -215,7 +215,7 @@ public static class SluiceCatalog
             if (statement.Columns.Count == 0)
             {
                 // Nothing to read: compile it only (SQLite would run an INSERT of NULLs under SchemaOnly and trip NOT NULL).
-                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                await provider.CatalogCompileAsync(command, cancellationToken).ConfigureAwait(false);
                 return problems;
             }
 
@@ -306,6 +306,12 @@ public static class SluiceCatalog
         // Widening reads the providers perform: smaller integers into larger ones, float into double.
         return (member == typeof(long) && (database == typeof(int) || database == typeof(short)))
             || (member == typeof(int) && database == typeof(short))
+            || (member == typeof(byte) && database == typeof(short)) // PostgreSQL has no one-byte integer: a byte is a smallint
+            // Npgsql reports date and time as DateTime and TimeSpan, and reads (and writes) them as DateOnly and TimeOnly too;
+            // a char is one-character text.
+            || (member == typeof(DateOnly) && database == typeof(DateTime))
+            || (member == typeof(TimeOnly) && database == typeof(TimeSpan))
+            || (member == typeof(char) && database == typeof(string))
             || (member == typeof(double) && database == typeof(float))
             || (member == typeof(DateTimeOffset) && database == typeof(DateTime));
     }
