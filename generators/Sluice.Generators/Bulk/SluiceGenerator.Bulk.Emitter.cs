@@ -210,7 +210,7 @@ public sealed partial class SluiceGenerator
             var statement = Stem(spec) + "BulkStatement";
             var rowWriter = "Write" + Stem(spec) + "Row";
             var staged = spec.Kind != BulkKind.Insert || spec.Returning is not null;
-            var ordinal = spec.Returning is not null;
+            var ordered = spec.Returning is not null;
             writer.WriteLine($"/// <summary>The statements of {spec.DocReference} (PostgreSQL): {(staged ? "binary COPY into a temporary table, then one INSERT … SELECT" : "one binary COPY")}.</summary>");
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             if (!staged)
@@ -221,21 +221,19 @@ public sealed partial class SluiceGenerator
             }
             else
             {
-                var ordinalSelect = ordinal ? $"0::bigint AS {OrdinalColumn}, " : string.Empty;
-                var ordinalCopy = ordinal ? OrdinalColumn + ", " : string.Empty;
-                var stage = $"CREATE TEMP TABLE {StageTable} ON COMMIT DROP AS SELECT {ordinalSelect}{ColumnList(spec)} FROM {spec.Table} WITH NO DATA";
-                var copy = $"COPY {StageTable} ({ordinalCopy}{ColumnList(spec)}) FROM STDIN (FORMAT BINARY)";
-                var merge = $"INSERT INTO {spec.Table} ({ColumnList(spec)}) SELECT {ColumnList(spec)} FROM {StageTable}"
-                    + (ordinal ? $" ORDER BY {OrdinalColumn}" : string.Empty)
-                    + Conflict(spec, "EXCLUDED")
-                    + Returning(spec);
+                // Each staged row carries its input position: RETURNING follows it, and a failed merge is probed by it.
+                var stage = $"CREATE TEMP TABLE {StageTable} ON COMMIT DROP AS SELECT 0::bigint AS {OrdinalColumn}, {ColumnList(spec)} FROM {spec.Table} WITH NO DATA";
+                var copy = $"COPY {StageTable} ({OrdinalColumn}, {ColumnList(spec)}) FROM STDIN (FORMAT BINARY)";
+                var select = $"INSERT INTO {spec.Table} ({ColumnList(spec)}) SELECT {ColumnList(spec)} FROM {StageTable}";
+                var merge = select + (ordered ? $" ORDER BY {OrdinalColumn}" : string.Empty) + Conflict(spec, "EXCLUDED") + Returning(spec);
+                var probe = select + $" WHERE {OrdinalColumn} < $1 ORDER BY {OrdinalColumn}" + Conflict(spec, "EXCLUDED");
                 writer.WriteLine($"internal static readonly global::Sluice.Npgsql.NpgsqlBulkStatement {statement} = new(");
                 writer.WriteLine($"    {Naming.Literal(spec.Table)},");
                 writer.WriteLine($"    {Naming.Literal(copy)},");
                 writer.WriteLine($"    {Naming.Literal(stage)},");
                 writer.WriteLine($"    {Naming.Literal(merge)},");
-                writer.WriteLine($"    {Naming.Literal("DROP TABLE " + StageTable)},");
-                writer.WriteLine($"    writesOrdinal: {(ordinal ? "true" : "false")});");
+                writer.WriteLine($"    {Naming.Literal(probe)},");
+                writer.WriteLine($"    {Naming.Literal("DROP TABLE " + StageTable)});");
             }
 
             writer.WriteLine();

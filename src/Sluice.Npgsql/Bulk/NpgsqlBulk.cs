@@ -26,6 +26,9 @@ public static class NpgsqlBulk
 {
     private const string Savepoint = "sluice_bulk";
 
+    // Set after the copy, before the merge: a failed merge rolls back to it, so the staged rows stay for the probe.
+    private const string MergeSavepoint = "sluice_bulk_merge";
+
     /// <summary>Writes <paramref name="rows"/>; returns the rows written (inserted, or inserted and updated by an upsert).</summary>
     public static async Task<long> WriteAsync<TRow>(NpgsqlConnection connection, NpgsqlTransaction? transaction, IEnumerable<TRow> rows, NpgsqlBulkStatement statement, Action<NpgsqlBinaryImporter, TRow> writeRow, CancellationToken cancellationToken = default)
     {
@@ -185,7 +188,10 @@ public static class NpgsqlBulk
         }
         catch (PostgresException exception)
         {
-            throw Describe(statement.Table, exception, phase);
+            var row = phase == "merge" && statement.ProbeSql is { } probe && Locatable(exception)
+                ? await FindFailingRowAsync(connection, tx, probe, index, exception.SqlState, cancellationToken).ConfigureAwait(false)
+                : null;
+            throw Describe(statement.Table, exception, phase, row);
         }
         finally
         {
@@ -203,15 +209,15 @@ public static class NpgsqlBulk
 
     private static async Task<long> MergeAsync<TKey>(NpgsqlConnection connection, NpgsqlTransaction tx, string merge, string drop, Func<NpgsqlDataReader, TKey>? readKey, List<TKey>? keys, CancellationToken cancellationToken)
     {
-        // The merge and the drop of the staging table in one round trip.
+        // The savepoint, the merge and the drop of the staging table in one round trip.
         await using var batch = new NpgsqlBatch(connection, tx)
         {
-            BatchCommands = { new NpgsqlBatchCommand(merge), new NpgsqlBatchCommand(drop) },
+            BatchCommands = { new NpgsqlBatchCommand("SAVEPOINT " + MergeSavepoint), new NpgsqlBatchCommand(merge), new NpgsqlBatchCommand(drop) },
         };
         if (readKey is null)
         {
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return batch.BatchCommands[0].RecordsAffected;
+            return batch.BatchCommands[1].RecordsAffected;
         }
 
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -226,7 +232,78 @@ public static class NpgsqlBulk
             }
         }
 
-        return batch.BatchCommands[0].RecordsAffected;
+        return batch.BatchCommands[1].RecordsAffected;
+    }
+
+    /// <summary>
+    /// Whether a failed merge names a row by its data: a constraint violation (class 23), a data exception (class 22, e.g.
+    /// a trigger's cast) or an upsert touching a row twice (21000). Other failures (a deadlock, a lost connection) are
+    /// not the rows' doing, so there is no row to find.
+    /// </summary>
+    private static bool Locatable(PostgresException exception) =>
+        exception.SqlState.StartsWith("23", StringComparison.Ordinal)
+        || exception.SqlState.StartsWith("22", StringComparison.Ordinal)
+        || exception.SqlState == PostgresErrorCodes.CardinalityViolation;
+
+    /// <summary>
+    /// Finds the row a failed merge failed at, by a binary search over the staged rows' input positions: the smallest
+    /// count of first rows whose merge fails the same way (each probe is rolled back, so only the failure path pays
+    /// ~log2(rows) merges). Null when a probe fails otherwise, the connection breaks or the caller cancels: the merge's
+    /// own error is then reported without a row.
+    /// </summary>
+    private static async Task<long?> FindFailingRowAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string probe, long rows, string sqlState, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ExecuteAsync(connection, tx, "ROLLBACK TO SAVEPOINT " + MergeSavepoint, cancellationToken).ConfigureAwait(false);
+
+            // A merge of no rows that fails the same way (a statement-level trigger) is no row's doing.
+            if (await ProbeFailsAsync(0).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            long passes = 0;
+            var fails = rows; // the merge of every row failed
+            while (fails - passes > 1)
+            {
+                var middle = passes + ((fails - passes) / 2);
+                if (await ProbeFailsAsync(middle).ConfigureAwait(false))
+                {
+                    fails = middle;
+                }
+                else
+                {
+                    passes = middle;
+                }
+            }
+
+            return fails - 1;
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or OperationCanceledException)
+        {
+            // The search is a courtesy on a write that already failed: its own trouble must not replace the merge's error.
+            return null;
+        }
+
+        async Task<bool> ProbeFailsAsync(long count)
+        {
+            var failed = false;
+            await using (var command = new NpgsqlCommand(probe, connection, tx) { Parameters = { new NpgsqlParameter<long> { TypedValue = count } } })
+            {
+                try
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException probeFailure) when (probeFailure.SqlState == sqlState)
+                {
+                    failed = true;
+                }
+            }
+
+            await ExecuteAsync(connection, tx, "ROLLBACK TO SAVEPOINT " + MergeSavepoint, cancellationToken).ConfigureAwait(false);
+            return failed;
+        }
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken cancellationToken)
@@ -259,11 +336,10 @@ public static class NpgsqlBulk
     /// <summary>
     /// The error of a failed write, with the row PostgreSQL names: a <c>COPY</c> reports the failing line (the
     /// 1-based row of the copy) in its context (<see cref="PostgresException.Where"/>, <c>COPY t, line 3, column c</c>),
-    /// and NOT NULL violations their column.
+    /// and NOT NULL violations their column; a failed merge's row is the probe's (<paramref name="row"/>).
     /// </summary>
-    private static BulkWriteException Describe(string table, PostgresException exception, string phase)
+    private static BulkWriteException Describe(string table, PostgresException exception, string phase, long? row)
     {
-        long? row = null;
         string? column = exception.ColumnName;
         if (phase == "COPY" && exception.Where is { } where)
         {

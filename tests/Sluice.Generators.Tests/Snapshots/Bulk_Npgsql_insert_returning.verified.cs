@@ -14,8 +14,8 @@ partial class W
         "COPY sluice_bulk_stage (sluice_ord, \"channel_id\", \"body\") FROM STDIN (FORMAT BINARY)",
         "CREATE TEMP TABLE sluice_bulk_stage ON COMMIT DROP AS SELECT 0::bigint AS sluice_ord, \"channel_id\", \"body\" FROM messages WITH NO DATA",
         "INSERT INTO messages (\"channel_id\", \"body\") SELECT \"channel_id\", \"body\" FROM sluice_bulk_stage ORDER BY sluice_ord RETURNING \"id\"",
-        "DROP TABLE sluice_bulk_stage",
-        writesOrdinal: true);
+        "INSERT INTO messages (\"channel_id\", \"body\") SELECT \"channel_id\", \"body\" FROM sluice_bulk_stage WHERE sluice_ord < $1 ORDER BY sluice_ord",
+        "DROP TABLE sluice_bulk_stage");
 
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyList<long>> InsertMessagesAsync(this global::Npgsql.NpgsqlConnection db, global::System.Collections.Generic.IReadOnlyList<global::Relay.Data.NewMessage> rows, global::Npgsql.NpgsqlTransaction? transaction, global::System.Threading.CancellationToken cancellationToken) =>

@@ -11,11 +11,11 @@ partial class W
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     internal static readonly global::Sluice.Npgsql.NpgsqlBulkStatement UpsertCountersAsyncBulkStatement = new(
         "counters",
-        "COPY sluice_bulk_stage (\"name\", \"value\") FROM STDIN (FORMAT BINARY)",
-        "CREATE TEMP TABLE sluice_bulk_stage ON COMMIT DROP AS SELECT \"name\", \"value\" FROM counters WITH NO DATA",
+        "COPY sluice_bulk_stage (sluice_ord, \"name\", \"value\") FROM STDIN (FORMAT BINARY)",
+        "CREATE TEMP TABLE sluice_bulk_stage ON COMMIT DROP AS SELECT 0::bigint AS sluice_ord, \"name\", \"value\" FROM counters WITH NO DATA",
         "INSERT INTO counters (\"name\", \"value\") SELECT \"name\", \"value\" FROM sluice_bulk_stage ON CONFLICT (\"name\") DO NOTHING",
-        "DROP TABLE sluice_bulk_stage",
-        writesOrdinal: false);
+        "INSERT INTO counters (\"name\", \"value\") SELECT \"name\", \"value\" FROM sluice_bulk_stage WHERE sluice_ord < $1 ORDER BY sluice_ord ON CONFLICT (\"name\") DO NOTHING",
+        "DROP TABLE sluice_bulk_stage");
 
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     public static partial global::System.Threading.Tasks.Task UpsertCountersAsync(this global::Npgsql.NpgsqlConnection db, global::System.Collections.Generic.IEnumerable<global::Relay.Data.Counter> rows, global::System.Threading.CancellationToken cancellationToken) =>

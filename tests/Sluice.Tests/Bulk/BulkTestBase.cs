@@ -198,6 +198,26 @@ public abstract class BulkTestBase
     }
 
     [Fact]
+    public async Task An_upsert_violation_names_the_row_and_leaves_the_existing_rows_as_they_were()
+    {
+        Assert.Equal(5_000, await InsertItemsAsync(Items(5_000)));
+        var before = await ItemsAsync();
+        var items = Items(10_000, first: 2_500).Select(i => i with { Quantity = -1 }).ToList(); // 2,500 existing, 7,500 new
+        items[7_321] = items[7_321] with { Name = string.Empty }; // CHECK (length(name) > 0), found by the merge on PostgreSQL
+
+        var error = await Assert.ThrowsAsync<BulkWriteException>(() => UpsertItemsAsync(items));
+
+        Assert.Equal(7_321, error.RowIndex);
+        Assert.Equal("bulk_items", error.Table);
+        Assert.Equal(before, await ItemsAsync());
+
+        var returning = Items(300).Select(i => i with { Name = "renamed" }).ToList();
+        returning[17] = returning[17] with { Name = string.Empty };
+        Assert.Equal(17, (await Assert.ThrowsAsync<BulkWriteException>(() => UpsertItemsReturningIdsAsync(returning))).RowIndex);
+        Assert.Equal(before, await ItemsAsync());
+    }
+
+    [Fact]
     public async Task A_null_row_is_refused_with_its_index_and_nothing_is_written()
     {
         var items = Items(300).Cast<BulkItem?>().ToList();

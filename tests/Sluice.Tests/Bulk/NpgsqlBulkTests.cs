@@ -159,6 +159,42 @@ public sealed class NpgsqlBulkTests(PostgresDatabaseFixture<NpgsqlBulkTests> dat
     }
 
     [Fact]
+    public async Task An_upsert_that_meets_its_own_key_twice_names_the_second_row_and_the_callers_transaction_survives()
+    {
+        await BeginAsync();
+        await InsertOneInTransactionAsync("kept");
+        var items = Items(2_000);
+        items[1_500] = items[1_500] with { Sku = items[600].Sku }; // ON CONFLICT DO UPDATE cannot affect a row twice
+
+        var error = await Assert.ThrowsAsync<BulkWriteException>(() => Db.UpsertItemsAsync(items, _transaction));
+
+        Assert.Equal(1_500, error.RowIndex);
+        Assert.Equal(PostgresErrorCodes.CardinalityViolation, Assert.IsType<PostgresException>(error.InnerException).SqlState);
+        // Only the write was rolled back (to its savepoint): the caller's transaction goes on and commits its own row.
+        Assert.Equal(10, await Db.UpsertItemsAsync(Items(10, first: 5_000), _transaction));
+        await CommitAsync();
+        Assert.Equal(11, (await ItemsAsync()).Count);
+    }
+
+    [Theory]
+    [InlineData("55000")] // not a data error: no search at all
+    [InlineData("23514")] // a check-violation code, raised for the whole statement: a merge of no rows fails the same way
+    public async Task A_merge_failure_that_is_not_a_rows_doing_has_no_row_index(string sqlState)
+    {
+        await Db.ExecuteAsync($$"""
+            CREATE FUNCTION refuse_upserts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'upserts are closed' USING ERRCODE = '{{sqlState}}'; END $$;
+            CREATE TRIGGER refuse_upserts BEFORE INSERT ON bulk_items FOR EACH STATEMENT EXECUTE FUNCTION refuse_upserts();
+            """);
+
+        var error = await Assert.ThrowsAsync<BulkWriteException>(() => Db.UpsertItemsAsync(Items(100)));
+
+        Assert.Null(error.RowIndex);
+        Assert.Equal(sqlState, Assert.IsType<PostgresException>(error.InnerException).SqlState);
+        Assert.Contains("upserts are closed", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await ItemsAsync());
+    }
+
+    [Fact]
     public async Task A_cancelled_COPY_in_the_callers_transaction_leaves_the_transaction_usable_and_writes_nothing()
     {
         await BeginAsync();
