@@ -10,8 +10,8 @@ namespace Sluice.Npgsql;
 
 /// <summary>
 /// Built-in PostgreSQL health signals for chunked batches (<see cref="BatchOptions.HealthSignals"/>), after GitLab's
-/// batched background migrations and gh-ost: replica replay lag, WAL rate, autovacuum on the table, lock waits on the
-/// table. Each reads the server's statistics views, which show other sessions' details only to a superuser or a role
+/// batched background migrations and gh-ost: replica replay lag, WAL rate, WAL archiving backlog, autovacuum on the
+/// table, lock waits on the table. Each reads the server's statistics views, which show other sessions' details only to a superuser or a role
 /// with <c>pg_monitor</c> (grant it to the runner's role: <c>GRANT pg_monitor TO app</c>).
 /// </summary>
 public static class NpgsqlHealthSignals
@@ -54,6 +54,19 @@ public static class NpgsqlHealthSignals
     /// <param name="maxWaiters">Waiting sessions tolerated; default 0.</param>
     public static BatchHealthSignal LockWaitsOnTable(int maxWaiters = 0) =>
         maxWaiters >= 0 ? new LockWaitSignal(maxWaiters) : throw new ArgumentOutOfRangeException(nameof(maxWaiters), maxWaiters, "Must not be negative.");
+
+    /// <summary>
+    /// Over the limit while more than <paramref name="maxPendingSegments"/> completed WAL segments wait for the archiver
+    /// (their <c>.ready</c> status files in <c>pg_wal/archive_status</c>, read with <c>pg_ls_archive_statusdir()</c>), as
+    /// GitLab holds a migration when WAL archiving lags: every segment the backfill adds would wait too, filling the WAL
+    /// volume and widening what a restore from the archive would lose. The reason names the archiver's last failure when
+    /// its last attempt failed. With archiving off no segment waits: healthy.
+    /// </summary>
+    /// <param name="maxPendingSegments">Segments (16 MB each by default) allowed to wait, e.g. 8.</param>
+    public static BatchHealthSignal WalArchiveBacklog(int maxPendingSegments) =>
+        maxPendingSegments >= 0
+            ? new ArchiveBacklogSignal(maxPendingSegments)
+            : throw new ArgumentOutOfRangeException(nameof(maxPendingSegments), maxPendingSegments, "Must not be negative.");
 
     private static DbCommand Command(DbConnection connection, string sql)
     {
@@ -183,6 +196,32 @@ public static class NpgsqlHealthSignals
                 ? BatchHealth.OverLimit(
                     $"{waiters.ToString(CultureInfo.InvariantCulture)} session(s) wait for a lock on {context.Table} ({reader.GetString(3)}; e.g. pid {reader.GetInt32(1).ToString(CultureInfo.InvariantCulture)}, waiting {Seconds(reader.GetDouble(2))}) > {maxWaiters.ToString(CultureInfo.InvariantCulture)}")
                 : BatchHealth.Healthy;
+        }
+    }
+
+    private sealed class ArchiveBacklogSignal(int maxPendingSegments) : BatchHealthSignal
+    {
+        public override string Name => "wal-archive-backlog";
+
+        public override async ValueTask<BatchHealth> CheckAsync(BatchHealthContext context, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            await using var command = Command(context.Connection, """
+                SELECT (SELECT COUNT(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'),
+                       COALESCE((SELECT last_failed_wal FROM pg_stat_archiver WHERE last_failed_time > COALESCE(last_archived_time, '-infinity')), '')
+                """);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var pending = reader.GetInt64(0);
+            if (pending <= maxPendingSegments)
+            {
+                return BatchHealth.Healthy;
+            }
+
+            var failed = reader.GetString(1);
+            return BatchHealth.OverLimit(
+                $"{pending.ToString(CultureInfo.InvariantCulture)} WAL segment(s) wait for the archiver > {maxPendingSegments.ToString(CultureInfo.InvariantCulture)}"
+                + (failed.Length > 0 ? $" (its last attempt failed, on {failed})" : string.Empty));
         }
     }
 }

@@ -10,7 +10,7 @@ namespace Sluice;
 /// one reports <see cref="BatchHealth.OverLimit(string)"/>, the run holds at the batch boundary with status
 /// <see cref="BatchState.Throttled"/> and the reason, re-checks every <see cref="BatchOptions.PollInterval"/>, and goes on
 /// when every signal is back under its limit. Built-ins: <c>Sluice.Npgsql.NpgsqlHealthSignals</c> (replica replay lag,
-/// WAL rate, vacuum on the table, lock waits on the table) and <c>Sluice.Sqlite.SqliteHealthSignals</c> (WAL size,
+/// WAL rate, WAL archiving backlog, vacuum on the table, lock waits on the table) and <c>Sluice.Sqlite.SqliteHealthSignals</c> (WAL size,
 /// checkpoint backlog).
 /// </summary>
 /// <remarks>

@@ -134,6 +134,50 @@ public sealed class NpgsqlBatchHealthTests(PostgresReplicaPair pair) : IClassFix
     }
 
     [Fact]
+    public async Task A_failing_archiver_throttles_on_the_WAL_archive_backlog_until_it_archives_again()
+    {
+        var connectionString = await CreateDatabaseAsync();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await BatchTestData.CreateAsync(connection);
+        await using var admin = new NpgsqlConnection(pair.PrimaryConnectionString);
+        await admin.OpenAsync();
+
+        // The archiver now fails every segment: each switch leaves one more .ready file behind.
+        await BatchTestData.ExecuteAsync(admin, "ALTER SYSTEM SET archive_command = 'false'");
+        await BatchTestData.ExecuteAsync(admin, "SELECT pg_reload_conf()");
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                await BatchTestData.ExecuteAsync(admin, "CREATE TEMP TABLE IF NOT EXISTS wal_nudge (n int); INSERT INTO wal_nudge VALUES (1); SELECT pg_switch_wal()");
+            }
+
+            var run = Task.Run(() => PgLastSeenBackfill.RunAsync(connection, Options(NpgsqlHealthSignals.WalArchiveBacklog(maxPendingSegments: 2), size: 100)));
+            var throttled = await WaitForAsync(connectionString, s => s.State is BatchState.Throttled or BatchState.Done or BatchState.Failed).WaitAsync(TimeSpan.FromSeconds(90));
+            Assert.Equal(BatchState.Throttled, throttled.State);
+            Assert.Contains("wal-archive-backlog:", throttled.ThrottleReason, StringComparison.Ordinal);
+            Assert.Contains("WAL segment(s) wait for the archiver > 2", throttled.ThrottleReason, StringComparison.Ordinal);
+            Assert.Contains("its last attempt failed", throttled.ThrottleReason, StringComparison.Ordinal);
+            Assert.False(run.IsCompleted);
+
+            // Archiving works again: the archiver (woken by the reload and the next segment) clears the backlog.
+            await BatchTestData.ExecuteAsync(admin, "ALTER SYSTEM SET archive_command = 'true'");
+            await BatchTestData.ExecuteAsync(admin, "SELECT pg_reload_conf()");
+            await BatchTestData.ExecuteAsync(admin, "INSERT INTO wal_nudge VALUES (2); SELECT pg_switch_wal()");
+
+            var result = await run.WaitAsync(TimeSpan.FromSeconds(120));
+            Assert.Equal(BatchOutcome.Done, result.Outcome);
+            Assert.Equal(BatchTestData.ExpectedFingerprint(), await BatchTestData.FingerprintAsync(connection));
+        }
+        finally
+        {
+            await BatchTestData.ExecuteAsync(admin, "ALTER SYSTEM RESET archive_command");
+            await BatchTestData.ExecuteAsync(admin, "SELECT pg_reload_conf()");
+        }
+    }
+
+    [Fact]
     public async Task A_real_autovacuum_on_the_table_throttles_the_run_until_it_is_gone()
     {
         var connectionString = await CreateDatabaseAsync();

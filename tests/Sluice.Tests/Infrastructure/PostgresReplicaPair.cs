@@ -10,7 +10,8 @@ namespace Sluice.Tests.Infrastructure;
 /// <summary>
 /// A PostgreSQL primary and a streaming replica of it, both throw-away servers started from the same local binaries as
 /// <see cref="PostgresServer"/> (as the <c>postgres</c> user when the tests run as root): the replica is made with
-/// <c>pg_basebackup -R</c> and reports to the primary every second. The primary runs autovacuum every second and is
+/// <c>pg_basebackup -R</c> and reports to the primary every second. The primary archives WAL (to nowhere: its
+/// <c>archive_command</c> is <c>true</c>), runs autovacuum every second and is
 /// private to the class that uses this fixture, so server-wide figures (WAL rate, replication lag, autovacuum) are
 /// not disturbed by the other test classes on the shared server. Stopped and deleted when the class is done.
 /// </summary>
@@ -53,6 +54,9 @@ public sealed class PostgresReplicaPair : IAsyncLifetime
             "wal_level = replica",
             "max_wal_senders = 5",
             "autovacuum_naptime = 1",
+            // Archiving on, with a command that succeeds without copying: a test makes it fail to build a backlog.
+            "archive_mode = on",
+            "archive_command = 'true'",
             "logging_collector = off",
             ""));
         await Pg("pg_ctl", ["-D", primary, "-l", Path.Combine(_root, "primary.log"), "-w", "-t", "60", "-o", $"-p {primaryPort.ToString(CultureInfo.InvariantCulture)}", "start"]);
