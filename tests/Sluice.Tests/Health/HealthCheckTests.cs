@@ -304,6 +304,60 @@ public sealed class HealthCheckTests(PostgresDatabaseFixture<HealthCheckTests> p
         Assert.Equal("Done", done.Data["state"]);
     }
 
+    [Fact]
+    public async Task A_throttled_batch_shows_its_reason_and_is_degraded_once_its_runner_stops_renewing_the_lease()
+    {
+        using var database = new SqliteTestDatabase(nameof(HealthCheckTests));
+        await using var connection = database.OpenConnection();
+        await BatchTestData.CreateAsync(connection);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<TimeProvider>(time)
+            .AddSluiceHealthChecks(h => h.AddBatch("last_seen_backfill_v1", _ => new SqliteConnection(database.ConnectionString), staleAfter: TimeSpan.FromMinutes(5)))
+            .Services
+            .BuildServiceProvider();
+
+        var signal = new SwitchedSignal { Over = true };
+        var options = new BatchOptions { InitialBatchSize = 1_000, MaxBatchSize = 1_000, MinPause = TimeSpan.Zero, PauseRatio = 0, PollInterval = TimeSpan.FromMilliseconds(50) };
+        options.HealthSignals.Add(signal);
+        var run = Task.Run(async () =>
+        {
+            await using var runner = new SqliteConnection(database.ConnectionString);
+            await runner.OpenAsync();
+            return await SqliteLastSeenBackfill.RunAsync(runner, options);
+        });
+        await EventuallyAsync(() => SqliteLastSeenBackfill.ReadStatusAsync(connection).GetAwaiter().GetResult()?.State == BatchState.Throttled, "the run to hold on the signal");
+
+        // Held by a signal, its runner alive (the lease renewed every poll): healthy, with the reason shown.
+        time.SetUtcNow(DateTimeOffset.UtcNow);
+        var throttled = await CheckAsync(services, "sluice.batch.last_seen_backfill_v1");
+        Assert.Equal(HealthStatus.Healthy, throttled.Status);
+        Assert.Equal("Throttled", throttled.Data["state"]);
+        Assert.Equal("switched: the test holds the run", throttled.Data["throttle_reason"]);
+        Assert.Contains("switched: the test holds the run", throttled.Description, StringComparison.Ordinal);
+
+        // The clock moves past the lease and staleAfter while the row stands still, as when the runner dies while held.
+        time.Advance(TimeSpan.FromMinutes(6));
+        var abandoned = await CheckAsync(services, "sluice.batch.last_seen_backfill_v1");
+        Assert.Equal(HealthStatus.Degraded, abandoned.Status);
+        Assert.Contains("is throttled but its runner's lease expired", abandoned.Description, StringComparison.Ordinal);
+
+        signal.Over = false;
+        Assert.Equal(BatchOutcome.Done, (await run.WaitAsync(Guard)).Outcome);
+    }
+
+    /// <summary>A health signal of the user's own (the extension point), over its limit while <see cref="Over"/> is set.</summary>
+    private sealed class SwitchedSignal : BatchHealthSignal
+    {
+        public volatile bool Over;
+
+        public override string Name => "switched";
+
+        public override ValueTask<BatchHealth> CheckAsync(BatchHealthContext context, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Over ? BatchHealth.OverLimit("the test holds the run") : BatchHealth.Healthy);
+    }
+
     /// <summary>Blocks the runner in its first report until released (later reports pass).</summary>
     private sealed class BlockingProgress(SemaphoreSlim reported, SemaphoreSlim resume) : IProgress<BatchProgress>
     {

@@ -180,25 +180,45 @@ internal sealed class BatchHealthContributor(string batchName, Func<DbConnection
             data["last_error"] = lastError;
         }
 
-        switch (status.State)
+        if (status.ThrottleReason is { } throttleReason)
         {
-            case BatchState.Failed:
-                return HealthCheckResult.Unhealthy($"Batch {batchName} failed: {status.LastError}", data: data);
-            case BatchState.Running:
-                var leaseExpired = status.LeaseExpiresAt is { } expires && expires < now;
-                var idle = now - status.UpdatedAt;
-                if (leaseExpired || idle > staleAfter)
-                {
-                    return HealthCheckResult.Degraded(
-                        leaseExpired
-                            ? $"Batch {batchName} is running but its runner's lease expired at {status.LeaseExpiresAt:O} (the runner stopped without finishing)."
-                            : $"Batch {batchName} is running but made no progress for {idle} (more than {staleAfter}).",
-                        data: data);
-                }
-
-                return HealthCheckResult.Healthy($"Batch {batchName} is running ({status.RowsScanned} of {status.TotalRows} keys).", data);
-            default:
-                return HealthCheckResult.Healthy($"Batch {batchName} is {status.State}.", data);
+            data["throttle_reason"] = throttleReason;
         }
+
+        if (status.State == BatchState.Failed)
+        {
+            return HealthCheckResult.Unhealthy($"Batch {batchName} failed: {status.LastError}", data: data);
+        }
+
+        // A runner holds the row — running, throttled by a health signal, or paused by a control request — and renews its
+        // lease at every batch and every poll; a held row whose lease ran out or that stands still lost its runner.
+        if (status.State == BatchState.Running || status.LeaseExpiresAt is not null)
+        {
+            var what = status.State switch
+            {
+                BatchState.Throttled => "throttled",
+                BatchState.Paused => "paused by a control request",
+                _ => "running",
+            };
+            var leaseExpired = status.LeaseExpiresAt is { } expires && expires < now;
+            var idle = now - status.UpdatedAt;
+            if (leaseExpired || idle > staleAfter)
+            {
+                return HealthCheckResult.Degraded(
+                    leaseExpired
+                        ? $"Batch {batchName} is {what} but its runner's lease expired at {status.LeaseExpiresAt:O} (the runner stopped without finishing)."
+                        : $"Batch {batchName} is {what} but its runner has not updated it for {idle} (more than {staleAfter}).",
+                    data: data);
+            }
+
+            // Held by a signal, the run protects the database as configured: healthy, with the reason for whoever looks.
+            return HealthCheckResult.Healthy(
+                status.State == BatchState.Throttled
+                    ? $"Batch {batchName} is throttled at {status.RowsScanned} of {status.TotalRows} keys: {status.ThrottleReason}"
+                    : $"Batch {batchName} is {what} ({status.RowsScanned} of {status.TotalRows} keys).",
+                data);
+        }
+
+        return HealthCheckResult.Healthy($"Batch {batchName} is {status.State}.", data);
     }
 }
