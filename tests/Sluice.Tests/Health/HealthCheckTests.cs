@@ -255,11 +255,7 @@ public sealed class HealthCheckTests(PostgresDatabaseFixture<HealthCheckTests> p
         await using var connection = database.OpenConnection();
         await BatchTestData.CreateAsync(connection);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton<TimeProvider>(time)
-            .AddSluiceHealthChecks(h => h.AddBatch("last_seen_backfill_v1", _ => new SqliteConnection(database.ConnectionString), staleAfter: TimeSpan.FromMinutes(5)))
-            .Services
+        var services = BatchHealthServices(database, time)
             .AddSluiceHealthChecks(h => h.AddBatch("missing_table_v1", _ => new SqliteConnection(database.ConnectionString))) // a second call adds, never duplicates
             .Services
             .BuildServiceProvider();
@@ -311,12 +307,7 @@ public sealed class HealthCheckTests(PostgresDatabaseFixture<HealthCheckTests> p
         await using var connection = database.OpenConnection();
         await BatchTestData.CreateAsync(connection);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton<TimeProvider>(time)
-            .AddSluiceHealthChecks(h => h.AddBatch("last_seen_backfill_v1", _ => new SqliteConnection(database.ConnectionString), staleAfter: TimeSpan.FromMinutes(5)))
-            .Services
-            .BuildServiceProvider();
+        var services = BatchHealthServices(database, time).BuildServiceProvider();
 
         var signal = new SwitchedSignal { Over = true };
         var options = new BatchOptions { InitialBatchSize = 1_000, MaxBatchSize = 1_000, MinPause = TimeSpan.Zero, PauseRatio = 0, PollInterval = TimeSpan.FromMilliseconds(50) };
@@ -346,6 +337,14 @@ public sealed class HealthCheckTests(PostgresDatabaseFixture<HealthCheckTests> p
         signal.Over = false;
         Assert.Equal(BatchOutcome.Done, (await run.WaitAsync(Guard)).Outcome);
     }
+
+    /// <summary>The health check of the test batch on <paramref name="database"/>, degraded after 5 minutes without progress on <paramref name="time"/>.</summary>
+    private static IServiceCollection BatchHealthServices(SqliteTestDatabase database, TimeProvider time) =>
+        new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(time)
+            .AddSluiceHealthChecks(h => h.AddBatch("last_seen_backfill_v1", _ => new SqliteConnection(database.ConnectionString), staleAfter: TimeSpan.FromMinutes(5)))
+            .Services;
 
     /// <summary>A health signal of the user's own (the extension point), over its limit while <see cref="Over"/> is set.</summary>
     private sealed class SwitchedSignal : BatchHealthSignal
