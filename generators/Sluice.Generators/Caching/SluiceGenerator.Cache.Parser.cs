@@ -155,7 +155,8 @@ public sealed partial class SluiceGenerator
                 KeyText(shape.KeyParts, known, new ValueMappings(known, QueryParser.ReadSignature(method, known)?.Dialect ?? Dialect.Sqlite, method.ContainingType, location, method.Name, method)),
                 maxStaleTicks,
                 retryAfterTicks,
-                tags.ToEquatableArray());
+                tags.ToEquatableArray(),
+                shape.ConnectionKind == ConnectionKind.NpgsqlDataSource);
         }
 
         /// <summary>A fail-safe TimeSpan setting (absent: 0); false, with SL0170, when it is given but not positive.</summary>
@@ -381,7 +382,7 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
-            var shape = new CachedShape { IsLoader = isLoader, Connection = signature.Connection, CancellationToken = signature.CancellationToken };
+            var shape = new CachedShape { IsLoader = isLoader, Connection = signature.Connection, ConnectionKind = signature.ConnectionKind, CancellationToken = signature.CancellationToken };
             shape.KeyParameters.AddRange(signature.ValueParameters);
             if (signature.Return is not (QueryParser.ReturnKind.Task or QueryParser.ReturnKind.ValueTask))
             {
@@ -432,6 +433,8 @@ public sealed partial class SluiceGenerator
             public bool IsLoader { get; set; }
 
             public IParameterSymbol Connection { get; set; } = null!;
+
+            public ConnectionKind ConnectionKind { get; set; }
 
             public IParameterSymbol? CancellationToken { get; set; }
 

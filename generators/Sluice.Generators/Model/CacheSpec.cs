@@ -27,7 +27,8 @@ internal sealed record CachedSpec(
     EquatableArray<CacheKeyTextSpec> KeyText,
     long MaxStaleTicks,
     long RetryAfterTicks,
-    EquatableArray<string> Tags);
+    EquatableArray<string> Tags,
+    bool SharedState);
 
 /// <summary>
 /// A parameter of the cached method, in declaration order: the connection, a key (the n-th key part, or the key
