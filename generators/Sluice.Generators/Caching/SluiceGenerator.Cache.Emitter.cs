@@ -76,7 +76,16 @@ public sealed partial class SluiceGenerator
         private static string TagInvalidation(string cache, InvalidationSpec invalidation, string value)
         {
             var part = invalidation.KeyShape == CacheKeyShape.Direct ? "key" : "key.Item" + (invalidation.TagIndex + 1).ToString(CultureInfo.InvariantCulture);
-            return $"invalidations.AddWhere({cache}, {Naming.Literal(invalidation.TagName!)}, {value}, static (key, value) => global::System.Collections.Generic.EqualityComparer<{invalidation.TagType}>.Default.Equals({part}, value));";
+            var match = $"static (key, value) => global::System.Collections.Generic.EqualityComparer<{invalidation.TagType}>.Default.Equals({part}, value)";
+            if (invalidation.TagText is not { } text)
+            {
+                return $"invalidations.AddWhere({cache}, {Naming.Literal(invalidation.TagName!)}, {value}, {match});"; // a backplane clears that cache
+            }
+
+            // The tag's value as key-part text: a backplane sends the group, and other instances evict only it.
+            var index = invalidation.TagIndex.ToString(CultureInfo.InvariantCulture);
+            var count = invalidation.TagPartCount.ToString(CultureInfo.InvariantCulture);
+            return $"invalidations.AddWhere({cache}, {Naming.Literal(invalidation.TagName!)}, {value}, {match}, {index}, {count}, static value => {KeyFormat(text, "value")});";
         }
 
         private static void WriteCache(SourceWriter writer, CachedSpec spec)

@@ -338,14 +338,16 @@ public sealed partial class SluiceGenerator
 
             var tagType = shape.KeyParts[index];
             var keyShape = KeyShapeOf(shape.KeyParts);
+            var partsText = KeyText(shape.KeyParts, known, new ValueMappings(known, QueryParser.ReadSignature(cached, known)?.Dialect ?? Dialect.Sqlite, cached.ContainingType, location, cached.Name, cached));
+            var tagText = partsText.Count == shape.KeyParts.Count && partsText.Count > 0 ? partsText[index] : null;
             if (member is { } one && SameType(one.Type, tagType))
             {
-                return new InvalidationSpec(string.Empty, string.Empty, InvalidationKind.Tag, keyShape, new[] { Naming.EscapeIdentifier(one.Name) }.ToEquatableArray(), EquatableArray<string>.Empty, tagName, index, tagType.ToFullyQualified());
+                return new InvalidationSpec(string.Empty, string.Empty, InvalidationKind.Tag, keyShape, new[] { Naming.EscapeIdentifier(one.Name) }.ToEquatableArray(), EquatableArray<string>.Empty, tagName, index, tagType.ToFullyQualified(), shape.KeyParts.Count, tagText);
             }
 
             if (member is { } many && ElementType(many.Type) is { } element && SameType(element, tagType))
             {
-                return new InvalidationSpec(string.Empty, string.Empty, InvalidationKind.Tags, keyShape, new[] { Naming.EscapeIdentifier(many.Name) }.ToEquatableArray(), EquatableArray<string>.Empty, tagName, index, tagType.ToFullyQualified());
+                return new InvalidationSpec(string.Empty, string.Empty, InvalidationKind.Tags, keyShape, new[] { Naming.EscapeIdentifier(many.Name) }.ToEquatableArray(), EquatableArray<string>.Empty, tagName, index, tagType.ToFullyQualified(), shape.KeyParts.Count, tagText);
             }
 
             var described = member is { } m ? m.Name + ": " + m.Type.ToDisplayString() : keyText;

@@ -32,6 +32,14 @@ public interface ISluiceCache
     /// <summary>Invalidates the key a backplane sent as text; clears the whole cache when the text cannot be parsed.</summary>
     void InvalidateKeyText(string keyText);
 
+    /// <summary>
+    /// Invalidates the group a backplane sent for a tag: every key whose part <paramref name="part"/> (of a key of
+    /// <paramref name="partCount"/> parts) formats as <paramref name="partText"/>, and keeps such loads in flight out of
+    /// the cache. A key it cannot tell about (no key formatter, another key shape) is evicted: coarser, never stale.
+    /// </summary>
+    /// <returns>How many entries were dropped.</returns>
+    int InvalidateKeyPartText(int part, int partCount, string partText);
+
     /// <summary>True while at least one <see cref="Bypass"/> is in effect: every read loads, nothing is stored.</summary>
     bool IsBypassed { get; }
 
@@ -968,6 +976,38 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         }
 
         Clear();
+    }
+
+    /// <inheritdoc />
+    public int InvalidateKeyPartText(int part, int partCount, string partText)
+    {
+        ArgumentNullException.ThrowIfNull(partText);
+        if (_formatKey is null || part < 0 || partCount <= part)
+        {
+            var held = _lru.Count;
+            Clear();
+            return held;
+        }
+
+        return InvalidateWhere(static (key, s) => s.Cache.KeyPartIs(key, s.Part, s.Count, s.Text), (Cache: this, Part: part, Count: partCount, Text: partText));
+    }
+
+    /// <summary>Whether <paramref name="key"/>'s part <paramref name="part"/> formats as <paramref name="text"/>; true when that cannot be told.</summary>
+    private bool KeyPartIs(TKey key, int part, int count, string text)
+    {
+        try
+        {
+            var formatted = _formatKey!(key);
+            return count == 1
+                ? string.Equals(formatted, text, StringComparison.Ordinal)
+                : string.Equals(CacheKeyText.Split(formatted, count)[part], text, StringComparison.Ordinal);
+        }
+#pragma warning disable CA1031 // A key the formatter cannot write, or of another shape, is evicted: coarser, never stale.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return true;
+        }
     }
 
     /// <summary>The key as backplane text, or null when the cache has no <see cref="SluiceCacheOptions{TKey}.KeyFormatter"/>.</summary>
