@@ -54,6 +54,9 @@ public static class SluiceInstruments
     /// <summary>Counter, <c>{lookup}</c>: lookups fail-safe answered with a value past its time to live because its reload failed.</summary>
     public const string CacheStaleServed = "sluice.cache.stale_served";
 
+    /// <summary>Counter, <c>{retry}</c>: fail-safe reloads retried in the background (a failed one carries <c>error.type</c>).</summary>
+    public const string CacheBackgroundRetries = "sluice.cache.background_retries";
+
     /// <summary>Counter, <c>{lookup}</c>: cache lookups that waited for a load.</summary>
     public const string CacheMisses = "sluice.cache.misses";
 

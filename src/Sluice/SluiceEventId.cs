@@ -39,6 +39,15 @@ public static class SluiceEventId
     /// <summary>A cache load failed and fail-safe had no value within its bound to serve; the failure reaches the caller.</summary>
     public const int CacheLoadFailedNoStale = 41;
 
+    /// <summary>A fail-safe background retry failed; the last value is still served, and the next retry is armed.</summary>
+    public const int CacheBackgroundRetryFailed = 42;
+
+    /// <summary>A fail-safe background retry failed and no other fits within the value's bound (or the retry itself faulted): retries stop.</summary>
+    public const int CacheBackgroundRetryGaveUp = 43;
+
+    /// <summary>A fail-safe background retry loaded the value: it is fresh again.</summary>
+    public const int CacheBackgroundRetrySucceeded = 44;
+
     public const int BatchStarted = 60;
     public const int BatchRunningElsewhere = 61;
     public const int BatchRetry = 62;

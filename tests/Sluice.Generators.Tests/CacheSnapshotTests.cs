@@ -87,6 +87,18 @@ public sealed class CacheSnapshotTests
         [Invalidates(typeof(RoleQueries), Tag = "channelId", Key = nameof(ChannelIds))]
         public sealed partial record ArchiveChannels(IReadOnlyList<long> ChannelIds) : ICommand<Done, MembershipError>;
         """)]
+    [InlineData("Npgsql_data_source_fail_safe", """
+        public static partial class NameQueries
+        {
+            [Cached(Ttl = "00:00:10", MaxStale = "00:05:00")]
+            [Query("SELECT name FROM users WHERE id = $1")]
+            public static partial Task<string?> NameAsync(this NpgsqlDataSource db, long id, CancellationToken cancellationToken = default);
+
+            [Cached(Ttl = "00:00:10", MaxStale = "00:05:00")]
+            [Query("SELECT name FROM users WHERE id = $1")]
+            public static partial Task<string?> NameOnConnectionAsync(this NpgsqlConnection db, long id, CancellationToken cancellationToken = default);
+        }
+        """)]
     public void Cached_wrappers_and_invalidations(string name, string declarations)
     {
         var run = GeneratorHarness.Run(Prelude + declarations);

@@ -76,7 +76,16 @@ public sealed partial class SluiceGenerator
         private static string TagInvalidation(string cache, InvalidationSpec invalidation, string value)
         {
             var part = invalidation.KeyShape == CacheKeyShape.Direct ? "key" : "key.Item" + (invalidation.TagIndex + 1).ToString(CultureInfo.InvariantCulture);
-            return $"invalidations.AddWhere({cache}, {Naming.Literal(invalidation.TagName!)}, {value}, static (key, value) => global::System.Collections.Generic.EqualityComparer<{invalidation.TagType}>.Default.Equals({part}, value));";
+            var match = $"static (key, value) => global::System.Collections.Generic.EqualityComparer<{invalidation.TagType}>.Default.Equals({part}, value)";
+            if (invalidation.TagText is not { } text)
+            {
+                return $"invalidations.AddWhere({cache}, {Naming.Literal(invalidation.TagName!)}, {value}, {match});"; // a backplane clears that cache
+            }
+
+            // The tag's value as key-part text: a backplane sends the group, and other instances evict only it.
+            var index = invalidation.TagIndex.ToString(CultureInfo.InvariantCulture);
+            var count = invalidation.TagPartCount.ToString(CultureInfo.InvariantCulture);
+            return $"invalidations.AddWhere({cache}, {Naming.Literal(invalidation.TagName!)}, {value}, {match}, {index}, {count}, static value => {KeyFormat(text, "value")});";
         }
 
         private static void WriteCache(SourceWriter writer, CachedSpec spec)
@@ -205,12 +214,15 @@ public sealed partial class SluiceGenerator
             var call = $"{spec.MethodName}({arguments})" + (spec.SourceReturnsValueTask ? ".AsTask()" : string.Empty);
             writer.WriteLine($"/// <summary>");
             writer.WriteLine($"/// <see cref=\"{spec.MethodName}\"/> through <see cref=\"{spec.CacheProperty}\"/>: a hit returns the cached value without a query;");
-            writer.WriteLine($"/// concurrent misses for one key run one query. Share the value, do not mutate it.");
+            writer.WriteLine($"/// concurrent misses for one key run one query. Share the value, do not mutate it."
+                + (spec.SharedState ? " The data source may be used after the call: fail-safe retries a failed reload in the background." : string.Empty));
             writer.WriteLine($"/// </summary>");
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             writer.WriteLine($"{spec.Accessibility} static {spec.ReturnTypeFullyQualifiedName} {spec.CachedMethodName}({Signature(spec)}) =>");
             writer.Indentation++;
-            writer.WriteLine($"{spec.CacheProperty}.GetOrAddAsync({keyExpression}, static (key, state, cancellationToken) => {call}, {ConnectionName(spec)}, {CancellationName(spec)});");
+            // A data source outlives the call and is thread-safe: the cache may keep it, so fail-safe retries in the background.
+            var lifetime = spec.SharedState ? "global::Sluice.CacheStateLifetime.Shared, " : string.Empty;
+            writer.WriteLine($"{spec.CacheProperty}.GetOrAddAsync({keyExpression}, static (key, state, cancellationToken) => {call}, {ConnectionName(spec)}, {lifetime}{CancellationName(spec)});");
             writer.Indentation--;
         }
 

@@ -155,7 +155,8 @@ public sealed partial class SluiceGenerator
                 KeyText(shape.KeyParts, known, new ValueMappings(known, QueryParser.ReadSignature(method, known)?.Dialect ?? Dialect.Sqlite, method.ContainingType, location, method.Name, method)),
                 maxStaleTicks,
                 retryAfterTicks,
-                tags.ToEquatableArray());
+                tags.ToEquatableArray(),
+                shape.ConnectionKind == ConnectionKind.NpgsqlDataSource);
         }
 
         /// <summary>A fail-safe TimeSpan setting (absent: 0); false, with SL0170, when it is given but not positive.</summary>
@@ -337,14 +338,16 @@ public sealed partial class SluiceGenerator
 
             var tagType = shape.KeyParts[index];
             var keyShape = KeyShapeOf(shape.KeyParts);
+            var partsText = KeyText(shape.KeyParts, known, new ValueMappings(known, QueryParser.ReadSignature(cached, known)?.Dialect ?? Dialect.Sqlite, cached.ContainingType, location, cached.Name, cached));
+            var tagText = partsText.Count == shape.KeyParts.Count && partsText.Count > 0 ? partsText[index] : null;
             if (member is { } one && SameType(one.Type, tagType))
             {
-                return new InvalidationSpec(string.Empty, string.Empty, InvalidationKind.Tag, keyShape, new[] { Naming.EscapeIdentifier(one.Name) }.ToEquatableArray(), EquatableArray<string>.Empty, tagName, index, tagType.ToFullyQualified());
+                return new InvalidationSpec(string.Empty, string.Empty, InvalidationKind.Tag, keyShape, new[] { Naming.EscapeIdentifier(one.Name) }.ToEquatableArray(), EquatableArray<string>.Empty, tagName, index, tagType.ToFullyQualified(), shape.KeyParts.Count, tagText);
             }
 
             if (member is { } many && ElementType(many.Type) is { } element && SameType(element, tagType))
             {
-                return new InvalidationSpec(string.Empty, string.Empty, InvalidationKind.Tags, keyShape, new[] { Naming.EscapeIdentifier(many.Name) }.ToEquatableArray(), EquatableArray<string>.Empty, tagName, index, tagType.ToFullyQualified());
+                return new InvalidationSpec(string.Empty, string.Empty, InvalidationKind.Tags, keyShape, new[] { Naming.EscapeIdentifier(many.Name) }.ToEquatableArray(), EquatableArray<string>.Empty, tagName, index, tagType.ToFullyQualified(), shape.KeyParts.Count, tagText);
             }
 
             var described = member is { } m ? m.Name + ": " + m.Type.ToDisplayString() : keyText;
@@ -381,7 +384,7 @@ public sealed partial class SluiceGenerator
                 return null;
             }
 
-            var shape = new CachedShape { IsLoader = isLoader, Connection = signature.Connection, CancellationToken = signature.CancellationToken };
+            var shape = new CachedShape { IsLoader = isLoader, Connection = signature.Connection, ConnectionKind = signature.ConnectionKind, CancellationToken = signature.CancellationToken };
             shape.KeyParameters.AddRange(signature.ValueParameters);
             if (signature.Return is not (QueryParser.ReturnKind.Task or QueryParser.ReturnKind.ValueTask))
             {
@@ -432,6 +435,8 @@ public sealed partial class SluiceGenerator
             public bool IsLoader { get; set; }
 
             public IParameterSymbol Connection { get; set; } = null!;
+
+            public ConnectionKind ConnectionKind { get; set; }
 
             public IParameterSymbol? CancellationToken { get; set; }
 

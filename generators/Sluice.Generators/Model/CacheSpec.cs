@@ -27,7 +27,8 @@ internal sealed record CachedSpec(
     EquatableArray<CacheKeyTextSpec> KeyText,
     long MaxStaleTicks,
     long RetryAfterTicks,
-    EquatableArray<string> Tags);
+    EquatableArray<string> Tags,
+    bool SharedState);
 
 /// <summary>
 /// A parameter of the cached method, in declaration order: the connection, a key (the n-th key part, or the key
@@ -44,7 +45,9 @@ internal sealed record InvalidatesSpec(TypeDeclarationSpec Type, EquatableArray<
 /// <paramref name="KeyPartTypes"/>), each element of a collection member, or the whole cache.
 /// </summary>
 /// A tag invalidation (<see cref="InvalidationKind.Tag"/>, <see cref="InvalidationKind.Tags"/>) evicts every key whose
-/// part <paramref name="TagIndex"/> (of type <paramref name="TagType"/>) equals the member's value (or one of them).
+/// part <paramref name="TagIndex"/> (of type <paramref name="TagType"/>) equals the member's value (or one of them); with
+/// <paramref name="TagText"/> (the part as backplane text, of a key of <paramref name="TagPartCount"/> parts) a backplane
+/// sends the group, else "clear that cache".
 internal sealed record InvalidationSpec(
     string CacheOwnerFullyQualifiedName,
     string CacheProperty,
@@ -54,7 +57,9 @@ internal sealed record InvalidationSpec(
     EquatableArray<string> KeyPartTypes,
     string? TagName = null,
     int TagIndex = -1,
-    string? TagType = null);
+    string? TagType = null,
+    int TagPartCount = 0,
+    CacheKeyTextSpec? TagText = null);
 
 /// <summary>How a cached method's key parameters make one key.</summary>
 internal enum CacheKeyShape

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Data.Common;
+using System.Globalization;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -196,7 +197,7 @@ public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDi
         var sent = new HashSet<string>(StringComparer.Ordinal);
         foreach (var message in messages)
         {
-            var payload = message.KeyText is null ? message.CacheName : message.CacheName + "\n" + message.KeyText;
+            var payload = Payload(message);
             if (Encoding.UTF8.GetByteCount(payload) > MaxPayloadBytes)
             {
                 payload = message.CacheName;
@@ -216,9 +217,39 @@ public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDi
         return batch;
     }
 
+    /// <summary>
+    /// <c>name</c> (clear), <c>name\nkey</c> (a key), or for a tag <c>\nname\npart:count\ntext</c>: a cache name is never
+    /// empty, so a payload that starts with a newline is a tag's group.
+    /// </summary>
+    private static string Payload(CacheInvalidationMessage message) =>
+        message.KeyText is null ? message.CacheName
+        : message.TagPart < 0 ? message.CacheName + "\n" + message.KeyText
+        : string.Create(CultureInfo.InvariantCulture, $"\n{message.CacheName}\n{message.TagPart}:{message.KeyPartCount}\n{message.KeyText}");
+
+    /// <summary>Test hook: runs after each received payload has been applied to the caches.</summary>
+    internal Action<string>? PayloadApplied { get; set; }
+
     private void OnPayload(string payload)
     {
+        try
+        {
+            Apply(payload);
+        }
+        finally
+        {
+            PayloadApplied?.Invoke(payload);
+        }
+    }
+
+    private void Apply(string payload)
+    {
         Interlocked.Increment(ref _received);
+        if (payload.StartsWith('\n'))
+        {
+            OnTagPayload(payload);
+            return;
+        }
+
         var newline = payload.IndexOf('\n', StringComparison.Ordinal);
         var name = newline < 0 ? payload : payload[..newline];
         if (!_caches.TryGetValue(name, out var cache))
@@ -235,6 +266,30 @@ public sealed class NpgsqlCacheBackplane : ICacheInvalidationPublisher, IAsyncDi
         {
             cache.InvalidateKeyText(payload[(newline + 1)..]);
         }
+    }
+
+    /// <summary>A tag's group: evicts the keys whose tagged part has the text; a payload it cannot read clears the named cache.</summary>
+    private void OnTagPayload(string payload)
+    {
+        var nameEnd = payload.IndexOf('\n', 1);
+        var name = nameEnd < 0 ? payload[1..] : payload[1..nameEnd];
+        if (!_caches.TryGetValue(name, out var cache))
+        {
+            Log.CacheUnknown(_logger, name, Channel);
+            return;
+        }
+
+        var partEnd = nameEnd < 0 ? -1 : payload.IndexOf('\n', nameEnd + 1);
+        var colon = partEnd < 0 ? -1 : payload.IndexOf(':', nameEnd + 1, partEnd - nameEnd - 1);
+        if (colon < 0
+            || !int.TryParse(payload.AsSpan(nameEnd + 1, colon - nameEnd - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var part)
+            || !int.TryParse(payload.AsSpan(colon + 1, partEnd - colon - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+        {
+            cache.Clear(); // coarser, never stale
+            return;
+        }
+
+        cache.InvalidateKeyPartText(part, count, payload[(partEnd + 1)..]);
     }
 
     private void OnSubscribed(bool isReconnect)

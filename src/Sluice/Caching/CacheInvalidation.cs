@@ -28,10 +28,16 @@ public interface ICacheInvalidationPublisher
     void Publish(DbConnection connection, DbTransaction? transaction, CacheInvalidationSet invalidations);
 }
 
-/// <summary>One invalidation as a backplane sends it: the cache's name and the key as text (null: clear the cache).</summary>
+/// <summary>
+/// One invalidation as a backplane sends it: the cache's name and the key as text (null: clear the cache), or, for a
+/// tag (<paramref name="TagPart"/> 0 or more), one key part's text: every key whose part <paramref name="TagPart"/>
+/// of <paramref name="KeyPartCount"/> has that text is evicted.
+/// </summary>
 /// <param name="CacheName">The cache's name.</param>
-/// <param name="KeyText">The key formatted by the cache's key formatter; null to clear the whole cache.</param>
-public readonly record struct CacheInvalidationMessage(string CacheName, string? KeyText);
+/// <param name="KeyText">The key formatted by the cache's key formatter (a tag: the part's text); null to clear the whole cache.</param>
+/// <param name="TagPart">For a tag, the index of the tagged part in the key; -1 (the default) for a key or a clear.</param>
+/// <param name="KeyPartCount">For a tag, how many parts the cache's key has (1: the key is the tag itself).</param>
+public readonly record struct CacheInvalidationMessage(string CacheName, string? KeyText, int TagPart = -1, int KeyPartCount = 0);
 
 /// <summary>The cache entries one command invalidates, collected before commit and applied after it.</summary>
 /// <remarks>For generated code: this API is for use by the output of the Sluice source generator and should not be used directly.</remarks>
@@ -73,7 +79,25 @@ public sealed class CacheInvalidationSet
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(tag);
         ArgumentNullException.ThrowIfNull(match);
-        _items.Add(new PendingWhere<TKey, TValue, TTag>(cache, value, match));
+        _items.Add(new PendingWhere<TKey, TValue, TTag>(cache, value, match, -1, 0, null));
+    }
+
+    /// <summary>
+    /// Invalidates every entry of <paramref name="cache"/> whose key <paramref name="match"/>es <paramref name="value"/>,
+    /// the tag <paramref name="tag"/> in part <paramref name="keyPart"/> of a key of <paramref name="keyPartCount"/> parts.
+    /// A backplane sends the group (the value as <paramref name="formatTag"/> writes it, as the cache's key formatter
+    /// writes that part), so other instances evict only it; "clear that cache" when it would not fit a message.
+    /// </summary>
+    public void AddWhere<TKey, TValue, TTag>(SluiceCache<TKey, TValue> cache, string tag, TTag value, Func<TKey, TTag, bool> match, int keyPart, int keyPartCount, Func<TTag, string> formatTag)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(tag);
+        ArgumentNullException.ThrowIfNull(match);
+        ArgumentNullException.ThrowIfNull(formatTag);
+        ArgumentOutOfRangeException.ThrowIfNegative(keyPart);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(keyPartCount, keyPart);
+        _items.Add(new PendingWhere<TKey, TValue, TTag>(cache, value, match, keyPart, keyPartCount, formatTag));
     }
 
     /// <summary>Clears the whole of <paramref name="cache"/>.</summary>
@@ -135,13 +159,37 @@ public sealed class CacheInvalidationSet
         public override void Apply() => cache.Invalidate(key);
     }
 
-    private sealed class PendingWhere<TKey, TValue, TTag>(SluiceCache<TKey, TValue> cache, TTag value, Func<TKey, TTag, bool> match) : Pending
+    private sealed class PendingWhere<TKey, TValue, TTag>(SluiceCache<TKey, TValue> cache, TTag value, Func<TKey, TTag, bool> match, int keyPart, int keyPartCount, Func<TTag, string>? formatTag) : Pending
         where TKey : notnull
     {
         public override ISluiceCache Cache => cache;
 
-        // Other instances get "clear that cache": coarser than the tag, never stale.
-        public override CacheInvalidationMessage Message => new(cache.Name, null);
+        // Other instances get the group (the tag's part as text), or, without a formatter, "clear that cache": coarser
+        // than the tag, never stale.
+        public override CacheInvalidationMessage Message
+        {
+            get
+            {
+                if (formatTag is null)
+                {
+                    return new(cache.Name, null);
+                }
+
+                string text;
+                try
+                {
+                    text = formatTag(value);
+                }
+#pragma warning disable CA1031 // A value the formatter cannot write (a converter that throws) is sent as "clear that cache": coarser, never stale.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    return new(cache.Name, null);
+                }
+
+                return text is null ? new(cache.Name, null) : new(cache.Name, text, keyPart, keyPartCount);
+            }
+        }
 
         public override void Apply() => cache.InvalidateWhere(match, value);
     }

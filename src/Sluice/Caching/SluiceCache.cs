@@ -32,6 +32,14 @@ public interface ISluiceCache
     /// <summary>Invalidates the key a backplane sent as text; clears the whole cache when the text cannot be parsed.</summary>
     void InvalidateKeyText(string keyText);
 
+    /// <summary>
+    /// Invalidates the group a backplane sent for a tag: every key whose part <paramref name="part"/> (of a key of
+    /// <paramref name="partCount"/> parts) formats as <paramref name="partText"/>, and keeps such loads in flight out of
+    /// the cache. A key it cannot tell about (no key formatter, another key shape) is evicted: coarser, never stale.
+    /// </summary>
+    /// <returns>How many entries were dropped.</returns>
+    int InvalidateKeyPartText(int part, int partCount, string partText);
+
     /// <summary>True while at least one <see cref="Bypass"/> is in effect: every read loads, nothing is stored.</summary>
     bool IsBypassed { get; }
 
@@ -56,7 +64,7 @@ public interface ISluiceCache
 /// </summary>
 /// <typeparam name="TKey">The key.</typeparam>
 /// <typeparam name="TValue">The value; <c>null</c> means "absent" (see <see cref="SluiceCacheOptions{TKey}.CacheAbsent"/>).</typeparam>
-public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource, ISluiceBudgeted
+public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource, ISluiceBudgeted, IDisposable
     where TKey : notnull
 {
     // BitFaster's ConcurrentTLru with telemetry of our own (evictions only; hits are counted by the cache): the concrete
@@ -77,7 +85,11 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     private readonly StripedCounter _misses = new();
     private readonly StripedCounter _loads = new();
     private readonly PerThreadCounter _hits = new();
+    private readonly ConcurrentDictionary<TKey, BackgroundRetry> _retries = new(); // fail-safe retries armed on the clock
     private long _staleServed;
+    private long _backgroundRetries;
+    private long _backgroundRetryFailures;
+    private int _disposed;
     private long _evicted;
     private long _trimmed;
     private long _invalidations;
@@ -149,7 +161,9 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         Interlocked.Read(ref _evicted) + Interlocked.Read(ref _trimmed),
         Interlocked.Read(ref _invalidations),
         _lru.Count,
-        Interlocked.Read(ref _staleServed));
+        Interlocked.Read(ref _staleServed),
+        Interlocked.Read(ref _backgroundRetries),
+        Interlocked.Read(ref _backgroundRetryFailures));
 
     /// <inheritdoc />
     public bool IsBypassed => Volatile.Read(ref _bypasses) > 0;
@@ -207,10 +221,42 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         }
 
         ArgumentNullException.ThrowIfNull(load);
-        return MissAsync(key, load, state, cancellationToken);
+        return MissAsync(key, load, state, CacheStateLifetime.Call, cancellationToken);
     }
 
-    private async ValueTask<TValue> MissAsync<TState>(TKey key, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns the cached value of <paramref name="key"/>, or runs <paramref name="load"/> and caches its result, as
+    /// <see cref="GetOrAddAsync{TState}(TKey, Func{TKey, TState, CancellationToken, Task{TValue}}, TState, CancellationToken)"/>
+    /// does; <paramref name="stateLifetime"/> says whether the cache may keep <paramref name="state"/> after the call.
+    /// With <see cref="CacheStateLifetime.Shared"/> (a data source) and fail-safe on, a failed reload is retried in
+    /// the background on the cache's <see cref="TimeProvider"/> after <see cref="SluiceCacheOptions{TKey}.FailSafeRetryAfter"/>,
+    /// with no read needed, until it succeeds or the value passes its bound.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="load">Loads the value of a key; handed <paramref name="state"/> so it needs no closure.</param>
+    /// <param name="state">Passed to <paramref name="load"/>, e.g. the connection or the data source.</param>
+    /// <param name="stateLifetime">Whether <paramref name="state"/> may be used after this call, from another thread.</param>
+    /// <param name="cancellationToken">Cancels the wait (and the load, when this caller started it).</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ValueTask<TValue> GetOrAddAsync<TState>(
+        TKey key,
+        Func<TKey, TState, CancellationToken, Task<TValue>> load,
+        TState state,
+        CacheStateLifetime stateLifetime,
+        CancellationToken cancellationToken = default)
+    {
+        if (_lru.TryGet(key, out var entry)
+            && (Volatile.Read(ref _hitCheck) == 0 || (_bypasses == 0 && IsFresh(entry))))
+        {
+            _hits.Increment();
+            return new ValueTask<TValue>(entry.Value);
+        }
+
+        ArgumentNullException.ThrowIfNull(load);
+        return MissAsync(key, load, state, stateLifetime, cancellationToken);
+    }
+
+    private async ValueTask<TValue> MissAsync<TState>(TKey key, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, CacheStateLifetime stateLifetime, CancellationToken cancellationToken)
     {
         _misses.Increment();
         SluiceTelemetry.CacheMisses.Add(1, _tag);
@@ -263,11 +309,11 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
                 continue;
             }
 
-            return await LoadAsync(key, mine, load, state, cancellationToken).ConfigureAwait(false);
+            return await LoadAsync(key, mine, load, state, stateLifetime, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask<TValue> LoadAsync<TState>(TKey key, PendingLoad mine, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, CancellationToken cancellationToken)
+    private async ValueTask<TValue> LoadAsync<TState>(TKey key, PendingLoad mine, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, CacheStateLifetime stateLifetime, CancellationToken cancellationToken)
     {
         Entry entry;
         CountLoad();
@@ -283,10 +329,16 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             telemetry.Stop(exception);
             // Never cache an error. With fail-safe, the last value (if it is still within its bound and was not
             // invalidated meanwhile) answers this read and every read until the retry is due.
+            TimedEntry? marked = null;
             var fallback = !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 && _failSafe
-                && KeepStale(key, mine, exception);
+                && KeepStale(key, mine, exception, out marked);
             _pending.TryRemove(new KeyValuePair<TKey, PendingLoad>(key, mine));
+            if (marked is not null && stateLifetime == CacheStateLifetime.Shared)
+            {
+                ScheduleRetry(key, marked, load, state, mine.Clears);
+            }
+
             mine.Completion.SetException(exception);
             _ = mine.Completion.Task.Exception; // observed: the callers get the exception (or the stale value) themselves
             if (fallback && TryGetStale(key, out var stale, retryDueOnly: true))
@@ -325,8 +377,9 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     }
 
     /// <summary>Marks the held value of <paramref name="key"/> as served by fail-safe until its retry is due; false when there is none to serve.</summary>
-    private bool KeepStale(TKey key, PendingLoad mine, Exception exception)
+    private bool KeepStale(TKey key, PendingLoad mine, Exception exception, out TimedEntry? marked)
     {
+        marked = null;
         if (!_lru.TryGet(key, out var held))
         {
             Log.CacheLoadFailedNoStale(_logger, Name, exception);
@@ -345,8 +398,8 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             return true; // another load stored a fresh value meanwhile: serve that
         }
 
-        var marked = new TimedEntry(held.Value, held.HasValue, held.WrittenAt, now + _retryTicks);
-        if (!_lru.TryUpdate(key, marked))
+        var mark = new TimedEntry(held.Value, held.HasValue, held.WrittenAt, now + _retryTicks);
+        if (!_lru.TryUpdate(key, mark))
         {
             return false;
         }
@@ -354,9 +407,11 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         Interlocked.MemoryBarrier();
         if (mine.IsCancelled || Volatile.Read(ref _clears) != mine.Clears)
         {
-            _lru.TryRemove(new KeyValuePair<TKey, Entry>(key, marked)); // invalidated during the load: that value is wrong now
+            _lru.TryRemove(new KeyValuePair<TKey, Entry>(key, mark)); // invalidated during the load: that value is wrong now
             return false;
         }
+
+        marked = mark;
 
         Log.CacheServingStale(_logger, Name, _time.GetElapsedTime(held.WrittenAt, now), TimeSpan.FromSeconds(_retryTicks / (double)_time.TimestampFrequency), exception);
         return true;
@@ -382,6 +437,169 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
 
         return entry.RetryAt != 0 && age < _staleTicks && (retryDueOnly || now < entry.RetryAt);
     }
+
+    /// <summary>
+    /// Arms a background retry of <paramref name="key"/>'s failed reload on the cache's clock, after
+    /// <see cref="SluiceCacheOptions{TKey}.FailSafeRetryAfter"/> (fail-safe, and a load whose state outlives its call);
+    /// nothing when a retry of the key is armed already.
+    /// </summary>
+    private void ScheduleRetry<TState>(TKey key, TimedEntry marked, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, long clears)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || marked.RetryAt == 0)
+        {
+            return;
+        }
+
+        var retry = new BackgroundRetry<TState>(this, key, load, state, clears);
+        if (!_retries.TryAdd(key, retry))
+        {
+            return; // one is armed: it retries this key
+        }
+
+        retry.Arm(_retryTicks);
+
+        // A dispose, clear or invalidation of the key between the failure and the add did not see this retry: each of
+        // them removes (the entry, or bumps a counter) before it stops the retries it finds, so one of us sees the other.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _clears) != clears || !_lru.TryGet(key, out _))
+        {
+            StopRetry(key, retry);
+        }
+    }
+
+    private void StopRetry(TKey key, BackgroundRetry retry)
+    {
+        _retries.TryRemove(new KeyValuePair<TKey, BackgroundRetry>(key, retry));
+        retry.Stop();
+    }
+
+    /// <summary>
+    /// One background retry, when its timer fires: loads the key as a read's miss would (registered as the key's load
+    /// in flight, so reads serve the last value meanwhile and an invalidation keeps what it reads out of the cache),
+    /// replaces the value on success, and on failure arms the next retry while the value is within its bound.
+    /// Every exception is counted and logged here; the returned task never faults.
+    /// </summary>
+    private async Task RunRetryAsync<TState>(BackgroundRetry<TState> retry)
+    {
+        var key = retry.Key;
+        try
+        {
+            if (retry.IsStopped)
+            {
+                return;
+            }
+
+            // Cleared, disposed, invalidated or evicted since: nothing to retry for. Reloaded (fresh) or past its bound: the same.
+            var now = _time.GetTimestamp();
+            if (Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _clears) != retry.Clears || !_lru.TryGet(key, out var held)
+                || now - held.WrittenAt < _ttlTicks || now - held.WrittenAt >= _staleTicks)
+            {
+                StopRetry(key, retry);
+                return;
+            }
+
+            var mine = new PendingLoad(retry.Clears);
+            if (!_pending.TryAdd(key, mine))
+            {
+                retry.Arm(_retryTicks); // a read's load of the key is in flight: look again after another RetryAfter
+                return;
+            }
+
+            Interlocked.Increment(ref _backgroundRetries);
+            CountLoad();
+            var telemetry = CacheLoadTelemetry.Start(Name, 1, bypassed: false);
+            Entry entry;
+            try
+            {
+                var value = await retry.Load(key, retry.State, CancellationToken.None).ConfigureAwait(false);
+                telemetry.Stop(null);
+                entry = NewEntry(value, value is not null);
+            }
+            catch (Exception exception)
+            {
+                telemetry.Stop(exception);
+                _pending.TryRemove(new KeyValuePair<TKey, PendingLoad>(key, mine));
+                mine.Completion.SetException(exception);
+                _ = mine.Completion.Task.Exception; // observed: readers that joined get it themselves (or the last value)
+                OnRetryFailed(retry, mine, exception);
+                return;
+            }
+
+            if (entry.HasValue || _cacheAbsent)
+            {
+                Store(key, entry, mine);
+            }
+            else
+            {
+                _lru.TryRemove(key); // now absent, and absence is not cached: the last value must not be served again
+            }
+
+            _pending.TryRemove(new KeyValuePair<TKey, PendingLoad>(key, mine));
+            mine.Completion.SetResult(entry);
+            StopRetry(key, retry);
+            SluiceTelemetry.CacheBackgroundRetries.Add(1, _tag);
+            Log.CacheBackgroundRetrySucceeded(_logger, Name);
+        }
+#pragma warning disable CA1031 // A fault of the retry itself (a logger that throws, say) is counted and reported, never left unobserved.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            StopRetry(key, retry);
+            Interlocked.Increment(ref _backgroundRetryFailures);
+            try
+            {
+                Log.CacheBackgroundRetryGaveUp(_logger, Name, TimeSpan.Zero, exception);
+            }
+#pragma warning disable CA1031 // The logger itself failed: the failure is counted above; there is nowhere left to report it.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+        finally
+        {
+            BackgroundRetryRan?.Invoke(key);
+        }
+    }
+
+    /// <summary>A background retry failed: counted and logged; the next one is armed while the value is within its bound.</summary>
+    private void OnRetryFailed(BackgroundRetry retry, PendingLoad mine, Exception exception)
+    {
+        var key = retry.Key;
+        Interlocked.Increment(ref _backgroundRetryFailures);
+        SluiceTelemetry.CacheBackgroundRetries.Add(1, _tag, new KeyValuePair<string, object?>("error.type", SluiceTelemetry.ErrorType(exception)));
+
+        // Still the value of the key (not invalidated, not cleared) and within its bound: serve it until the next retry.
+        var now = _time.GetTimestamp();
+        if (!retry.IsStopped && !mine.IsCancelled && Volatile.Read(ref _clears) == retry.Clears
+            && _lru.TryGet(key, out var held) && now - held.WrittenAt >= _ttlTicks && now - held.WrittenAt < _staleTicks)
+        {
+            var mark = new TimedEntry(held.Value, held.HasValue, held.WrittenAt, now + _retryTicks);
+            if (_lru.TryUpdate(key, mark))
+            {
+                Interlocked.MemoryBarrier();
+                if (mine.IsCancelled || Volatile.Read(ref _clears) != retry.Clears)
+                {
+                    _lru.TryRemove(new KeyValuePair<TKey, Entry>(key, mark)); // invalidated meanwhile: that value is wrong now
+                }
+                else if (now + _retryTicks - held.WrittenAt < _staleTicks && Volatile.Read(ref _disposed) == 0)
+                {
+                    Log.CacheBackgroundRetryFailed(_logger, Name, _time.GetElapsedTime(held.WrittenAt, now), RetryAfter, exception);
+                    retry.Arm(_retryTicks);
+                    return;
+                }
+            }
+        }
+
+        StopRetry(key, retry);
+        var age = _lru.TryGet(key, out var last) ? _time.GetElapsedTime(last.WrittenAt, now) : TimeSpan.Zero;
+        Log.CacheBackgroundRetryGaveUp(_logger, Name, age, exception);
+    }
+
+    private TimeSpan RetryAfter => TimeSpan.FromSeconds(_retryTicks / (double)_time.TimestampFrequency);
+
+    /// <summary>Test hook: runs after each background retry's timer callback has done its work (whatever it did).</summary>
+    internal Action<TKey>? BackgroundRetryRan { get; set; }
 
     private TValue ServeStale(Entry entry)
     {
@@ -611,6 +829,10 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         }
 
         _lru.TryRemove(key);
+        if (_retries.TryRemove(key, out var retry))
+        {
+            retry.Stop();
+        }
     }
 
     /// <summary>
@@ -650,6 +872,14 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             }
         }
 
+        foreach (var pair in _retries)
+        {
+            if (predicate(pair.Key, state) && _retries.TryRemove(pair))
+            {
+                pair.Value.Stop();
+            }
+        }
+
         return dropped;
     }
 
@@ -661,6 +891,31 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         Interlocked.Increment(ref _invalidations);
         _pending.Clear();
         _lru.Clear();
+        StopRetries();
+    }
+
+    /// <summary>
+    /// Stops the cache's background work: armed fail-safe retries are stopped and none is armed any more (a retry whose
+    /// load is running finishes it, and stores what it read unless an invalidation overlapped it). The cache stays
+    /// usable; fail-safe then retries on a read, as it does for a caller's connection.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            StopRetries();
+        }
+    }
+
+    private void StopRetries()
+    {
+        foreach (var pair in _retries)
+        {
+            if (_retries.TryRemove(pair))
+            {
+                pair.Value.Stop();
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -723,6 +978,38 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         Clear();
     }
 
+    /// <inheritdoc />
+    public int InvalidateKeyPartText(int part, int partCount, string partText)
+    {
+        ArgumentNullException.ThrowIfNull(partText);
+        if (_formatKey is null || part < 0 || partCount <= part)
+        {
+            var held = _lru.Count;
+            Clear();
+            return held;
+        }
+
+        return InvalidateWhere(static (key, s) => s.Cache.KeyPartIs(key, s.Part, s.Count, s.Text), (Cache: this, Part: part, Count: partCount, Text: partText));
+    }
+
+    /// <summary>Whether <paramref name="key"/>'s part <paramref name="part"/> formats as <paramref name="text"/>; true when that cannot be told.</summary>
+    private bool KeyPartIs(TKey key, int part, int count, string text)
+    {
+        try
+        {
+            var formatted = _formatKey!(key);
+            return count == 1
+                ? string.Equals(formatted, text, StringComparison.Ordinal)
+                : string.Equals(CacheKeyText.Split(formatted, count)[part], text, StringComparison.Ordinal);
+        }
+#pragma warning disable CA1031 // A key the formatter cannot write, or of another shape, is evicted: coarser, never stale.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return true;
+        }
+    }
+
     /// <summary>The key as backplane text, or null when the cache has no <see cref="SluiceCacheOptions{TKey}.KeyFormatter"/>.</summary>
     internal string? FormatKey(TKey key) => _formatKey?.Invoke(key);
 
@@ -772,6 +1059,72 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
                 cache.EndBypass();
             }
         }
+    }
+
+    /// <summary>An armed fail-safe retry of one key (see <see cref="RunRetryAsync{TState}"/>).</summary>
+    private abstract class BackgroundRetry(TKey key, long clears)
+    {
+        private ITimer? _timer;
+        private int _stopped;
+
+        public TKey Key { get; } = key;
+
+        /// <summary>The cache's clear count when the failed load began: a clear since then stops the retry.</summary>
+        public long Clears { get; } = clears;
+
+        public bool IsStopped => Volatile.Read(ref _stopped) != 0;
+
+        protected abstract TimeProvider Time { get; }
+
+        /// <summary>Fires once, <paramref name="dueTicks"/> (timestamp ticks of the cache's clock) from now.</summary>
+        public void Arm(long dueTicks)
+        {
+            var due = TimeSpan.FromSeconds(dueTicks / (double)Time.TimestampFrequency);
+            ITimer timer;
+
+            // The retry belongs to no caller: it must not carry the failed read's AsyncLocals (its span, its scope).
+            var suppressed = !ExecutionContext.IsFlowSuppressed();
+            var flow = suppressed ? ExecutionContext.SuppressFlow() : default;
+            try
+            {
+                timer = Time.CreateTimer(static s => ((BackgroundRetry)s!).Fire(), this, due, Timeout.InfiniteTimeSpan);
+            }
+            finally
+            {
+                if (suppressed)
+                {
+                    flow.Undo();
+                }
+            }
+
+            Interlocked.Exchange(ref _timer, timer)?.Dispose();
+            if (IsStopped)
+            {
+                Interlocked.Exchange(ref _timer, null)?.Dispose(); // stopped while arming
+            }
+        }
+
+        public void Stop()
+        {
+            if (Interlocked.Exchange(ref _stopped, 1) == 0)
+            {
+                Interlocked.Exchange(ref _timer, null)?.Dispose();
+            }
+        }
+
+        protected abstract void Fire();
+    }
+
+    private sealed class BackgroundRetry<TState>(SluiceCache<TKey, TValue> cache, TKey key, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, long clears)
+        : BackgroundRetry(key, clears)
+    {
+        public Func<TKey, TState, CancellationToken, Task<TValue>> Load { get; } = load;
+
+        public TState State { get; } = state;
+
+        protected override TimeProvider Time => cache._time;
+
+        protected override void Fire() => _ = cache.RunRetryAsync(this); // never faults: it counts and logs every exception
     }
 
     /// <summary>A single-key load in flight: its callers wait on <see cref="Completion"/>; an invalidation cancels its store.</summary>

@@ -43,8 +43,10 @@ public sealed class SluiceCacheOptions<TKey>
     public TimeSpan FailSafeMaxStale { get; set; }
 
     /// <summary>
-    /// Fail-safe: after a failed reload, how long the last value is served without trying again; the first read after
-    /// that retries (every other read keeps getting the last value meanwhile, without waiting). Default 5 seconds.
+    /// Fail-safe: after a failed reload, how long the last value is served without trying again. Then the reload is
+    /// retried: in the background, on <see cref="TimeProvider"/>, when the load's state is
+    /// <see cref="CacheStateLifetime.Shared"/> (a data source), else by the first read after that (every other read
+    /// keeps getting the last value meanwhile, without waiting). Default 5 seconds.
     /// </summary>
     public TimeSpan FailSafeRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -74,4 +76,22 @@ public sealed class SluiceCacheOptions<TKey>
 /// <param name="Invalidations">Keys invalidated plus clears.</param>
 /// <param name="Count">Entries held now.</param>
 /// <param name="StaleServed">Lookups fail-safe answered with a value past its time to live because its reload failed.</param>
-public readonly record struct SluiceCacheStatistics(long Hits, long Misses, long Loads, long Evictions, long Invalidations, int Count, long StaleServed = 0);
+/// <param name="BackgroundRetries">Fail-safe retries run in the background, on the cache's clock (each also counts in <paramref name="Loads"/>).</param>
+/// <param name="BackgroundRetryFailures">Background retries that failed (each logged).</param>
+public readonly record struct SluiceCacheStatistics(long Hits, long Misses, long Loads, long Evictions, long Invalidations, int Count, long StaleServed = 0, long BackgroundRetries = 0, long BackgroundRetryFailures = 0);
+
+/// <summary>Whether a cache may keep the state a load is handed after the call that handed it (see <see cref="SluiceCache{TKey, TValue}.GetOrAddAsync{TState}(TKey, Func{TKey, TState, System.Threading.CancellationToken, System.Threading.Tasks.Task{TValue}}, TState, CacheStateLifetime, System.Threading.CancellationToken)"/>).</summary>
+public enum CacheStateLifetime
+{
+    /// <summary>
+    /// The state (a caller's connection) is the caller's, for this call only: the cache never uses it after the call
+    /// returns. Fail-safe retries a failed reload on the next read after its retry delay.
+    /// </summary>
+    Call = 0,
+
+    /// <summary>
+    /// The state (a data source such as an <c>NpgsqlDataSource</c>) lives longer than the call and may be used from any
+    /// thread: fail-safe retries a failed reload in the background, on the cache's clock, with no read needed.
+    /// </summary>
+    Shared = 1,
+}

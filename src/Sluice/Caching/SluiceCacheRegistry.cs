@@ -124,8 +124,9 @@ public sealed class SluiceCacheRegistryOptions
 /// settings. Generated caches resolve through <see cref="Current"/>: a scope's registry (<see cref="BeginScope"/>,
 /// for a test), else the installed one (<see cref="Install"/>; <c>AddSluiceCaches</c> installs the host's), else
 /// <see cref="Default"/>. The lookup costs a generated cache one static read and one reference comparison per call.
+/// Disposing it (the DI container does, for <c>AddSluiceCaches</c>) disposes its caches: their background retries stop.
 /// </summary>
-public sealed class SluiceCacheRegistry
+public sealed class SluiceCacheRegistry : IDisposable
 {
     private static readonly SluiceCacheRegistry s_default = new();
     private static readonly AsyncLocal<SluiceCacheRegistry?> s_scoped = new();
@@ -187,6 +188,18 @@ public sealed class SluiceCacheRegistry
     }
 
     internal ILogger? Logger { get; }
+
+    /// <summary>
+    /// Disposes every cache it created or was given (<see cref="SluiceCache{TKey, TValue}.Dispose"/>): no fail-safe
+    /// retry runs in the background any more. The caches stay usable.
+    /// </summary>
+    public void Dispose()
+    {
+        foreach (var cache in _caches.Values)
+        {
+            (cache as IDisposable)?.Dispose();
+        }
+    }
 
     /// <summary>
     /// Makes <paramref name="registry"/> the process-wide one until the handle is disposed (installs nest; disposing

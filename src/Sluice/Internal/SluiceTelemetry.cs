@@ -68,6 +68,9 @@ internal static class SluiceTelemetry
     public static readonly Counter<long> CacheStaleServed = Meter.CreateCounter<long>(
         SluiceInstruments.CacheStaleServed, unit: "{lookup}", description: "Cache lookups fail-safe answered with a value past its time to live because its reload failed.");
 
+    public static readonly Counter<long> CacheBackgroundRetries = Meter.CreateCounter<long>(
+        SluiceInstruments.CacheBackgroundRetries, unit: "{retry}", description: "Fail-safe cache reloads retried in the background after a failed load (error.type on a failed retry).");
+
     public static Counter<long> BatchRowsScanned => Default.BatchRowsScanned;
 
     public static Counter<long> BatchRowsChanged => Default.BatchRowsChanged;

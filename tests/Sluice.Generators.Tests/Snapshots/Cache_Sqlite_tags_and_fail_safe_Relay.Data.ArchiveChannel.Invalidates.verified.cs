@@ -11,6 +11,6 @@ partial record ArchiveChannel : global::Sluice.ICacheInvalidating
     [global::System.CodeDom.Compiler.GeneratedCode("Sluice.Generators", "%VERSION%")]
     void global::Sluice.ICacheInvalidating.CollectInvalidations(global::Sluice.CacheInvalidationSet invalidations)
     {
-        invalidations.AddWhere(global::Relay.Data.RoleQueries.RoleCache, "channelId", this.ChannelId, static (key, value) => global::System.Collections.Generic.EqualityComparer<long>.Default.Equals(key.Item1, value));
+        invalidations.AddWhere(global::Relay.Data.RoleQueries.RoleCache, "channelId", this.ChannelId, static (key, value) => global::System.Collections.Generic.EqualityComparer<long>.Default.Equals(key.Item1, value), 0, 2, static value => value.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
     }
 }

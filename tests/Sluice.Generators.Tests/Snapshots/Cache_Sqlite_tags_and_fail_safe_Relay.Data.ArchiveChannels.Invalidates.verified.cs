@@ -13,7 +13,7 @@ partial record ArchiveChannels : global::Sluice.ICacheInvalidating
     {
         foreach (var tagValue in this.ChannelIds)
         {
-            invalidations.AddWhere(global::Relay.Data.RoleQueries.RoleCache, "channelId", tagValue, static (key, value) => global::System.Collections.Generic.EqualityComparer<long>.Default.Equals(key.Item1, value));
+            invalidations.AddWhere(global::Relay.Data.RoleQueries.RoleCache, "channelId", tagValue, static (key, value) => global::System.Collections.Generic.EqualityComparer<long>.Default.Equals(key.Item1, value), 0, 2, static value => value.ToString(global::System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 }

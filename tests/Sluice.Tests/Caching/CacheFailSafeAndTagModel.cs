@@ -17,9 +17,22 @@ public static partial class FailSafeQueries
     [Query("SELECT name FROM failsafe_users WHERE id = $1")]
     public static partial Task<string?> FsNameAsync(this NpgsqlDataSource db, long id, CancellationToken cancellationToken = default);
 
+    /// <summary>On the caller's connection: the cache must not use it after the call, so fail-safe retries on a read only.</summary>
+    [Cached(Ttl = "00:00:10", MaxStale = "00:05:00", FailSafeRetryAfter = "00:01:00")]
+    [Query("SELECT name FROM failsafe_users WHERE id = $1")]
+    public static partial Task<string?> FsNameOnConnectionAsync(this NpgsqlConnection db, long id, CancellationToken cancellationToken = default);
+
     [Cached(Ttl = "00:00:10", MaxStale = "00:05:00", FailSafeRetryAfter = "00:01:00")]
     [BulkLoader("SELECT id, name FROM failsafe_users WHERE id = ANY($1)")]
     public static partial Task<IReadOnlyDictionary<long, FsUser>> FsUsersAsync(this NpgsqlDataSource db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
+}
+
+public static partial class SqliteFailSafeQueries
+{
+    /// <summary>On the caller's SQLite connection: its load fails for real when the file is locked or the table is gone.</summary>
+    [Cached(Ttl = "00:00:10", MaxStale = "00:05:00", FailSafeRetryAfter = "00:01:00")]
+    [Query("SELECT name FROM fs_users WHERE id = $1")]
+    public static partial Task<string?> FsSqliteNameAsync(this SqliteConnection db, long id, CancellationToken cancellationToken = default);
 }
 
 public static partial class TagQueries

@@ -45,6 +45,7 @@ public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTest
 
     public async Task DisposeAsync()
     {
+        _registry.Dispose(); // stops the background retries still armed
         await SetAvailableAsync(true);
         await _dataSource.DisposeAsync();
         _logs.Dispose();
@@ -92,6 +93,25 @@ public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTest
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// The cache through its call-only overload (the state is the caller's, as a connection is): fail-safe never keeps
+    /// it, so a failed reload is retried by a read.
+    /// </summary>
+    private ValueTask<string?> ReadCallOnlyAsync(long id) =>
+        FailSafeQueries.FsNameCache.GetOrAddAsync(id, static (key, db, ct) => db.FsNameAsync(key, ct), _dataSource);
+
+    /// <summary>Signals each background retry of <paramref name="cache"/> once its timer callback's work is done.</summary>
+    private static Func<Task> RetrySignal(SluiceCache<long, string?> cache)
+    {
+        var ran = new System.Threading.SemaphoreSlim(0);
+        cache.BackgroundRetryRan = _ => ran.Release();
+
+        // A guard against a hang, not a timing assertion: the retry was started synchronously by the clock's Advance.
+        return async () => Assert.True(await ran.WaitAsync(TimeSpan.FromSeconds(30)), "the background retry never finished");
+    }
+
+    private int Logged(int eventId) => _logs.Entries.Count(e => e.EventId.Id == eventId);
+
     [Fact]
     public async Task A_failed_reload_serves_the_last_value_logs_and_counts_it_and_retries_only_after_RetryAfter()
     {
@@ -99,13 +119,13 @@ public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTest
         var cache = FailSafeQueries.FsNameCache;
         Assert.NotSame(SluiceCacheRegistry.Default.GetOrCreate(FailSafeQueries.FsNameCacheDefinition), cache); // the scope's own instance
 
-        Assert.Equal("alice", await _dataSource.FsNameCachedAsync(1));
+        Assert.Equal("alice", await ReadCallOnlyAsync(1));
         await RenameAsync(1, "alina");
         _time.Advance(TimeSpan.FromSeconds(11)); // past the 10 s time to live
         await SetAvailableAsync(false);
 
         // The reload fails against the real server; the last value answers, and the failure is logged and counted.
-        Assert.Equal("alice", await _dataSource.FsNameCachedAsync(1));
+        Assert.Equal("alice", await ReadCallOnlyAsync(1));
         Assert.Equal(2, cache.Statistics.Loads);
         Assert.Equal(1, cache.Statistics.StaleServed);
         var warning = Assert.Single(_logs.Entries, e => e.EventId.Id == SluiceEventId.CacheServingStale);
@@ -115,23 +135,205 @@ public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTest
 
         // Until the retry is due, reads get the last value without touching the database.
         _time.Advance(TimeSpan.FromSeconds(59));
-        Assert.Equal("alice", await _dataSource.FsNameCachedAsync(1));
+        Assert.Equal("alice", await ReadCallOnlyAsync(1));
         Assert.Equal(2, cache.Statistics.Loads);
         Assert.Equal(2, cache.Statistics.StaleServed);
 
-        // The retry is due: one read retries (and fails again: still down), and the last value still answers.
+        // The retry is due, and nothing retries on the clock (the state was the call's): one read retries (and fails
+        // again: still down), and the last value still answers.
         _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal("alice", await _dataSource.FsNameCachedAsync(1));
+        Assert.Equal(2, cache.Statistics.Loads);
+        Assert.Equal("alice", await ReadCallOnlyAsync(1));
         Assert.Equal(3, cache.Statistics.Loads);
 
         // The database is back: the next retry reads the committed value and caches it; nothing stale is left.
         await SetAvailableAsync(true);
         _time.Advance(TimeSpan.FromSeconds(61));
-        Assert.Equal("alina", await _dataSource.FsNameCachedAsync(1));
+        Assert.Equal("alina", await ReadCallOnlyAsync(1));
         Assert.Equal(4, cache.Statistics.Loads);
-        Assert.Equal("alina", await _dataSource.FsNameCachedAsync(1));
+        Assert.Equal("alina", await ReadCallOnlyAsync(1));
         Assert.Equal(4, cache.Statistics.Loads);
         Assert.Equal(3, cache.Statistics.StaleServed);
+        Assert.Equal(0, cache.Statistics.BackgroundRetries);
+    }
+
+    [Fact]
+    public async Task On_a_data_source_the_retry_runs_in_the_background_with_no_read_and_its_success_replaces_the_value()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsNameCache;
+        var retried = RetrySignal(cache);
+        Assert.Equal("alice", await _dataSource.FsNameCachedAsync(1));
+        await RenameAsync(1, "alina");
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false);
+        Assert.Equal("alice", await _dataSource.FsNameCachedAsync(1)); // stale; a retry is armed on the clock
+        Assert.Equal(2, cache.Statistics.Loads);
+
+        await SetAvailableAsync(true);
+        _time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(2, cache.Statistics.Loads); // not due yet
+
+        // Due: the timer runs the load itself, on the data source; no read at all.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await retried();
+        Assert.Equal(3, cache.Statistics.Loads);
+        Assert.Equal(1, cache.Statistics.BackgroundRetries);
+        Assert.Equal(0, cache.Statistics.BackgroundRetryFailures);
+        Assert.True(cache.TryGet(1, out var value)); // fresh (TryGet serves only a live value)
+        Assert.Equal("alina", value);
+        Assert.Equal(1, Logged(SluiceEventId.CacheBackgroundRetrySucceeded));
+
+        // A hit now, and nothing is armed any more.
+        Assert.Equal("alina", await _dataSource.FsNameCachedAsync(1));
+        _time.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(3, cache.Statistics.Loads);
+        Assert.Equal(1, cache.Statistics.StaleServed);
+    }
+
+    [Fact]
+    public async Task A_failed_background_retry_is_counted_logged_and_rearmed_within_the_bound_and_never_past_it()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsNameCache;
+        var retried = RetrySignal(cache);
+        Assert.Equal("bea", await _dataSource.FsNameCachedAsync(2)); // written at t = 0; bound 10 s + 5 min = t 310
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false);
+        Assert.Equal("bea", await _dataSource.FsNameCachedAsync(2)); // t 11: stale, retry armed for t 71
+        Assert.Equal(2, cache.Statistics.Loads);
+
+        // t 71, 131, 191, 251: each retry fails against the real (down) server, is counted and logged, and arms the next
+        // while that one falls within the bound; the one at 251 would be next due at 311, past it, so retries stop.
+        for (var i = 1; i <= 4; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(60));
+            await retried();
+            Assert.Equal(2 + i, cache.Statistics.Loads);
+            Assert.Equal(i, cache.Statistics.BackgroundRetries);
+            Assert.Equal(i, cache.Statistics.BackgroundRetryFailures);
+            Assert.Equal(Math.Min(i, 3), Logged(SluiceEventId.CacheBackgroundRetryFailed));
+            Assert.Equal(i == 4 ? 1 : 0, Logged(SluiceEventId.CacheBackgroundRetryGaveUp));
+            Assert.Equal("bea", await _dataSource.FsNameCachedAsync(2)); // between retries: the last value, no load
+            Assert.Equal(2 + i, cache.Statistics.Loads);
+        }
+
+        var failure = _logs.Entries.First(e => e.EventId.Id == SluiceEventId.CacheBackgroundRetryFailed);
+        Assert.Equal(LogLevel.Warning, failure.Level);
+        Assert.Contains(cache.Name, failure.Message, StringComparison.Ordinal);
+
+        // t 300: still within the bound, served; no retry ever runs past it.
+        _time.Advance(TimeSpan.FromSeconds(49));
+        Assert.Equal("bea", await _dataSource.FsNameCachedAsync(2));
+        _time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(6, cache.Statistics.Loads);
+
+        // Past the bound a read gets the failure, and no error is cached.
+        await Assert.ThrowsAnyAsync<NpgsqlException>(async () => await _dataSource.FsNameCachedAsync(2));
+        Assert.False(cache.TryGet(2, out _));
+        await SetAvailableAsync(true);
+        Assert.Equal("bea", await _dataSource.FsNameCachedAsync(2));
+    }
+
+    [Fact]
+    public async Task An_invalidation_during_a_background_retry_keeps_what_it_read_out_of_the_cache()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsNameCache;
+        var retried = RetrySignal(cache);
+        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false);
+        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
+        await SetAvailableAsync(true);
+
+        // Another session holds the table: the retry's SELECT waits on the lock.
+        await using var holder = await database.OpenConnectionAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE failsafe_users IN ACCESS EXCLUSIVE MODE", holder, transaction))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(3, cache.Statistics.Loads); // the retry's load has started (it is counted before it is awaited)
+
+        // The key is invalidated while the retry's load is in flight; the load then completes with what it reads.
+        cache.Invalidate(3);
+        await transaction.RollbackAsync();
+        await retried();
+        Assert.Equal(1, cache.Statistics.BackgroundRetries);
+        Assert.Equal(0, cache.Statistics.Count); // not refilled with a value loaded before the invalidation
+        Assert.False(cache.TryGet(3, out _));
+
+        // Nothing is armed any more; the next read loads.
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(3, cache.Statistics.Loads);
+        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
+        Assert.Equal(4, cache.Statistics.Loads);
+    }
+
+    [Fact]
+    public async Task Invalidation_clear_and_dispose_stop_armed_background_retries()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsNameCache;
+        var retried = RetrySignal(cache);
+        foreach (var id in new long[] { 1, 2, 3 })
+        {
+            Assert.NotNull(await _dataSource.FsNameCachedAsync(id));
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false);
+        foreach (var id in new long[] { 1, 2, 3 })
+        {
+            Assert.NotNull(await _dataSource.FsNameCachedAsync(id)); // stale; three retries armed
+        }
+
+        Assert.Equal(6, cache.Statistics.Loads);
+        cache.Invalidate(1);
+        _time.Advance(TimeSpan.FromSeconds(60));
+        await retried();
+        await retried();
+        Assert.Equal(8, cache.Statistics.Loads); // keys 2 and 3 retried (and failed: still down); key 1 did not
+        Assert.Equal(2, cache.Statistics.BackgroundRetries);
+
+        cache.Clear();
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(8, cache.Statistics.Loads);
+
+        // Dispose: a retry armed afterwards is not either (the cache stays usable; a read retries).
+        await SetAvailableAsync(true);
+        Assert.Equal("bea", await _dataSource.FsNameCachedAsync(2));
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false);
+        cache.Dispose();
+        Assert.Equal("bea", await _dataSource.FsNameCachedAsync(2));
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(10, cache.Statistics.Loads);
+        Assert.Equal(2, cache.Statistics.BackgroundRetries);
+    }
+
+    [Fact]
+    public async Task On_a_callers_connection_a_failed_reload_is_never_retried_in_the_background()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsNameOnConnectionCache;
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        Assert.Equal("alice", await connection.FsNameOnConnectionCachedAsync(1));
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false); // terminates the backend of the caller's connection too
+
+        // The load runs on the caller's (now dead) connection and fails: the last value answers.
+        Assert.Equal("alice", await connection.FsNameOnConnectionCachedAsync(1));
+        Assert.Equal(1, cache.Statistics.StaleServed);
+        Assert.Equal(2, cache.Statistics.Loads);
+
+        // The connection is the caller's: nothing touches it after the call, so no retry runs on the clock.
+        _time.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(2, cache.Statistics.Loads);
+        Assert.Equal(0, cache.Statistics.BackgroundRetries);
     }
 
     [Fact]

@@ -129,16 +129,43 @@ public sealed class NpgsqlCacheBackplaneTests(PostgresDatabaseFixture<NpgsqlCach
         Assert.True(backplaneB.Received >= 1);
     }
 
+    /// <summary>Completes once <paramref name="backplane"/> has applied a payload that satisfies <paramref name="match"/>.</summary>
+    private static Task Applied(NpgsqlCacheBackplane backplane, Func<string, bool> match)
+    {
+        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backplane.PayloadApplied = payload =>
+        {
+            if (match(payload))
+            {
+                applied.TrySetResult();
+            }
+        };
+
+        // A guard against a hang, not a timing assertion: the NOTIFY is delivered at commit.
+        return applied.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Another instance's tag cache: the generated key text (two integer parts), or none at all.</summary>
+    private static SluiceCache<(long, long), string?> OtherInstanceTagCache(bool keyText) => new(new SluiceCacheOptions<(long, long)>
+    {
+        Name = PgTagQueries.PgTagRoleCacheDefinition.Name,
+        TimeToLive = TimeSpan.FromMinutes(10),
+        KeyFormatter = keyText ? static k => CacheKeyText.Join(k.Item1.ToString(System.Globalization.CultureInfo.InvariantCulture), k.Item2.ToString(System.Globalization.CultureInfo.InvariantCulture)) : null,
+    });
+
     [Fact]
-    public async Task A_tag_invalidation_evicts_its_group_at_commit_and_clears_the_cache_of_that_name_on_every_listening_instance()
+    public async Task A_tag_invalidation_evicts_only_its_group_on_every_listening_instance_and_other_groups_stay_cached()
     {
         var cacheA = SluiceCacheRegistry.Default.GetOrCreate(PgTagQueries.PgTagRoleCacheDefinition);
         cacheA.Clear();
         await using var backplaneA = new NpgsqlCacheBackplane(database.ConnectionString, [cacheA], FastReconnect);
-        var cacheB = new SluiceCache<(long, long), string?>(new SluiceCacheOptions<(long, long)> { Name = cacheA.Name, TimeToLive = TimeSpan.FromMinutes(10) });
+        var cacheB = OtherInstanceTagCache(keyText: true);
         await using var backplaneB = new NpgsqlCacheBackplane(database.ConnectionString, [cacheB], FastReconnect);
+        var cacheC = OtherInstanceTagCache(keyText: false); // cannot tell keys apart by text: clears, coarser, never stale
+        await using var backplaneC = new NpgsqlCacheBackplane(database.ConnectionString, [cacheC], FastReconnect);
         await backplaneA.StartAsync();
         await backplaneB.StartAsync();
+        await backplaneC.StartAsync();
         await using var worker = PgCacheMutations.CreateWorker(
             new PgCacheMutations(),
             new NpgsqlWorkerConnectionFactory(_dataSource),
@@ -146,25 +173,70 @@ public sealed class NpgsqlCacheBackplaneTests(PostgresDatabaseFixture<NpgsqlCach
         Assert.True(await worker.StartAsync());
         await using (var connection = await _dataSource.OpenConnectionAsync())
         {
-            foreach (var (channel, user) in new[] { (3L, 30L), (3L, 31L), (4L, 40L) })
+            foreach (var (channel, user) in new[] { (3L, 30L), (3L, 31L), (4L, 40L), (4L, 41L) })
             {
                 Assert.Equal("member", await connection.PgTagRoleCachedAsync(channel, user));
                 Assert.Equal("member", await cacheB.GetOrAddAsync((channel, user), static (k, c, ct) => c.PgTagRoleAsync(k.Item1, k.Item2, ct), connection));
+                Assert.Equal("member", await cacheC.GetOrAddAsync((channel, user), static (k, c, ct) => c.PgTagRoleAsync(k.Item1, k.Item2, ct), connection));
             }
         }
 
+        static bool IsTag(string payload) => payload.StartsWith('\n');
+        var heardByA = Applied(backplaneA, IsTag);
+        var heardByB = Applied(backplaneB, IsTag);
+        var heardByC = Applied(backplaneC, IsTag);
         Assert.True((await new PgCacheMutations.Client(worker).PgArchiveChannelAsync(3)).IsOk);
 
-        // Locally the group is gone when the call returns. The NOTIFY carries "clear that cache" (coarser, never
-        // stale), and every listener hears it, the publishing instance's own included.
+        // Locally the group is gone when the call returns; the other group stays.
         Assert.False(cacheA.TryGet((3, 30), out _));
         Assert.False(cacheA.TryGet((3, 31), out _));
-        Assert.True(await EventuallyAsync(() => cacheB.Count == 0, Deadline), "instance B still holds entries a second after the commit");
-        Assert.True(await EventuallyAsync(() => cacheA.Count == 0, Deadline), "instance A did not hear its own clear");
+        Assert.True(cacheA.TryGet((4, 40), out _));
+
+        // The NOTIFY carries the tag's group (channel 3), not "clear that cache": B evicts only that group.
+        await heardByB;
+        Assert.False(cacheB.TryGet((3, 30), out _));
+        Assert.False(cacheB.TryGet((3, 31), out _));
+        Assert.True(cacheB.TryGet((4, 40), out var kept));
+        Assert.Equal("member", kept);
+        Assert.True(cacheB.TryGet((4, 41), out _));
+        Assert.Equal(2, cacheB.Count);
+
+        // The publishing instance hears its own NOTIFY (the group again; its other group stays).
+        await heardByA;
+        Assert.Equal(2, cacheA.Count);
+        Assert.True(cacheA.TryGet((4, 41), out _));
+
+        // A cache without key text cannot tell the group's keys: it clears.
+        await heardByC;
+        Assert.Equal(0, cacheC.Count);
+
         await using (var connection = await _dataSource.OpenConnectionAsync())
         {
             Assert.Equal("archived", await cacheB.GetOrAddAsync((3L, 30L), static (k, c, ct) => c.PgTagRoleAsync(k.Item1, k.Item2, ct), connection));
         }
+    }
+
+    [Fact]
+    public async Task A_tag_group_that_would_not_fit_a_notify_payload_is_sent_as_clear_that_cache()
+    {
+        var cacheB = OtherInstanceTagCache(keyText: true);
+        await using var backplaneB = new NpgsqlCacheBackplane(database.ConnectionString, [cacheB], FastReconnect);
+        await backplaneB.StartAsync();
+        await using (var connection = await _dataSource.OpenConnectionAsync())
+        {
+            Assert.Equal("member", await cacheB.GetOrAddAsync((4L, 40L), static (k, c, ct) => c.PgTagRoleAsync(k.Item1, k.Item2, ct), connection));
+        }
+
+        // A tag value whose text makes the payload 8,000 bytes or more goes out as the cache's name alone.
+        var heard = Applied(backplaneB, _ => true);
+        await using var publisher = new NpgsqlCacheBackplane(database.ConnectionString, [OtherInstanceTagCache(keyText: true)]);
+        await using (var connection = await _dataSource.OpenConnectionAsync())
+        {
+            await publisher.PublishAsync(connection, null, [new CacheInvalidationMessage(cacheB.Name, new string('x', 8000), TagPart: 0, KeyPartCount: 2)]);
+        }
+
+        await heard;
+        Assert.Equal(0, cacheB.Count); // cleared: coarser, never stale
     }
 
     [Fact]

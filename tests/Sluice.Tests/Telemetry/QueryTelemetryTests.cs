@@ -102,7 +102,7 @@ public sealed class QueryTelemetryTests(PostgresDatabaseFixture<QueryTelemetryTe
             .Where(f => f.IsLiteral)
             .Select(f => (string)f.GetRawConstantValue()!)
             .ToList();
-        Assert.Equal(28, names.Count);
+        Assert.Equal(29, names.Count);
         var expectedUnits = new Dictionary<string, string>
         {
             [SluiceInstruments.QueryDuration] = "s",
@@ -115,6 +115,7 @@ public sealed class QueryTelemetryTests(PostgresDatabaseFixture<QueryTelemetryTe
             [SluiceInstruments.CacheHits] = "{lookup}",
             [SluiceInstruments.CacheMisses] = "{lookup}",
             [SluiceInstruments.CacheStaleServed] = "{lookup}",
+            [SluiceInstruments.CacheBackgroundRetries] = "{retry}",
             [SluiceInstruments.CacheLoads] = "{load}",
             [SluiceInstruments.CacheEvictions] = "{entry}",
             [SluiceInstruments.BatchDuration] = "s",
