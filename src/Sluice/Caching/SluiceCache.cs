@@ -209,20 +209,8 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         TKey key,
         Func<TKey, TState, CancellationToken, Task<TValue>> load,
         TState state,
-        CancellationToken cancellationToken = default)
-    {
-        // The hit path: one TryGet, one field read that says whether a hit needs a second look (own clock: its age;
-        // bypassed: it is not served), and the hit counted in this thread's cell.
-        if (_lru.TryGet(key, out var entry)
-            && (Volatile.Read(ref _hitCheck) == 0 || (_bypasses == 0 && IsFresh(entry))))
-        {
-            _hits.Increment();
-            return new ValueTask<TValue>(entry.Value);
-        }
-
-        ArgumentNullException.ThrowIfNull(load);
-        return MissAsync(key, load, state, CacheStateLifetime.Call, cancellationToken);
-    }
+        CancellationToken cancellationToken = default) =>
+        GetOrAddAsync(key, load, state, CacheStateLifetime.Call, cancellationToken);
 
     /// <summary>
     /// Returns the cached value of <paramref name="key"/>, or runs <paramref name="load"/> and caches its result, as
@@ -245,6 +233,8 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         CacheStateLifetime stateLifetime,
         CancellationToken cancellationToken = default)
     {
+        // The hit path: one TryGet, one field read that says whether a hit needs a second look (own clock: its age;
+        // bypassed: it is not served), and the hit counted in this thread's cell.
         if (_lru.TryGet(key, out var entry)
             && (Volatile.Read(ref _hitCheck) == 0 || (_bypasses == 0 && IsFresh(entry))))
         {
