@@ -86,6 +86,10 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     private readonly StripedCounter _loads = new();
     private readonly PerThreadCounter _hits = new();
     private readonly ConcurrentDictionary<TKey, BackgroundRetry> _retries = new(); // fail-safe retries armed on the clock
+
+    // Cancels a background retry's load when the cache is disposed. Cancelled, never disposed: a retry starting at that
+    // moment still reads its token, and a source without a timer holds nothing that needs releasing.
+    private readonly CancellationTokenSource _lifetime = new();
     private long _staleServed;
     private long _backgroundRetries;
     private long _backgroundRetryFailures;
@@ -379,6 +383,8 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         var now = _time.GetTimestamp();
         if (now - held.WrittenAt >= _staleTicks)
         {
+            // Past its bound it can never be served again; on a clock other than the LRU's own it would not expire there.
+            _lru.TryRemove(new KeyValuePair<TKey, Entry>(key, held));
             Log.CacheLoadFailedNoStale(_logger, Name, exception);
             return false;
         }
@@ -501,7 +507,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             Entry entry;
             try
             {
-                var value = await retry.Load(key, retry.State, CancellationToken.None).ConfigureAwait(false);
+                var value = await retry.Load(key, retry.State, _lifetime.Token).ConfigureAwait(false);
                 telemetry.Stop(null);
                 entry = NewEntry(value, value is not null);
             }
@@ -511,6 +517,12 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
                 _pending.TryRemove(new KeyValuePair<TKey, PendingLoad>(key, mine));
                 mine.Completion.SetException(exception);
                 _ = mine.Completion.Task.Exception; // observed: readers that joined get it themselves (or the last value)
+                if (exception is OperationCanceledException && _lifetime.IsCancellationRequested)
+                {
+                    StopRetry(key, retry); // the cache was disposed: its background work ends, and that is no failure
+                    return;
+                }
+
                 OnRetryFailed(retry, mine, exception);
                 return;
             }
@@ -765,6 +777,11 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
 
             if (!_lru.TryGet(keys[i], out var held) || now - held.WrittenAt >= _staleTicks)
             {
+                if (held is not null)
+                {
+                    _lru.TryRemove(new KeyValuePair<TKey, Entry>(keys[i], held)); // past its bound: never served again
+                }
+
                 Log.CacheLoadFailedNoStale(_logger, Name, exception);
                 return false;
             }
@@ -885,15 +902,16 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     }
 
     /// <summary>
-    /// Stops the cache's background work: armed fail-safe retries are stopped and none is armed any more (a retry whose
-    /// load is running finishes it, and stores what it read unless an invalidation overlapped it). The cache stays
-    /// usable; fail-safe then retries on a read, as it does for a caller's connection.
+    /// Stops the cache's background work: armed fail-safe retries are stopped, none is armed any more, and a retry whose
+    /// load is running has it cancelled. The cache stays usable; fail-safe then retries on a read, as it does for a
+    /// caller's connection.
     /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             StopRetries();
+            _lifetime.Cancel(); // a retry whose load is running is cancelled, not waited for
         }
     }
 

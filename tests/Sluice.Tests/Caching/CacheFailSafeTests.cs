@@ -274,6 +274,37 @@ public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTest
     }
 
     [Fact]
+    public async Task Dispose_cancels_a_background_retry_whose_query_is_running()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsNameCache;
+        var retried = RetrySignal(cache);
+        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false);
+        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
+        await SetAvailableAsync(true);
+
+        // The retry's SELECT waits on a lock another session holds, and keeps holding: only a cancellation ends the wait.
+        await using var holder = await database.OpenConnectionAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE failsafe_users IN ACCESS EXCLUSIVE MODE", holder, transaction))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(3, cache.Statistics.Loads); // the retry's load has started
+
+        cache.Dispose();
+        await retried(); // with the lock still held: the query was cancelled
+        Assert.Equal(1, cache.Statistics.BackgroundRetries);
+        Assert.Equal(0, cache.Statistics.BackgroundRetryFailures); // disposal is not a failure
+        Assert.DoesNotContain(_logs.Entries, e => e.EventId.Id == SluiceEventId.CacheBackgroundRetryFailed);
+        await transaction.RollbackAsync();
+    }
+
+    [Fact]
     public async Task Invalidation_clear_and_dispose_stop_armed_background_retries()
     {
         using var scope = Scope();
@@ -350,6 +381,7 @@ public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTest
         Assert.Contains(_logs.Entries, e => e.EventId.Id == SluiceEventId.CacheLoadFailedNoStale);
         Assert.DoesNotContain(_logs.Entries, e => e.EventId.Id == SluiceEventId.CacheServingStale);
         Assert.False(cache.TryGet(2, out _));
+        Assert.Equal(0, cache.Statistics.Count); // a value past its bound can never be served again: the read reclaimed it
 
         // The error was not cached: once the database is back, the next read loads.
         await SetAvailableAsync(true);
