@@ -35,6 +35,13 @@ public static partial class CatalogQueries
     public static partial Task<IReadOnlyDictionary<CatalogMemberKey, CatalogMember>> MembersByKeyPgAsync(this NpgsqlConnection db, IReadOnlyCollection<CatalogMemberKey> keys, string excludedRole);
 }
 
+/// <summary>A statement EXPLAIN does not take: the PostgreSQL check parses and describes it instead.</summary>
+public static partial class UtilityStatementQueries
+{
+    [Query("TRUNCATE catalog_members")]
+    public static partial Task<int> TruncateMembersPgAsync(this NpgsqlConnection db);
+}
+
 /// <summary>The catalog of generated statements, checked against real schemas: a matching one passes, a drifted one is reported.</summary>
 public sealed class CatalogTests(PostgresDatabaseFixture<CatalogTests> postgres) : IClassFixture<PostgresDatabaseFixture<CatalogTests>>
 {
@@ -152,6 +159,21 @@ public sealed class CatalogTests(PostgresDatabaseFixture<CatalogTests> postgres)
         await ExecuteAsync(connection, "ALTER TABLE catalog_members ALTER COLUMN user_id TYPE text");
         var drifted = await SluiceCatalog.VerifyAsync(connection, s => s.Name == Name);
         Assert.False(drifted.Ok);
+    }
+
+    [Fact]
+    public async Task Postgres_statements_EXPLAIN_does_not_take_are_described_and_never_run()
+    {
+        const string Name = "Sluice.Tests.Queries.UtilityStatementQueries.TruncateMembersPgAsync";
+        await using var connection = await postgres.OpenConnectionAsync();
+        await ExecuteAsync(connection, "DROP TABLE IF EXISTS catalog_members; CREATE TABLE catalog_members (channel_id bigint NOT NULL, user_id bigint NOT NULL, role text NOT NULL); INSERT INTO catalog_members VALUES (1, 2, 'owner')");
+
+        var report = await SluiceCatalog.VerifyAsync(connection, s => s.Name == Name);
+
+        Assert.True(report.Ok, report.ToString());
+        Assert.Single(report.Checks);
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM catalog_members", connection);
+        Assert.Equal(1L, await count.ExecuteScalarAsync()); // not truncated
     }
 
     private static void Execute(SqliteConnection connection, string sql)
