@@ -100,6 +100,39 @@ public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTest
     private ValueTask<string?> ReadCallOnlyAsync(long id) =>
         FailSafeQueries.FsNameCache.GetOrAddAsync(id, static (key, db, ct) => db.FsNameAsync(key, ct), _dataSource);
 
+    /// <summary>
+    /// Caches key 3, fails its reload (served stale, a retry armed), then lets the retry start while another session
+    /// holds the table, so its SELECT waits on the lock. Returns that session (the lock goes with its transaction).
+    /// </summary>
+    private async Task<LockHolder> StartRetryWaitingOnLockAsync(SluiceCache<long, string?> cache)
+    {
+        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false);
+        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
+        await SetAvailableAsync(true);
+
+        var holder = await database.OpenConnectionAsync();
+        var transaction = await holder.BeginTransactionAsync();
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE failsafe_users IN ACCESS EXCLUSIVE MODE", holder, transaction))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(3, cache.Statistics.Loads); // the retry's load has started (it is counted before it is awaited)
+        return new LockHolder(holder, transaction);
+    }
+
+    private sealed record LockHolder(NpgsqlConnection Connection, NpgsqlTransaction Transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Transaction.DisposeAsync();
+            await Connection.DisposeAsync();
+        }
+    }
+
     /// <summary>Signals each background retry of <paramref name="cache"/> once its timer callback's work is done.</summary>
     private static Func<Task> RetrySignal(SluiceCache<long, string?> cache)
     {
@@ -241,26 +274,11 @@ public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTest
         using var scope = Scope();
         var cache = FailSafeQueries.FsNameCache;
         var retried = RetrySignal(cache);
-        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
-        _time.Advance(TimeSpan.FromSeconds(11));
-        await SetAvailableAsync(false);
-        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
-        await SetAvailableAsync(true);
-
-        // Another session holds the table: the retry's SELECT waits on the lock.
-        await using var holder = await database.OpenConnectionAsync();
-        await using var transaction = await holder.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand("LOCK TABLE failsafe_users IN ACCESS EXCLUSIVE MODE", holder, transaction))
-        {
-            await lockTable.ExecuteNonQueryAsync();
-        }
-
-        _time.Advance(TimeSpan.FromSeconds(60));
-        Assert.Equal(3, cache.Statistics.Loads); // the retry's load has started (it is counted before it is awaited)
+        await using var holder = await StartRetryWaitingOnLockAsync(cache);
 
         // The key is invalidated while the retry's load is in flight; the load then completes with what it reads.
         cache.Invalidate(3);
-        await transaction.RollbackAsync();
+        await holder.Transaction.RollbackAsync();
         await retried();
         Assert.Equal(1, cache.Statistics.BackgroundRetries);
         Assert.Equal(0, cache.Statistics.Count); // not refilled with a value loaded before the invalidation
@@ -279,29 +297,14 @@ public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTest
         using var scope = Scope();
         var cache = FailSafeQueries.FsNameCache;
         var retried = RetrySignal(cache);
-        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
-        _time.Advance(TimeSpan.FromSeconds(11));
-        await SetAvailableAsync(false);
-        Assert.Equal("cem", await _dataSource.FsNameCachedAsync(3));
-        await SetAvailableAsync(true);
-
-        // The retry's SELECT waits on a lock another session holds, and keeps holding: only a cancellation ends the wait.
-        await using var holder = await database.OpenConnectionAsync();
-        await using var transaction = await holder.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand("LOCK TABLE failsafe_users IN ACCESS EXCLUSIVE MODE", holder, transaction))
-        {
-            await lockTable.ExecuteNonQueryAsync();
-        }
-
-        _time.Advance(TimeSpan.FromSeconds(60));
-        Assert.Equal(3, cache.Statistics.Loads); // the retry's load has started
+        await using var holder = await StartRetryWaitingOnLockAsync(cache); // held: only a cancellation ends the wait
 
         cache.Dispose();
         await retried(); // with the lock still held: the query was cancelled
         Assert.Equal(1, cache.Statistics.BackgroundRetries);
         Assert.Equal(0, cache.Statistics.BackgroundRetryFailures); // disposal is not a failure
         Assert.DoesNotContain(_logs.Entries, e => e.EventId.Id == SluiceEventId.CacheBackgroundRetryFailed);
-        await transaction.RollbackAsync();
+        await holder.Transaction.RollbackAsync();
     }
 
     [Fact]
