@@ -30,9 +30,19 @@ public sealed class BootAndFallbackTests
         Assert.Equal(WorkerState.Booting, h.Worker.State);
 
         // Meanwhile commands run in-process, off the caller's thread (a thread-pool thread, never blocking the caller),
-        // with the same rules (transaction, typed errors).
-        var caller = Environment.CurrentManagedThreadId;
-        var inProcess = (await h.Client.ProbeAsync("in-process")).Value;
+        // with the same rules (transaction, typed errors). The call is made from a dedicated thread: a pool thread that
+        // has yielded at its await may itself pick up the queued fallback (same id, caller not blocked), while a
+        // fallback run inline on the caller's thread would show the dedicated thread's id.
+        var caller = 0;
+        Task<Result<ProbeInfo, PurgeError>>? probe = null;
+        var callerThread = new System.Threading.Thread(() =>
+        {
+            caller = Environment.CurrentManagedThreadId;
+            probe = h.Client.ProbeAsync("in-process");
+        });
+        callerThread.Start();
+        callerThread.Join();
+        var inProcess = (await probe!).Value;
         Assert.NotEqual(caller, inProcess.ThreadId);
         Assert.NotEqual(GatedBootConnectionFactory.WorkerThreadName, inProcess.ThreadName);
         Assert.True(inProcess.InTransaction);
