@@ -140,6 +140,34 @@ public sealed partial class NpgsqlProvider : SluiceProvider
     [GeneratedRegex(@"^\s*(?:WITH|SELECT|INSERT|UPDATE|DELETE|MERGE|VALUES)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Explainable();
 
+    /// <summary>
+    /// From <c>pg_attribute</c>: <c>NOT NULL</c>, no default, not an identity and not generated (a missing table: none;
+    /// the write's own check reports it).
+    /// </summary>
+    public override async Task<IReadOnlyList<string>?> CatalogRequiredColumnsAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(table);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT attname FROM pg_attribute
+            WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped AND attnotnull AND NOT atthasdef
+              AND attidentity = '' AND attgenerated = ''
+            ORDER BY attnum
+            """,
+            (NpgsqlConnection)connection,
+            (NpgsqlTransaction?)transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
+        var required = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            required.Add(reader.GetString(0));
+        }
+
+        return required;
+    }
+
     /// <summary>The server's declared type of the column.</summary>
     public override Type? CatalogColumnType(DbDataReader reader, int ordinal)
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
@@ -115,6 +116,43 @@ public sealed class SqliteProvider : SluiceProvider
 
     /// <inheritdoc />
     public override bool CatalogTypesAreAffinities => true;
+
+    /// <summary>
+    /// From <c>pragma_table_info</c> (generated columns are not listed): <c>NOT NULL</c> without a default, except a
+    /// single <c>INTEGER PRIMARY KEY</c>, which is the rowid and filled by SQLite.
+    /// </summary>
+    public override async Task<IReadOnlyList<string>?> CatalogRequiredColumnsAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(table);
+        var dot = table.IndexOf('.', StringComparison.Ordinal);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            SELECT name, "notnull", dflt_value IS NOT NULL, pk, upper(type) = 'INTEGER', (SELECT count(*) FROM pragma_table_info($table, $schema) WHERE pk > 0)
+            FROM pragma_table_info($table, $schema)
+            """;
+        var tableParameter = command.CreateParameter();
+        tableParameter.ParameterName = "$table";
+        tableParameter.Value = (dot < 0 ? table : table[(dot + 1)..]).Trim('"');
+        command.Parameters.Add(tableParameter);
+        var schemaParameter = command.CreateParameter();
+        schemaParameter.ParameterName = "$schema";
+        schemaParameter.Value = dot < 0 ? "main" : table[..dot].Trim('"');
+        command.Parameters.Add(schemaParameter);
+        var required = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var rowid = reader.GetInt64(3) == 1 && reader.GetBoolean(4) && reader.GetInt64(5) == 1;
+            if (reader.GetBoolean(1) && !reader.GetBoolean(2) && !rowid)
+            {
+                required.Add(reader.GetString(0));
+            }
+        }
+
+        return required;
+    }
 
     /// <summary>SQLite binds parameters by name, so an untyped catalog parameter gets the statement's name for it.</summary>
     public override void PrepareCatalogParameter(DbParameter parameter, string name)

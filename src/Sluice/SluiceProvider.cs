@@ -128,6 +128,13 @@ public abstract class SluiceProvider
         return command.PrepareAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The columns of <paramref name="table"/> an insert must fill: <c>NOT NULL</c>, with no default, and not filled by
+    /// the database itself (identity, generated, SQLite's rowid alias); null when the provider cannot tell.
+    /// </summary>
+    public virtual Task<IReadOnlyList<string>?> CatalogRequiredColumnsAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>?>(null);
+
     /// <summary>Whether database types compare as SQLite's type affinities (from declared types) rather than as type names.</summary>
     public virtual bool CatalogTypesAreAffinities => false;
 }

@@ -193,7 +193,8 @@ public sealed partial class SluiceGenerator
             var (sql, parameters) = BulkEmitter.CatalogWrite(spec);
             writer.WriteLine($"new global::Sluice.CatalogStatement({Naming.Literal(Name(spec))}, {Naming.Literal(DialectName(spec.Dialect))}, {Naming.Literal(sql)},");
             writer.WriteLine($"    new string[] {{ {string.Join(", ", parameters.Select(Naming.Literal))} }},");
-            writer.WriteLine("    global::System.Array.Empty<global::Sluice.CatalogColumn>()),");
+            writer.WriteLine("    global::System.Array.Empty<global::Sluice.CatalogColumn>())");
+            writer.WriteLine($"{{ Write = new global::Sluice.CatalogWrite({Naming.Literal(spec.Table)}, new string[] {{ {string.Join(", ", spec.Columns.Select(c => Naming.Literal(c.Column)))} }}) }},");
 
             var row = spec.RowTypeFullyQualifiedName.Replace("global::", string.Empty);
             var columns = string.Join(", ", spec.Columns.Select(c =>

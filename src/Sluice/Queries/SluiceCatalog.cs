@@ -66,7 +66,18 @@ public sealed record CatalogStatement(string Name, string Dialect, string Sql, I
     /// typed arrays, which untyped NULLs make ambiguous).
     /// </summary>
     public IReadOnlyList<CatalogParameter> TypedParameters { get; init; } = Array.Empty<CatalogParameter>();
+
+    /// <summary>
+    /// For a bulk write, the table and the columns it writes: a column of that table that is <c>NOT NULL</c> with no
+    /// default (nor identity, generated or rowid) and is not written would fail every row, so the check reports it.
+    /// </summary>
+    public CatalogWrite? Write { get; init; }
 }
+
+/// <summary>The table and columns a bulk write fills, so a check can find required columns it leaves out.</summary>
+/// <param name="Table">The table, as the write names it (optionally <c>schema.table</c>).</param>
+/// <param name="Columns">The columns every written row has a value for.</param>
+public sealed record CatalogWrite(string Table, IReadOnlyList<string> Columns);
 
 /// <summary>The outcome of checking one statement.</summary>
 /// <param name="Statement">The statement.</param>
@@ -216,6 +227,15 @@ public static class SluiceCatalog
             {
                 // Nothing to read: compile it only (SQLite would run an INSERT of NULLs under SchemaOnly and trip NOT NULL).
                 await provider.CatalogCompileAsync(command, cancellationToken).ConfigureAwait(false);
+                if (statement.Write is { } write
+                    && await provider.CatalogRequiredColumnsAsync(connection, transaction, write.Table, cancellationToken).ConfigureAwait(false) is { } required)
+                {
+                    foreach (var column in required.Where(r => !write.Columns.Contains(r, StringComparer.OrdinalIgnoreCase)))
+                    {
+                        problems.Add($"column '{column}' of {write.Table} is NOT NULL without a default, and the write does not fill it: every row would fail");
+                    }
+                }
+
                 return problems;
             }
 

@@ -119,6 +119,46 @@ public sealed class BulkCatalogTests(PostgresDatabaseFixture<BulkCatalogTests> p
     }
 
     [Fact]
+    public async Task Sqlite_a_required_column_the_write_leaves_out_is_reported_and_defaults_and_the_rowid_are_not()
+    {
+        using var db = new SqliteQueryDatabase(nameof(BulkCatalogTests));
+        db.Execute(SqliteBulkWrites.Schema);
+        db.Execute("""
+            DROP TABLE bulk_events;
+            CREATE TABLE bulk_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload TEXT, origin TEXT NOT NULL,
+                created TEXT NOT NULL DEFAULT (datetime('now')), kind_upper TEXT GENERATED ALWAYS AS (upper(kind)) VIRTUAL);
+            """);
+
+        var report = await SluiceCatalog.VerifyAsync(db.Connection, s => s.Name.StartsWith(SqliteWrites + "InsertEventsAsync", StringComparison.Ordinal));
+
+        var write = Assert.Single(report.Checks, c => !c.Ok);
+        Assert.Equal(SqliteWrites + "InsertEventsAsync", write.Statement.Name);
+        var problem = Assert.Single(write.Problems);
+        Assert.Equal("column 'origin' of bulk_events is NOT NULL without a default, and the write does not fill it: every row would fail", problem);
+    }
+
+    [Fact]
+    public async Task Postgres_a_required_column_the_write_leaves_out_is_reported_and_defaults_identities_and_generated_columns_are_not()
+    {
+        await using var connection = await postgres.OpenConnectionAsync();
+        await NpgsqlQuerySchema.ResetAsync(connection, NpgsqlBulkWrites.Schema + """
+            ALTER TABLE bulk_events ADD COLUMN origin text NOT NULL, ADD COLUMN created timestamptz NOT NULL DEFAULT now(),
+                ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY, ADD COLUMN kind_upper text GENERATED ALWAYS AS (upper(kind)) STORED;
+            """);
+
+        var report = await SluiceCatalog.VerifyAsync(connection, s => s.Name.StartsWith(NpgsqlWrites + "InsertEventsAsync", StringComparison.Ordinal));
+
+        var write = Assert.Single(report.Checks, c => !c.Ok);
+        Assert.Equal(NpgsqlWrites + "InsertEventsAsync", write.Statement.Name);
+        Assert.Equal("column 'origin' of bulk_events is NOT NULL without a default, and the write does not fill it: every row would fail", Assert.Single(write.Problems));
+
+        // What the check says is what the write does: every row fails on that column.
+        var error = await Assert.ThrowsAsync<BulkWriteException>(() => connection.InsertEventsAsync([new NewEvent("k", null)]));
+        Assert.Equal("origin", error.Column);
+    }
+
+    [Fact]
     public async Task Postgres_dates_times_and_chars_match_the_types_Npgsql_reports_for_them()
     {
         await using var connection = await postgres.OpenConnectionAsync();
