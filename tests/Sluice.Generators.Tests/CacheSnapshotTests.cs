@@ -97,6 +97,14 @@ public sealed class CacheSnapshotTests
             [Cached(Ttl = "00:00:10", MaxStale = "00:05:00")]
             [Query("SELECT name FROM users WHERE id = $1")]
             public static partial Task<string?> NameOnConnectionAsync(this NpgsqlConnection db, long id, CancellationToken cancellationToken = default);
+
+            [Cached(Ttl = "00:00:10", MaxStale = "00:05:00")]
+            [BulkLoader("SELECT id, name FROM users WHERE id = ANY($1)")]
+            public static partial Task<IReadOnlyDictionary<long, User>> UsersAsync(this NpgsqlDataSource db, IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default);
+
+            [Cached(Ttl = "00:00:10", MaxStale = "00:05:00")]
+            [BulkLoader("SELECT channel_id, user_id, role FROM members WHERE channel_id = ANY($1)")]
+            public static partial Task<ILookup<long, Member>> MembersByChannelAsync(this NpgsqlDataSource db, IReadOnlyCollection<long> channelIds, CancellationToken cancellationToken = default);
         }
         """)]
     public void Cached_wrappers_and_invalidations(string name, string declarations)

@@ -88,6 +88,17 @@ public sealed partial class SluiceGenerator
             return $"invalidations.AddWhere({cache}, {Naming.Literal(invalidation.TagName!)}, {value}, {match}, {index}, {count}, static value => {KeyFormat(text, "value")});";
         }
 
+        // A data source outlives the call and is thread-safe: the cache may keep it, so fail-safe retries in the background.
+        private const string SharedStateArgument = "global::Sluice.CacheStateLifetime.Shared";
+
+        private static void WriteSharedState(SourceWriter writer, CachedSpec spec)
+        {
+            if (spec.SharedState)
+            {
+                writer.WriteLine(SharedStateArgument + ",");
+            }
+        }
+
         private static void WriteCache(SourceWriter writer, CachedSpec spec)
         {
             var ttl = spec.TtlTicks.ToString(CultureInfo.InvariantCulture);
@@ -220,8 +231,7 @@ public sealed partial class SluiceGenerator
             writer.WriteLine(GeneratedFile.GeneratedCodeAttribute);
             writer.WriteLine($"{spec.Accessibility} static {spec.ReturnTypeFullyQualifiedName} {spec.CachedMethodName}({Signature(spec)}) =>");
             writer.Indentation++;
-            // A data source outlives the call and is thread-safe: the cache may keep it, so fail-safe retries in the background.
-            var lifetime = spec.SharedState ? "global::Sluice.CacheStateLifetime.Shared, " : string.Empty;
+            var lifetime = spec.SharedState ? SharedStateArgument + ", " : string.Empty;
             writer.WriteLine($"{spec.CacheProperty}.GetOrAddAsync({keyExpression}, static (key, state, cancellationToken) => {call}, {ConnectionName(spec)}, {lifetime}{CancellationName(spec)});");
             writer.Indentation--;
         }
@@ -261,6 +271,7 @@ public sealed partial class SluiceGenerator
                     writer.WriteLine($"{keys},");
                     writer.WriteLine($"static async (missing, state, cancellationToken) => {loaded},");
                     writer.WriteLine($"{ConnectionName(spec)},");
+                    WriteSharedState(writer, spec);
                     writer.WriteLine($"{CancellationName(spec)}).ConfigureAwait(false);");
                     writer.Indentation--;
                     return;
@@ -271,6 +282,7 @@ public sealed partial class SluiceGenerator
                 writer.WriteLine($"{keys},");
                 writer.WriteLine($"static async (missing, state, cancellationToken) => ({dictionaryType}){loaded},");
                 writer.WriteLine($"{ConnectionName(spec)},");
+                WriteSharedState(writer, spec);
                 writer.WriteLine($"{CancellationName(spec)}).ConfigureAwait(false);");
                 writer.Indentation--;
                 writer.WriteLine("return values;");

@@ -23,11 +23,26 @@ public static class CacheRuntime
     /// <param name="loadMissing">The generated loader, called with the missing keys.</param>
     /// <param name="state">Passed to <paramref name="loadMissing"/>, e.g. the connection.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
+    public static ValueTask<RowLookup<TKey, TRow>> GetLookupAsync<TKey, TRow, TState>(
+        SluiceCache<TKey, IReadOnlyList<TRow>> cache,
+        IEnumerable<TKey> keys,
+        Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<RowLookup<TKey, TRow>>> loadMissing,
+        TState state,
+        CancellationToken cancellationToken = default)
+        where TKey : notnull =>
+        GetLookupAsync(cache, keys, loadMissing, state, CacheStateLifetime.Call, cancellationToken);
+
+    /// <summary>
+    /// The lookup of <paramref name="keys"/>, as the overload without <paramref name="stateLifetime"/>; with
+    /// <see cref="CacheStateLifetime.Shared"/> (a data source) a failed load answered by fail-safe is retried in the
+    /// background.
+    /// </summary>
     public static async ValueTask<RowLookup<TKey, TRow>> GetLookupAsync<TKey, TRow, TState>(
         SluiceCache<TKey, IReadOnlyList<TRow>> cache,
         IEnumerable<TKey> keys,
         Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<RowLookup<TKey, TRow>>> loadMissing,
         TState state,
+        CacheStateLifetime stateLifetime,
         CancellationToken cancellationToken = default)
         where TKey : notnull
     {
@@ -35,7 +50,7 @@ public static class CacheRuntime
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(loadMissing);
         var distinct = KeySet<TKey>.Of(keys, nameof(keys));
-        var entries = await cache.GetEntriesAsync(distinct, loadMissing, state, cancellationToken).ConfigureAwait(false);
+        var entries = await cache.GetEntriesAsync(distinct, loadMissing, state, stateLifetime, cancellationToken).ConfigureAwait(false);
         var result = RowLookup<TKey, TRow>.Shared(distinct.Count);
         for (var i = 0; i < entries.Length; i++)
         {

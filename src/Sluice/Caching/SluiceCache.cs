@@ -459,13 +459,18 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _clears) != clears || !_lru.TryGet(key, out _))
         {
-            StopRetry(key, retry);
+            StopRetry(retry);
         }
     }
 
-    private void StopRetry(TKey key, BackgroundRetry retry)
+    /// <summary>Stops <paramref name="retry"/> and removes it under every key it retries (a bulk retry holds several).</summary>
+    private void StopRetry(BackgroundRetry retry)
     {
-        _retries.TryRemove(new KeyValuePair<TKey, BackgroundRetry>(key, retry));
+        foreach (var key in retry.Keys)
+        {
+            _retries.TryRemove(new KeyValuePair<TKey, BackgroundRetry>(key, retry));
+        }
+
         retry.Stop();
     }
 
@@ -490,7 +495,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             if (Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _clears) != retry.Clears || !_lru.TryGet(key, out var held)
                 || now - held.WrittenAt < _ttlTicks || now - held.WrittenAt >= _staleTicks)
             {
-                StopRetry(key, retry);
+                StopRetry(retry);
                 return;
             }
 
@@ -519,7 +524,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
                 _ = mine.Completion.Task.Exception; // observed: readers that joined get it themselves (or the last value)
                 if (exception is OperationCanceledException && _lifetime.IsCancellationRequested)
                 {
-                    StopRetry(key, retry); // the cache was disposed: its background work ends, and that is no failure
+                    StopRetry(retry); // the cache was disposed: its background work ends, and that is no failure
                     return;
                 }
 
@@ -538,7 +543,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
 
             _pending.TryRemove(new KeyValuePair<TKey, PendingLoad>(key, mine));
             mine.Completion.SetResult(entry);
-            StopRetry(key, retry);
+            StopRetry(retry);
             SluiceTelemetry.CacheBackgroundRetries.Add(1, _tag);
             Log.CacheBackgroundRetrySucceeded(_logger, Name);
         }
@@ -546,7 +551,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            StopRetry(key, retry);
+            StopRetry(retry);
             Interlocked.Increment(ref _backgroundRetryFailures);
             try
             {
@@ -561,6 +566,177 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         finally
         {
             BackgroundRetryRan?.Invoke(key);
+        }
+    }
+
+    /// <summary>
+    /// Arms one background retry of a failed bulk load's keys (those no other retry holds), loaded together by
+    /// <paramref name="load"/> after <see cref="SluiceCacheOptions{TKey}.FailSafeRetryAfter"/>.
+    /// </summary>
+    private void ScheduleBulkRetry<TState, TLoaded>(List<TKey> keys, Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<TLoaded>> load, TState state)
+        where TLoaded : IReadOnlyDictionary<TKey, TValue>
+    {
+        var clears = Volatile.Read(ref _clears);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        var retry = new BulkRetry<TState, TLoaded>(this, keys.ToArray(), load, state, clears);
+        var claimed = 0;
+        foreach (var key in retry.Keys)
+        {
+            claimed += _retries.TryAdd(key, retry) ? 1 : 0; // a key another retry holds is retried by that one
+        }
+
+        if (claimed == 0)
+        {
+            return;
+        }
+
+        retry.Arm(_retryTicks);
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _clears) != clears)
+        {
+            StopRetry(retry);
+        }
+    }
+
+    /// <summary>
+    /// A bulk background retry, when its timer fires: reloads, in one call, the keys it still holds whose values are
+    /// past their time to live and within their bound (re-marked first, so reads keep the last value meanwhile), stores
+    /// what it read unless an invalidation overlapped the load, and on failure arms the next retry while some value is
+    /// still within its bound. Every exception is counted and logged here; the returned task never faults.
+    /// </summary>
+    private async Task RunBulkRetryAsync<TState, TLoaded>(BulkRetry<TState, TLoaded> retry)
+        where TLoaded : IReadOnlyDictionary<TKey, TValue>
+    {
+        try
+        {
+            if (retry.IsStopped)
+            {
+                return;
+            }
+
+            var now = _time.GetTimestamp();
+            var due = new List<TKey>(retry.Keys.Length);
+            foreach (var key in retry.Keys)
+            {
+                if (Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _clears) == retry.Clears
+                    && _retries.TryGetValue(key, out var holder) && ReferenceEquals(holder, retry)
+                    && _lru.TryGet(key, out var held) && now - held.WrittenAt >= _ttlTicks && now - held.WrittenAt < _staleTicks
+                    && _lru.TryUpdate(key, new TimedEntry(held.Value, held.HasValue, held.WrittenAt, now + _retryTicks)))
+                {
+                    due.Add(key);
+                }
+            }
+
+            if (due.Count == 0)
+            {
+                StopRetry(retry); // each key is fresh again, invalidated, evicted or past its bound
+                return;
+            }
+
+            Interlocked.Increment(ref _backgroundRetries);
+            CountLoad();
+            var epoch = Volatile.Read(ref _epoch);
+            var telemetry = CacheLoadTelemetry.Start(Name, due.Count, bypassed: false);
+            TLoaded loaded;
+            try
+            {
+                loaded = await retry.Load(new KeySet<TKey>(due), retry.State, _lifetime.Token).ConfigureAwait(false);
+                telemetry.Stop(null);
+            }
+            catch (Exception exception)
+            {
+                telemetry.Stop(exception);
+                if (exception is OperationCanceledException && _lifetime.IsCancellationRequested)
+                {
+                    StopRetry(retry); // the cache was disposed: its background work ends, and that is no failure
+                    return;
+                }
+
+                Interlocked.Increment(ref _backgroundRetryFailures);
+                SluiceTelemetry.CacheBackgroundRetries.Add(1, _tag, new KeyValuePair<string, object?>("error.type", SluiceTelemetry.ErrorType(exception)));
+                long oldestTicks = 0;
+                var rearm = false;
+                foreach (var key in due)
+                {
+                    if (_lru.TryGet(key, out var held))
+                    {
+                        var age = now - held.WrittenAt;
+                        oldestTicks = Math.Max(oldestTicks, age);
+                        rearm |= age + _retryTicks < _staleTicks; // its next retry would still be within its bound
+                    }
+                }
+
+                var oldest = TimeSpan.FromSeconds(oldestTicks / (double)_time.TimestampFrequency);
+
+                if (rearm && !retry.IsStopped && Volatile.Read(ref _disposed) == 0)
+                {
+                    Log.CacheBackgroundRetryFailed(_logger, Name, oldest, RetryAfter, exception);
+                    retry.Arm(_retryTicks);
+                    return;
+                }
+
+                StopRetry(retry);
+                Log.CacheBackgroundRetryGaveUp(_logger, Name, oldest, exception);
+                return;
+            }
+
+            var stored = new List<KeyValuePair<TKey, Entry>>(due.Count);
+            foreach (var key in due)
+            {
+                var hasValue = loaded.TryGetValue(key, out var value) && value is not null;
+                if (hasValue || _cacheAbsent)
+                {
+                    var entry = NewEntry(value!, hasValue);
+                    _lru.AddOrUpdate(key, entry);
+                    stored.Add(new KeyValuePair<TKey, Entry>(key, entry));
+                }
+                else
+                {
+                    _lru.TryRemove(key); // now absent, and absence is not cached: the last value must not be served again
+                }
+            }
+
+            // As a read's bulk load: an invalidation that began during the load takes back what it stored.
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _epoch) != epoch)
+            {
+                foreach (var pair in stored)
+                {
+                    _lru.TryRemove(pair);
+                }
+            }
+            else if (stored.Count > 0)
+            {
+                Budget?.OnStored(this);
+            }
+
+            StopRetry(retry);
+            SluiceTelemetry.CacheBackgroundRetries.Add(1, _tag);
+            Log.CacheBackgroundRetrySucceeded(_logger, Name);
+        }
+#pragma warning disable CA1031 // A fault of the retry itself (a logger that throws, say) is counted and reported, never left unobserved.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            StopRetry(retry);
+            Interlocked.Increment(ref _backgroundRetryFailures);
+            try
+            {
+                Log.CacheBackgroundRetryGaveUp(_logger, Name, TimeSpan.Zero, exception);
+            }
+#pragma warning disable CA1031 // The logger itself failed: the failure is counted above; there is nowhere left to report it.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+        finally
+        {
+            BackgroundRetryRan?.Invoke(retry.Key);
         }
     }
 
@@ -593,7 +769,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             }
         }
 
-        StopRetry(key, retry);
+        StopRetry(retry);
         var age = _lru.TryGet(key, out var last) ? _time.GetElapsedTime(last.WrittenAt, now) : TimeSpan.Zero;
         Log.CacheBackgroundRetryGaveUp(_logger, Name, age, exception);
     }
@@ -624,16 +800,36 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     /// <param name="loadMissing">Loads the missing keys (distinct, in request order) in one round trip.</param>
     /// <param name="state">Passed to <paramref name="loadMissing"/>, e.g. the connection.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
+    public ValueTask<Dictionary<TKey, TValue>> GetManyAsync<TState>(
+        IEnumerable<TKey> keys,
+        Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<IReadOnlyDictionary<TKey, TValue>>> loadMissing,
+        TState state,
+        CancellationToken cancellationToken = default) =>
+        GetManyAsync(keys, loadMissing, state, CacheStateLifetime.Call, cancellationToken);
+
+    /// <summary>
+    /// Returns the values of <paramref name="keys"/> as
+    /// <see cref="GetManyAsync{TState}(IEnumerable{TKey}, Func{IReadOnlyList{TKey}, TState, CancellationToken, Task{IReadOnlyDictionary{TKey, TValue}}}, TState, CancellationToken)"/>
+    /// does; with <see cref="CacheStateLifetime.Shared"/> (a data source) and fail-safe on, a failed load answered from
+    /// held values is retried in the background for those keys, in one load, after
+    /// <see cref="SluiceCacheOptions{TKey}.FailSafeRetryAfter"/>.
+    /// </summary>
+    /// <param name="keys">The keys; duplicates are looked up once.</param>
+    /// <param name="loadMissing">Loads the missing keys (distinct, in request order) in one round trip.</param>
+    /// <param name="state">Passed to <paramref name="loadMissing"/>, e.g. the connection or the data source.</param>
+    /// <param name="stateLifetime">Whether <paramref name="state"/> may be used after this call, from another thread.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
     public async ValueTask<Dictionary<TKey, TValue>> GetManyAsync<TState>(
         IEnumerable<TKey> keys,
         Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<IReadOnlyDictionary<TKey, TValue>>> loadMissing,
         TState state,
+        CacheStateLifetime stateLifetime,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(loadMissing);
         var distinct = KeySet<TKey>.Of(keys, nameof(keys));
-        var entries = await GetEntriesAsync(distinct, loadMissing, state, cancellationToken).ConfigureAwait(false);
+        var entries = await GetEntriesAsync(distinct, loadMissing, state, stateLifetime, cancellationToken).ConfigureAwait(false);
         var result = new Dictionary<TKey, TValue>(distinct.Count);
         for (var i = 0; i < entries.Length; i++)
         {
@@ -656,6 +852,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         KeySet<TKey> keys,
         Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<TLoaded>> loadMissing,
         TState state,
+        CacheStateLifetime stateLifetime,
         CancellationToken cancellationToken)
         where TLoaded : IReadOnlyDictionary<TKey, TValue>
     {
@@ -719,6 +916,11 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             if (_failSafe && !bypassed && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 && KeepStaleMany(keys, entries, epoch, exception))
             {
+                if (stateLifetime == CacheStateLifetime.Shared)
+                {
+                    ScheduleBulkRetry(missing, loadMissing, state);
+                }
+
                 return entries;
             }
 
@@ -836,9 +1038,9 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         }
 
         _lru.TryRemove(key);
-        if (_retries.TryRemove(key, out var retry))
+        if (_retries.TryGetValue(key, out var retry))
         {
-            retry.Stop();
+            StopRetry(retry); // a bulk retry stops for all its keys: the others are retried by their next read
         }
     }
 
@@ -881,9 +1083,9 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
 
         foreach (var pair in _retries)
         {
-            if (predicate(pair.Key, state) && _retries.TryRemove(pair))
+            if (predicate(pair.Key, state))
             {
-                pair.Value.Stop();
+                StopRetry(pair.Value);
             }
         }
 
@@ -919,10 +1121,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     {
         foreach (var pair in _retries)
         {
-            if (_retries.TryRemove(pair))
-            {
-                pair.Value.Stop();
-            }
+            StopRetry(pair.Value);
         }
     }
 
@@ -1070,12 +1269,16 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     }
 
     /// <summary>An armed fail-safe retry of one key (see <see cref="RunRetryAsync{TState}"/>).</summary>
-    private abstract class BackgroundRetry(TKey key, long clears)
+    private abstract class BackgroundRetry(TKey[] keys, long clears)
     {
         private ITimer? _timer;
         private int _stopped;
 
-        public TKey Key { get; } = key;
+        /// <summary>The key retried (the first, for a bulk retry).</summary>
+        public TKey Key => Keys[0];
+
+        /// <summary>Every key retried: one for a single-key load, the missing keys of a failed bulk load.</summary>
+        public TKey[] Keys { get; } = keys;
 
         /// <summary>The cache's clear count when the failed load began: a clear since then stops the retry.</summary>
         public long Clears { get; } = clears;
@@ -1124,7 +1327,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     }
 
     private sealed class BackgroundRetry<TState>(SluiceCache<TKey, TValue> cache, TKey key, Func<TKey, TState, CancellationToken, Task<TValue>> load, TState state, long clears)
-        : BackgroundRetry(key, clears)
+        : BackgroundRetry([key], clears)
     {
         public Func<TKey, TState, CancellationToken, Task<TValue>> Load { get; } = load;
 
@@ -1133,6 +1336,19 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         protected override TimeProvider Time => cache._time;
 
         protected override void Fire() => _ = cache.RunRetryAsync(this); // never faults: it counts and logs every exception
+    }
+
+    private sealed class BulkRetry<TState, TLoaded>(SluiceCache<TKey, TValue> cache, TKey[] keys, Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<TLoaded>> load, TState state, long clears)
+        : BackgroundRetry(keys, clears)
+        where TLoaded : IReadOnlyDictionary<TKey, TValue>
+    {
+        public Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<TLoaded>> Load { get; } = load;
+
+        public TState State { get; } = state;
+
+        protected override TimeProvider Time => cache._time;
+
+        protected override void Fire() => _ = cache.RunBulkRetryAsync(this); // never faults: it counts and logs every exception
     }
 
     /// <summary>A single-key load in flight: its callers wait on <see cref="Completion"/>; an invalidation cancels its store.</summary>

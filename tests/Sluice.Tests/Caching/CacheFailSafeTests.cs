@@ -134,7 +134,7 @@ public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTest
     }
 
     /// <summary>Signals each background retry of <paramref name="cache"/> once its timer callback's work is done.</summary>
-    private static Func<Task> RetrySignal(SluiceCache<long, string?> cache)
+    private static Func<Task> RetrySignal<TValue>(SluiceCache<long, TValue> cache)
     {
         var ran = new System.Threading.SemaphoreSlim(0);
         cache.BackgroundRetryRan = _ => ran.Release();
@@ -422,6 +422,62 @@ public sealed class CacheFailSafeTests(PostgresDatabaseFixture<CacheFailSafeTest
 
         // Key 3 was never loaded: there is nothing to fall back to for it, so the whole call fails (no partial answer).
         await Assert.ThrowsAnyAsync<NpgsqlException>(async () => await _dataSource.FsUsersCachedAsync([1L, 3L]));
+    }
+
+    [Fact]
+    public async Task On_a_data_source_a_failed_bulk_reload_is_retried_in_the_background_in_one_load()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsUsersCache;
+        var retried = RetrySignal(cache);
+        await _dataSource.FsUsersCachedAsync([1L, 2L]);
+        await RenameAsync(1, "alina");
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false);
+        Assert.Equal(["alice", "bea"], (await _dataSource.FsUsersCachedAsync([1L, 2L])).Values.Select(u => u.Name).Order());
+        Assert.Equal(2, cache.Statistics.Loads);
+
+        // Due with the database still down: one load for both keys, which fails, is counted and re-armed.
+        _time.Advance(TimeSpan.FromSeconds(60));
+        await retried();
+        Assert.Equal(3, cache.Statistics.Loads);
+        Assert.Equal(1, cache.Statistics.BackgroundRetryFailures);
+        Assert.Contains(_logs.Entries, e => e.EventId.Id == SluiceEventId.CacheBackgroundRetryFailed);
+
+        // Back up: the next retry loads both keys in one call and caches the committed values, with no read at all.
+        await SetAvailableAsync(true);
+        _time.Advance(TimeSpan.FromSeconds(60));
+        await retried();
+        Assert.Equal(4, cache.Statistics.Loads);
+        Assert.Equal(2, cache.Statistics.BackgroundRetries);
+        Assert.True(cache.TryGet(1, out var one));
+        Assert.Equal("alina", one!.Name);
+
+        // Fresh again: reads hit, and nothing is armed any more.
+        Assert.Equal(["alina", "bea"], (await _dataSource.FsUsersCachedAsync([1L, 2L])).Values.Select(u => u.Name).Order());
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(4, cache.Statistics.Loads);
+    }
+
+    [Fact]
+    public async Task Invalidating_one_key_of_a_bulk_retry_stops_it_and_the_other_keys_retry_on_their_next_read()
+    {
+        using var scope = Scope();
+        var cache = FailSafeQueries.FsUsersCache;
+        await _dataSource.FsUsersCachedAsync([1L, 2L]);
+        _time.Advance(TimeSpan.FromSeconds(11));
+        await SetAvailableAsync(false);
+        await _dataSource.FsUsersCachedAsync([1L, 2L]);
+        Assert.Equal(2, cache.Statistics.Loads);
+
+        cache.Invalidate(2);
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, cache.Statistics.Loads); // no retry ran
+        Assert.Equal(0, cache.Statistics.BackgroundRetries);
+
+        // Key 1 is retried by its next read (still down: its last value answers).
+        Assert.Equal("alice", (await _dataSource.FsUsersCachedAsync([1L]))[1].Name);
+        Assert.Equal(3, cache.Statistics.Loads);
     }
 
     [Fact]
