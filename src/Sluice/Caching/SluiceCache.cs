@@ -478,95 +478,70 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     /// One background retry, when its timer fires: loads the key as a read's miss would (registered as the key's load
     /// in flight, so reads serve the last value meanwhile and an invalidation keeps what it reads out of the cache),
     /// replaces the value on success, and on failure arms the next retry while the value is within its bound.
-    /// Every exception is counted and logged here; the returned task never faults.
+    /// Run through <see cref="GuardRetryAsync"/>.
     /// </summary>
     private async Task RunRetryAsync<TState>(BackgroundRetry<TState> retry)
     {
         var key = retry.Key;
+        if (retry.IsStopped)
+        {
+            return;
+        }
+
+        // Cleared, disposed, invalidated or evicted since: nothing to retry for. Reloaded (fresh) or past its bound: the same.
+        var now = _time.GetTimestamp();
+        if (Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _clears) != retry.Clears || !_lru.TryGet(key, out var held)
+            || now - held.WrittenAt < _ttlTicks || now - held.WrittenAt >= _staleTicks)
+        {
+            StopRetry(retry);
+            return;
+        }
+
+        var mine = new PendingLoad(retry.Clears);
+        if (!_pending.TryAdd(key, mine))
+        {
+            retry.Arm(_retryTicks); // a read's load of the key is in flight: look again after another RetryAfter
+            return;
+        }
+
+        Interlocked.Increment(ref _backgroundRetries);
+        CountLoad();
+        var telemetry = CacheLoadTelemetry.Start(Name, 1, bypassed: false);
+        Entry entry;
         try
         {
-            if (retry.IsStopped)
-            {
-                return;
-            }
-
-            // Cleared, disposed, invalidated or evicted since: nothing to retry for. Reloaded (fresh) or past its bound: the same.
-            var now = _time.GetTimestamp();
-            if (Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _clears) != retry.Clears || !_lru.TryGet(key, out var held)
-                || now - held.WrittenAt < _ttlTicks || now - held.WrittenAt >= _staleTicks)
-            {
-                StopRetry(retry);
-                return;
-            }
-
-            var mine = new PendingLoad(retry.Clears);
-            if (!_pending.TryAdd(key, mine))
-            {
-                retry.Arm(_retryTicks); // a read's load of the key is in flight: look again after another RetryAfter
-                return;
-            }
-
-            Interlocked.Increment(ref _backgroundRetries);
-            CountLoad();
-            var telemetry = CacheLoadTelemetry.Start(Name, 1, bypassed: false);
-            Entry entry;
-            try
-            {
-                var value = await retry.Load(key, retry.State, _lifetime.Token).ConfigureAwait(false);
-                telemetry.Stop(null);
-                entry = NewEntry(value, value is not null);
-            }
-            catch (Exception exception)
-            {
-                telemetry.Stop(exception);
-                _pending.TryRemove(new KeyValuePair<TKey, PendingLoad>(key, mine));
-                mine.Completion.SetException(exception);
-                _ = mine.Completion.Task.Exception; // observed: readers that joined get it themselves (or the last value)
-                if (exception is OperationCanceledException && _lifetime.IsCancellationRequested)
-                {
-                    StopRetry(retry); // the cache was disposed: its background work ends, and that is no failure
-                    return;
-                }
-
-                OnRetryFailed(retry, mine, exception);
-                return;
-            }
-
-            if (entry.HasValue || _cacheAbsent)
-            {
-                Store(key, entry, mine);
-            }
-            else
-            {
-                _lru.TryRemove(key); // now absent, and absence is not cached: the last value must not be served again
-            }
-
-            _pending.TryRemove(new KeyValuePair<TKey, PendingLoad>(key, mine));
-            mine.Completion.SetResult(entry);
-            StopRetry(retry);
-            SluiceTelemetry.CacheBackgroundRetries.Add(1, _tag);
-            Log.CacheBackgroundRetrySucceeded(_logger, Name);
+            var value = await retry.Load(key, retry.State, _lifetime.Token).ConfigureAwait(false);
+            telemetry.Stop(null);
+            entry = NewEntry(value, value is not null);
         }
-#pragma warning disable CA1031 // A fault of the retry itself (a logger that throws, say) is counted and reported, never left unobserved.
         catch (Exception exception)
-#pragma warning restore CA1031
         {
-            StopRetry(retry);
-            Interlocked.Increment(ref _backgroundRetryFailures);
-            try
+            telemetry.Stop(exception);
+            _pending.TryRemove(new KeyValuePair<TKey, PendingLoad>(key, mine));
+            mine.Completion.SetException(exception);
+            _ = mine.Completion.Task.Exception; // observed: readers that joined get it themselves (or the last value)
+            if (CancelledByDispose(exception))
             {
-                Log.CacheBackgroundRetryGaveUp(_logger, Name, TimeSpan.Zero, exception);
+                StopRetry(retry); // the cache was disposed: its background work ends, and that is no failure
+                return;
             }
-#pragma warning disable CA1031 // The logger itself failed: the failure is counted above; there is nowhere left to report it.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
+
+            OnRetryFailed(retry, mine, exception);
+            return;
         }
-        finally
+
+        if (entry.HasValue || _cacheAbsent)
         {
-            BackgroundRetryRan?.Invoke(key);
+            Store(key, entry, mine);
         }
+        else
+        {
+            _lru.TryRemove(key); // now absent, and absence is not cached: the last value must not be served again
+        }
+
+        _pending.TryRemove(new KeyValuePair<TKey, PendingLoad>(key, mine));
+        mine.Completion.SetResult(entry);
+        OnRetrySucceeded(retry);
     }
 
     /// <summary>
@@ -606,119 +581,125 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
     /// A bulk background retry, when its timer fires: reloads, in one call, the keys it still holds whose values are
     /// past their time to live and within their bound (re-marked first, so reads keep the last value meanwhile), stores
     /// what it read unless an invalidation overlapped the load, and on failure arms the next retry while some value is
-    /// still within its bound. Every exception is counted and logged here; the returned task never faults.
+    /// still within its bound. Run through <see cref="GuardRetryAsync"/>.
     /// </summary>
     private async Task RunBulkRetryAsync<TState, TLoaded>(BulkRetry<TState, TLoaded> retry)
         where TLoaded : IReadOnlyDictionary<TKey, TValue>
     {
+        if (retry.IsStopped)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        var due = new List<TKey>(retry.Keys.Length);
+        foreach (var key in retry.Keys)
+        {
+            if (Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _clears) == retry.Clears
+                && _retries.TryGetValue(key, out var holder) && ReferenceEquals(holder, retry)
+                && _lru.TryGet(key, out var held) && now - held.WrittenAt >= _ttlTicks && now - held.WrittenAt < _staleTicks
+                && _lru.TryUpdate(key, new TimedEntry(held.Value, held.HasValue, held.WrittenAt, now + _retryTicks)))
+            {
+                due.Add(key);
+            }
+        }
+
+        if (due.Count == 0)
+        {
+            StopRetry(retry); // each key is fresh again, invalidated, evicted or past its bound
+            return;
+        }
+
+        Interlocked.Increment(ref _backgroundRetries);
+        CountLoad();
+        var epoch = Volatile.Read(ref _epoch);
+        var telemetry = CacheLoadTelemetry.Start(Name, due.Count, bypassed: false);
+        TLoaded loaded;
         try
         {
-            if (retry.IsStopped)
+            loaded = await retry.Load(new KeySet<TKey>(due), retry.State, _lifetime.Token).ConfigureAwait(false);
+            telemetry.Stop(null);
+        }
+        catch (Exception exception)
+        {
+            telemetry.Stop(exception);
+            if (CancelledByDispose(exception))
             {
+                StopRetry(retry); // the cache was disposed: its background work ends, and that is no failure
                 return;
             }
 
-            var now = _time.GetTimestamp();
-            var due = new List<TKey>(retry.Keys.Length);
-            foreach (var key in retry.Keys)
-            {
-                if (Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _clears) == retry.Clears
-                    && _retries.TryGetValue(key, out var holder) && ReferenceEquals(holder, retry)
-                    && _lru.TryGet(key, out var held) && now - held.WrittenAt >= _ttlTicks && now - held.WrittenAt < _staleTicks
-                    && _lru.TryUpdate(key, new TimedEntry(held.Value, held.HasValue, held.WrittenAt, now + _retryTicks)))
-                {
-                    due.Add(key);
-                }
-            }
-
-            if (due.Count == 0)
-            {
-                StopRetry(retry); // each key is fresh again, invalidated, evicted or past its bound
-                return;
-            }
-
-            Interlocked.Increment(ref _backgroundRetries);
-            CountLoad();
-            var epoch = Volatile.Read(ref _epoch);
-            var telemetry = CacheLoadTelemetry.Start(Name, due.Count, bypassed: false);
-            TLoaded loaded;
-            try
-            {
-                loaded = await retry.Load(new KeySet<TKey>(due), retry.State, _lifetime.Token).ConfigureAwait(false);
-                telemetry.Stop(null);
-            }
-            catch (Exception exception)
-            {
-                telemetry.Stop(exception);
-                if (exception is OperationCanceledException && _lifetime.IsCancellationRequested)
-                {
-                    StopRetry(retry); // the cache was disposed: its background work ends, and that is no failure
-                    return;
-                }
-
-                Interlocked.Increment(ref _backgroundRetryFailures);
-                SluiceTelemetry.CacheBackgroundRetries.Add(1, _tag, new KeyValuePair<string, object?>("error.type", SluiceTelemetry.ErrorType(exception)));
-                long oldestTicks = 0;
-                var rearm = false;
-                foreach (var key in due)
-                {
-                    if (_lru.TryGet(key, out var held))
-                    {
-                        var age = now - held.WrittenAt;
-                        oldestTicks = Math.Max(oldestTicks, age);
-                        rearm |= age + _retryTicks < _staleTicks; // its next retry would still be within its bound
-                    }
-                }
-
-                var oldest = TimeSpan.FromSeconds(oldestTicks / (double)_time.TimestampFrequency);
-
-                if (rearm && !retry.IsStopped && Volatile.Read(ref _disposed) == 0)
-                {
-                    Log.CacheBackgroundRetryFailed(_logger, Name, oldest, RetryAfter, exception);
-                    retry.Arm(_retryTicks);
-                    return;
-                }
-
-                StopRetry(retry);
-                Log.CacheBackgroundRetryGaveUp(_logger, Name, oldest, exception);
-                return;
-            }
-
-            var stored = new List<KeyValuePair<TKey, Entry>>(due.Count);
+            CountRetryFailure(exception);
+            long oldestTicks = 0;
+            var rearm = false;
             foreach (var key in due)
             {
-                var hasValue = loaded.TryGetValue(key, out var value) && value is not null;
-                if (hasValue || _cacheAbsent)
+                if (_lru.TryGet(key, out var held))
                 {
-                    var entry = NewEntry(value!, hasValue);
-                    _lru.AddOrUpdate(key, entry);
-                    stored.Add(new KeyValuePair<TKey, Entry>(key, entry));
-                }
-                else
-                {
-                    _lru.TryRemove(key); // now absent, and absence is not cached: the last value must not be served again
+                    var age = now - held.WrittenAt;
+                    oldestTicks = Math.Max(oldestTicks, age);
+                    rearm |= age + _retryTicks < _staleTicks; // its next retry would still be within its bound
                 }
             }
 
-            // As a read's bulk load: an invalidation that began during the load takes back what it stored.
-            Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref _epoch) != epoch)
+            var oldest = TimeSpan.FromSeconds(oldestTicks / (double)_time.TimestampFrequency);
+
+            if (rearm && !retry.IsStopped && Volatile.Read(ref _disposed) == 0)
             {
-                foreach (var pair in stored)
-                {
-                    _lru.TryRemove(pair);
-                }
-            }
-            else if (stored.Count > 0)
-            {
-                Budget?.OnStored(this);
+                Log.CacheBackgroundRetryFailed(_logger, Name, oldest, RetryAfter, exception);
+                retry.Arm(_retryTicks);
+                return;
             }
 
             StopRetry(retry);
-            SluiceTelemetry.CacheBackgroundRetries.Add(1, _tag);
-            Log.CacheBackgroundRetrySucceeded(_logger, Name);
+            Log.CacheBackgroundRetryGaveUp(_logger, Name, oldest, exception);
+            return;
         }
-#pragma warning disable CA1031 // A fault of the retry itself (a logger that throws, say) is counted and reported, never left unobserved.
+
+        var stored = new List<KeyValuePair<TKey, Entry>>(due.Count);
+        foreach (var key in due)
+        {
+            var hasValue = loaded.TryGetValue(key, out var value) && value is not null;
+            if (hasValue || _cacheAbsent)
+            {
+                var entry = NewEntry(value!, hasValue);
+                _lru.AddOrUpdate(key, entry);
+                stored.Add(new KeyValuePair<TKey, Entry>(key, entry));
+            }
+            else
+            {
+                _lru.TryRemove(key); // now absent, and absence is not cached: the last value must not be served again
+            }
+        }
+
+        // As a read's bulk load: an invalidation that began during the load takes back what it stored.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _epoch) != epoch)
+        {
+            foreach (var pair in stored)
+            {
+                _lru.TryRemove(pair);
+            }
+        }
+        else if (stored.Count > 0)
+        {
+            Budget?.OnStored(this);
+        }
+
+        OnRetrySucceeded(retry);
+    }
+
+    /// <summary>
+    /// Runs a background retry's work from its timer: a fault of the retry itself (a logger that throws, say) stops it,
+    /// is counted and reported, and is never left unobserved; the returned task never faults.
+    /// </summary>
+    private async Task GuardRetryAsync(BackgroundRetry retry, Task work)
+    {
+        try
+        {
+            await work.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Counted and reported below: a timer callback has nobody else to throw to.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
@@ -740,12 +721,29 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         }
     }
 
+    /// <summary>Whether a retry's load ended because the cache was disposed: its background work ends, and that is no failure.</summary>
+    private bool CancelledByDispose(Exception exception) => exception is OperationCanceledException && _lifetime.IsCancellationRequested;
+
+    /// <summary>A failed background retry, counted (and tagged with its error type).</summary>
+    private void CountRetryFailure(Exception exception)
+    {
+        Interlocked.Increment(ref _backgroundRetryFailures);
+        SluiceTelemetry.CacheBackgroundRetries.Add(1, _tag, new KeyValuePair<string, object?>("error.type", SluiceTelemetry.ErrorType(exception)));
+    }
+
+    /// <summary>A successful background retry, counted and logged.</summary>
+    private void OnRetrySucceeded(BackgroundRetry retry)
+    {
+        StopRetry(retry);
+        SluiceTelemetry.CacheBackgroundRetries.Add(1, _tag);
+        Log.CacheBackgroundRetrySucceeded(_logger, Name);
+    }
+
     /// <summary>A background retry failed: counted and logged; the next one is armed while the value is within its bound.</summary>
     private void OnRetryFailed(BackgroundRetry retry, PendingLoad mine, Exception exception)
     {
         var key = retry.Key;
-        Interlocked.Increment(ref _backgroundRetryFailures);
-        SluiceTelemetry.CacheBackgroundRetries.Add(1, _tag, new KeyValuePair<string, object?>("error.type", SluiceTelemetry.ErrorType(exception)));
+        CountRetryFailure(exception);
 
         // Still the value of the key (not invalidated, not cleared) and within its bound: serve it until the next retry.
         var now = _time.GetTimestamp();
@@ -1117,6 +1115,9 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         }
     }
 
+    /// <summary>Whether <see cref="Dispose"/> ran (its background work is over).</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
     private void StopRetries()
     {
         foreach (var pair in _retries)
@@ -1335,7 +1336,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
 
         protected override TimeProvider Time => cache._time;
 
-        protected override void Fire() => _ = cache.RunRetryAsync(this); // never faults: it counts and logs every exception
+        protected override void Fire() => _ = cache.GuardRetryAsync(this, cache.RunRetryAsync(this)); // never faults
     }
 
     private sealed class BulkRetry<TState, TLoaded>(SluiceCache<TKey, TValue> cache, TKey[] keys, Func<IReadOnlyList<TKey>, TState, CancellationToken, Task<TLoaded>> load, TState state, long clears)
@@ -1348,7 +1349,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
 
         protected override TimeProvider Time => cache._time;
 
-        protected override void Fire() => _ = cache.RunBulkRetryAsync(this); // never faults: it counts and logs every exception
+        protected override void Fire() => _ = cache.GuardRetryAsync(this, cache.RunBulkRetryAsync(this)); // never faults
     }
 
     /// <summary>A single-key load in flight: its callers wait on <see cref="Completion"/>; an invalidation cancels its store.</summary>
