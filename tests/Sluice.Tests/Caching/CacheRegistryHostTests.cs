@@ -197,6 +197,12 @@ public sealed class CacheRegistryProcessWideTests : IDisposable
         await host.StopAsync();
         Assert.Same(SluiceCacheRegistry.Default, SluiceCacheRegistry.Current);
         Assert.NotSame(registry.GetOrCreate(TagQueries.TagRoleCacheDefinition), TagQueries.TagRoleCache);
+
+        // Disposing the host disposes the registry it built, and with it every cache (their background retries end).
+        var cache = registry.GetOrCreate(TagQueries.TagRoleCacheDefinition);
+        Assert.False(cache.IsDisposed);
+        host.Dispose();
+        Assert.True(cache.IsDisposed);
     }
 
     [Fact]
