@@ -59,7 +59,7 @@ public sealed class SqlitePositionalBinderTests : IDisposable
     [MemberData(nameof(Values))]
     public void A_value_is_stored_as_Microsoft_Data_Sqlite_stores_it(string what, object? value)
     {
-        Assert.NotNull(what);
+        _ = what; // the case's name, shown by the test runner
         using (var command = _db.CreateCommand())
         {
             command.CommandText = "INSERT INTO bound (id, v) VALUES (1, $v);";
