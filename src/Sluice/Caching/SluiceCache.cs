@@ -672,20 +672,7 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             }
         }
 
-        // As a read's bulk load: an invalidation that began during the load takes back what it stored.
-        Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _epoch) != epoch)
-        {
-            foreach (var pair in stored)
-            {
-                _lru.TryRemove(pair);
-            }
-        }
-        else if (stored.Count > 0)
-        {
-            Budget?.OnStored(this);
-        }
-
+        KeepUnlessInvalidated(stored, epoch); // as a read's bulk load
         OnRetrySucceeded(retry);
     }
 
@@ -944,9 +931,18 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
             }
         }
 
-        // An invalidation that began during the load may concern a value it read before the change committed:
-        // take back what this load stored. (Invalidate bumps the epoch before it removes, so either we see the
-        // bump here or its removal comes after our store.)
+        KeepUnlessInvalidated(stored, epoch);
+        return entries;
+    }
+
+    /// <summary>
+    /// After a bulk load stored <paramref name="stored"/>: an invalidation that began during the load (the epoch moved
+    /// since <paramref name="epoch"/>) may concern a value it read before the change committed, so what it stored is
+    /// taken back. (Invalidate bumps the epoch before it removes, so either we see the bump here or its removal comes
+    /// after our store.)
+    /// </summary>
+    private void KeepUnlessInvalidated(List<KeyValuePair<TKey, Entry>> stored, long epoch)
+    {
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _epoch) != epoch)
         {
@@ -959,8 +955,6 @@ public sealed class SluiceCache<TKey, TValue> : ISluiceCache, ICacheMeterSource,
         {
             Budget?.OnStored(this);
         }
-
-        return entries;
     }
 
     /// <summary>A failed bulk load answered from held values: only when every missing key has one within its bound and no invalidation overlapped.</summary>
